@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cnn-zoo",
+    products: [
+        .library(name: "CNNZoo", targets: ["CNNZoo"]),
+        .executable(name: "cnn-zoo", targets: ["cnn-zoo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin C shims over system libraries from Debian's packages.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The engine: tensors, layers, registry, losses, optimizers, training.
+        .target(name: "CNNZoo", dependencies: ["CBLAS"]),
+        // MNIST-format data sets.
+        .target(name: "CNNZooData", dependencies: ["CZlib"]),
+        // HDF5 checkpoints.
+        .target(name: "CNNZooCheckpoint", dependencies: ["CNNZoo", "CHDF5"]),
+        // The zoo entries shipped in Models/ (JSON specs bundled as resources).
+        .target(name: "CNNZooModels", dependencies: ["CNNZoo"], path: "Models",
+                resources: [.copy("zoo")]),
+        // The command line, as a library so tests can drive it in-process.
+        .target(name: "CNNZooCLI", dependencies: [
+            "CNNZoo", "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
+
+        .testTarget(name: "CNNZooTests", dependencies: ["CNNZoo"]),
+        .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData"]),
+        .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
+        .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels"]),
+        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

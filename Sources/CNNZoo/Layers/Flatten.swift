@@ -1,0 +1,22 @@
+/// Flattens each sample to a vector: [N, C, H, W] → [N, C·H·W].
+public final class Flatten: Layer {
+    public static let kind = "flatten"
+    public static let summary = "flatten each sample to a vector"
+    public static let settings: [SettingDescription] = []
+
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+
+    public init(settings: LayerSettings, inputShape: [Int]) throws {
+        self.inputShape = inputShape
+        outputShape = [Tensor.count(of: inputShape)]
+    }
+
+    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        input.reshaped([input.batchSize] + outputShape)
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        outputGradient.reshaped([outputGradient.batchSize] + inputShape)
+    }
+}

@@ -1,0 +1,57 @@
+/// Whether a forward pass is part of training (dropout active) or evaluation.
+public enum Mode: Sendable {
+    case training, evaluation
+}
+
+/// One step of a model: a forward map over a whole batch and its backward pass.
+///
+/// A layer type declares its own `kind` name and how it is built from settings; a
+/// ``LayerRegistry`` maps kinds to types, and a ``ModelSpec`` names kinds. Shapes
+/// passed to `init` and reported by `outputShape` are per sample (no batch axis);
+/// tensors passed to `forward` and `backward` carry the batch first.
+public protocol Layer: AnyObject, SendableMetatype {
+    /// The registry name of this kind of layer (`conv2d`, `relu`, …).
+    static var kind: String { get }
+    /// One line saying what the layer computes.
+    static var summary: String { get }
+    /// The settings a spec may give, for validation and for `cnn-zoo layers`.
+    static var settings: [SettingDescription] { get }
+
+    /// Builds the layer for inputs of `inputShape` (per sample), validating `settings`.
+    /// Throws ``ModelError`` naming the problem; never traps on bad settings.
+    init(settings: LayerSettings, inputShape: [Int]) throws
+
+    /// The shape of one sample's output.
+    var outputShape: [Int] { get }
+    /// The trainable parameters, in a stable order.
+    var parameters: [Parameter] { get }
+    /// Multiply-adds per sample of one forward pass (for `show` and the benchmark).
+    var multiplyAdds: Int { get }
+
+    /// Maps a batch `[N, inputShape…]` to `[N, outputShape…]`, caching what backward needs.
+    func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor
+    /// Given ∂L/∂output of the last forward batch, adds ∂L/∂θ into each parameter's
+    /// gradient and returns ∂L/∂input.
+    func backward(_ outputGradient: Tensor) -> Tensor
+}
+
+extension Layer {
+    public var parameters: [Parameter] { [] }
+    public var multiplyAdds: Int { 0 }
+}
+
+/// One setting a layer kind accepts, as documented by `cnn-zoo layers`.
+public struct SettingDescription: Sendable {
+    public let name: String
+    public let type: String
+    /// The default, or nil when the setting is required.
+    public let defaultValue: String?
+    public let help: String
+
+    public init(_ name: String, _ type: String, default defaultValue: String? = nil, _ help: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+}

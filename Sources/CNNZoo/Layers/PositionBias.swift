@@ -1,0 +1,47 @@
+/// A learned bias per position: y[n,c,h,w] = x[n,c,h,w] + b[c,h,w] (seeds 004 and 001),
+/// unlike a conv's per-channel bias.
+public final class PositionBias: Layer {
+    public static let kind = "bias"
+    public static let summary = "per-position bias: one learned value per channel × row × column"
+    public static let settings = [
+        SettingDescription("init", "initializer", default: "zeros", "bias initializer"),
+    ]
+
+    public let bias: Parameter
+    public let outputShape: [Int]
+
+    public init(settings: LayerSettings, inputShape: [Int]) throws {
+        outputShape = inputShape
+        let count = Tensor.count(of: inputShape)
+        bias = Parameter(name: "bias", shape: inputShape,
+                         initializer: try settings.initializer("init", default: .zeros), fanIn: count, fanOut: count)
+    }
+
+    public var parameters: [Parameter] { [bias] }
+    public var multiplyAdds: Int { 0 }
+
+    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        var output = input
+        let width = bias.value.count
+        output.scalars.withUnsafeMutableBufferPointer { y in
+            bias.value.scalars.withUnsafeBufferPointer { b in
+                for n in 0..<input.batchSize {
+                    for i in 0..<width { y[n * width + i] += b[i] }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        let width = bias.value.count
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
+                for n in 0..<outputGradient.batchSize {
+                    for i in 0..<width { db[i] += dy[n * width + i] }
+                }
+            }
+        }
+        return outputGradient
+    }
+}

@@ -1,0 +1,17 @@
+/// L = 1/N Σₙ 1/K Σₖ (yₙₖ − tₙₖ)², PyTorch's `MSELoss` with mean reduction over every element.
+public struct MeanSquaredError: Loss {
+    public init() {}
+
+    public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        precondition(output.shape == target.shape, "output \(output.shape) and target \(target.shape) differ")
+        let scale = 1 / Float(output.count)
+        var gradient = output
+        var sum = 0.0
+        for i in 0..<output.count {
+            let difference = output.scalars[i] - target.scalars[i]
+            sum += Double(difference * difference)
+            gradient.scalars[i] = 2 * difference * scale
+        }
+        return (Float(sum) * scale, gradient)
+    }
+}

@@ -1,0 +1,39 @@
+/// One layer in a ``ModelSpec``: its name, its registered kind, and its settings,
+/// written flat in JSON: `{"name": "conv1", "kind": "conv2d", "out_channels": 16, "kernel": 3}`.
+public struct LayerSpec: Sendable, Equatable, Codable {
+    public var name: String
+    public var kind: String
+    public var settings: [String: SettingValue]
+
+    public init(name: String, kind: String, settings: [String: SettingValue] = [:]) {
+        self.name = name
+        self.kind = kind
+        self.settings = settings
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        kind = try container.decode(String.self, forKey: Key("kind"))
+        name = try container.decodeIfPresent(String.self, forKey: Key("name")) ?? ""
+        var settings: [String: SettingValue] = [:]
+        for key in container.allKeys where key.stringValue != "kind" && key.stringValue != "name" {
+            settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
+        }
+        self.settings = settings
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(name, forKey: Key("name"))
+        try container.encode(kind, forKey: Key("kind"))
+        for (key, value) in settings { try container.encode(value, forKey: Key(key)) }
+    }
+}

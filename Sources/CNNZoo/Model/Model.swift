@@ -1,0 +1,95 @@
+/// A sequential network built from a ``ModelSpec`` through a ``LayerRegistry``.
+public final class Model {
+    /// The spec the model was built from.
+    public let spec: ModelSpec
+    /// The layers, in order, with their names from the spec.
+    public let layers: [(name: String, layer: any Layer)]
+    /// The loss the spec names.
+    public let loss: any Loss
+
+    /// Builds every layer, inferring shapes from the spec's input shape.
+    /// Parameters start at zero: call ``initializeParameters(seed:)`` or load them.
+    /// - Throws: ``ModelError`` naming the layer and the problem.
+    public init(spec: ModelSpec, registry: LayerRegistry = .standard) throws {
+        guard !spec.inputShape.isEmpty, spec.inputShape.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }),
+              Tensor.count(of: spec.inputShape) <= 1 << 26 else {
+            throw ModelError.badSpec("input_shape must be positive sizes of sensible extent, got \(spec.inputShape)")
+        }
+        guard (1...1 << 16).contains(spec.classes) else {
+            throw ModelError.badSpec("classes must be between 1 and 65536, got \(spec.classes)")
+        }
+        guard !spec.layers.isEmpty else { throw ModelError.badSpec("a model needs at least one layer") }
+        var shape = spec.inputShape
+        var built: [(String, any Layer)] = []
+        var seen = Set<String>()
+        for (index, layerSpec) in spec.layers.enumerated() {
+            let name = layerSpec.name.isEmpty ? "\(layerSpec.kind)\(index + 1)" : layerSpec.name
+            guard LayerName.isValid(name) else {
+                throw ModelError.badSpec("layer \(index + 1): name '\(name)' must be 1–64 letters, digits, '_' or '-'")
+            }
+            guard seen.insert(name).inserted else {
+                throw ModelError.badSpec("layer \(index + 1): name '\(name)' is used twice; layer names must be unique")
+            }
+            let layer = try registry.makeLayer(kind: layerSpec.kind,
+                                               settings: LayerSettings(layerName: name, values: layerSpec.settings),
+                                               inputShape: shape)
+            shape = layer.outputShape
+            guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), Tensor.count(of: shape) <= 1 << 26 else {
+                throw ModelError.shapeMismatch(layer: name, message: "output shape \(shape) is empty or too large")
+            }
+            built.append((name, layer))
+        }
+        guard Tensor.count(of: shape) == spec.classes else {
+            throw ModelError.shapeMismatch(layer: built.last!.0,
+                message: "the model ends with shape \(shape) but the spec has \(spec.classes) classes")
+        }
+        self.spec = spec
+        self.layers = built
+        self.loss = try spec.loss.makeLoss()
+    }
+
+    /// Every parameter with its dotted path (`conv1.weight`), the key a checkpoint and PyTorch use.
+    public var namedParameters: [(path: String, parameter: Parameter)] {
+        layers.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
+    }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+
+    /// The shape of one output sample.
+    public var outputShape: [Int] { layers.last!.layer.outputShape }
+
+    /// Draws every parameter from its initializer with a generator seeded by `seed`.
+    public func initializeParameters(seed: UInt64) {
+        var random = RandomGenerator(seed: seed)
+        for (_, parameter) in namedParameters { parameter.initialize(using: &random) }
+    }
+
+    /// Runs a batch `[N, inputShape…]` through every layer.
+    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        precondition(Array(input.shape.dropFirst()) == spec.inputShape,
+                     "input shape \(input.shape) does not fit the model's \(spec.inputShape)")
+        var activation = input
+        for (_, layer) in layers { activation = layer.forward(activation, mode: mode, random: &random) }
+        return activation
+    }
+
+    /// Forward in evaluation mode (no dropout, no random draws).
+    public func predict(_ input: Tensor) -> Tensor {
+        var unused = RandomGenerator(seed: 0)
+        return forward(input, mode: .evaluation, random: &unused)
+    }
+
+    /// Back-propagates ∂L/∂output through every layer, accumulating parameter gradients.
+    @discardableResult
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        var gradient = outputGradient
+        for (_, layer) in layers.reversed() { gradient = layer.backward(gradient) }
+        return gradient
+    }
+
+    /// Clears every parameter's gradient.
+    public func zeroGradients() {
+        for (_, parameter) in namedParameters { parameter.gradient.zero() }
+    }
+}

@@ -1,0 +1,33 @@
+/// The hyperparameters a spec suggests for training it; every one can be overridden on the command line.
+public struct TrainingDefaults: Sendable, Equatable, Codable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: SGDConfiguration
+    public var schedule: LearningRateSchedule
+    /// The data set to use when the user names none (`fashion-mnist`, `mnist`).
+    public var dataset: String?
+
+    public init(epochs: Int = 5, batchSize: Int = 64, optimizer: SGDConfiguration = SGDConfiguration(),
+                schedule: LearningRateSchedule = .constant, dataset: String? = nil) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.dataset = dataset
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, optimizer, schedule, dataset
+        case batchSize = "batch_size"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let defaults = TrainingDefaults()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
+        batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
+        optimizer = try container.decodeIfPresent(SGDConfiguration.self, forKey: .optimizer) ?? defaults.optimizer
+        schedule = try container.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? defaults.schedule
+        dataset = try container.decodeIfPresent(String.self, forKey: .dataset)
+    }
+}

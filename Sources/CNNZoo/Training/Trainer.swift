@@ -1,0 +1,141 @@
+/// Runs training one batch at a time, keeping every piece of state explicit so that a
+/// checkpoint taken between any two steps continues bit for bit.
+///
+/// Each epoch visits the data in a shuffled order that is a pure function of the seed
+/// and the epoch number; a step is forward, loss, backward, a divergence check, and an
+/// SGD update at the scheduled learning rate.
+public final class Trainer {
+    public let model: Model
+    public private(set) var optimizer: SGD
+    public let schedule: LearningRateSchedule
+    public let batchSize: Int
+    /// The epoch count the run is to reach; may be raised when resuming.
+    public var totalEpochs: Int
+    public let data: LabeledImages
+    public private(set) var state: TrainingState
+
+    private var order: [Int] = []
+    private var orderEpoch = -1
+
+    /// - Parameters:
+    ///   - optimizerState: buffers and step count from a checkpoint, or empty for a new run.
+    ///   - state: where a run stands; a new run starts from `TrainingState(seed:)`.
+    public init(model: Model, data: LabeledImages, optimizer: SGDConfiguration, optimizerState: OptimizerState = OptimizerState(),
+                schedule: LearningRateSchedule, batchSize: Int, totalEpochs: Int, state: TrainingState) throws {
+        if let problem = optimizer.problem ?? schedule.problem { throw TrainingError.badHyperparameter(problem) }
+        guard batchSize >= 1 else { throw TrainingError.badHyperparameter("batch size must be at least 1, got \(batchSize)") }
+        guard totalEpochs >= 1 else { throw TrainingError.badHyperparameter("epochs must be at least 1, got \(totalEpochs)") }
+        guard data.count > 0 else { throw TrainingError.badHyperparameter("the training set is empty") }
+        guard data.imageShape == model.spec.inputShape else {
+            throw TrainingError.badHyperparameter("the data's images are \(data.imageShape) but the model takes \(model.spec.inputShape)")
+        }
+        guard data.labelBound <= model.spec.classes else {
+            throw TrainingError.badHyperparameter("the data has labels up to \(data.labelBound - 1) but the model scores \(model.spec.classes) classes")
+        }
+        self.model = model
+        self.data = data
+        self.optimizer = SGD(configuration: optimizer, state: optimizerState)
+        self.schedule = schedule
+        self.batchSize = batchSize
+        self.totalEpochs = totalEpochs
+        self.state = state
+    }
+
+    /// Batches per epoch (the last one may be short).
+    public var stepsPerEpoch: Int { (data.count + batchSize - 1) / batchSize }
+
+    /// Whether the run has reached `totalEpochs`.
+    public var isFinished: Bool { state.epoch >= totalEpochs }
+
+    /// Whether the epoch under way has no batches left (call ``finishEpoch(testAccuracy:seconds:)``).
+    public var epochIsComplete: Bool { state.batchInEpoch >= stepsPerEpoch }
+
+    /// The learning rate the next step will use.
+    public var learningRate: Double {
+        let progress = Double(state.epoch) + Double(state.batchInEpoch) / Double(stepsPerEpoch)
+        return schedule.rate(base: optimizer.configuration.learningRate, progress: progress, totalEpochs: totalEpochs)
+    }
+
+    /// The order in which `epoch` visits the training set: a Fisher–Yates shuffle seeded by (seed, epoch).
+    public static func visitOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
+        var random = RandomGenerator(seed: seed &+ 0x5348_5546_464C_4500 &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(random.next().multipliedFullWidth(by: UInt64(i + 1)).high)
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    /// Trains on the next batch. Returns its mean loss and how many it classified right.
+    /// - Throws: ``TrainingError/diverged(epoch:step:message:)`` before updating any weight
+    ///   when the loss or a gradient is not finite.
+    @discardableResult
+    public func step() throws -> (loss: Double, correct: Int, count: Int) {
+        precondition(!epochIsComplete && !isFinished, "step() past the end of an epoch")
+        if orderEpoch != state.epoch {
+            order = Self.visitOrder(count: data.count, seed: state.seed, epoch: state.epoch)
+            orderEpoch = state.epoch
+        }
+        let start = state.batchInEpoch * batchSize
+        let indices = order[start ..< min(start + batchSize, data.count)]
+        let (images, labels) = data.batch(indices)
+        let rate = learningRate
+
+        model.zeroGradients()
+        let output = model.forward(images, mode: .training, random: &state.random)
+        let target = Tensor(oneHot: labels, classes: model.spec.classes)
+        let (loss, gradient) = model.loss.evaluate(output: output, target: target)
+        let where_ = "epoch \(state.epoch + 1), step \(state.batchInEpoch + 1) (global step \(state.globalStep + 1))"
+        guard loss.isFinite else {
+            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
+                                         message: "the loss became \(loss) at \(where_)")
+        }
+        model.backward(gradient)
+        for (path, parameter) in model.namedParameters where !parameter.gradient.isFinite {
+            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
+                                         message: "the gradient of \(path) is not finite at \(where_)")
+        }
+        optimizer.step(model.namedParameters, learningRate: Float(rate))
+
+        let predictions = output.argmaxPerSample()
+        let correct = zip(predictions, labels).filter { $0 == $1 }.count
+        state.batchInEpoch += 1
+        state.globalStep += 1
+        state.running.lossSum += Double(loss) * Double(labels.count)
+        state.running.correct += correct
+        state.running.seen += labels.count
+        return (Double(loss), correct, labels.count)
+    }
+
+    /// Closes the epoch under way: records its figures and moves to the next.
+    @discardableResult
+    public func finishEpoch(testAccuracy: Double?, seconds: Double) -> EpochRecord {
+        precondition(epochIsComplete, "finishEpoch() before the epoch's last batch")
+        let progress = Double(state.epoch) + Double(stepsPerEpoch - 1) / Double(stepsPerEpoch)
+        let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.running.meanLoss,
+                                 trainAccuracy: state.running.accuracy, testAccuracy: testAccuracy, seconds: seconds,
+                                 learningRate: schedule.rate(base: optimizer.configuration.learningRate,
+                                                             progress: progress, totalEpochs: totalEpochs))
+        state.history.append(record)
+        state.epoch += 1
+        state.batchInEpoch = 0
+        state.running = RunningTotals()
+        return record
+    }
+}
+
+/// Why training could not start or could not go on.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case badHyperparameter(String)
+    case diverged(epoch: Int, step: Int, message: String)
+
+    public var description: String {
+        switch self {
+        case .badHyperparameter(let message):
+            return message
+        case .diverged(_, _, let message):
+            return "training diverged: \(message); try a smaller learning rate (--lr)"
+        }
+    }
+}

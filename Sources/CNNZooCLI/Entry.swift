@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct CommandLineEntry { public static func main() {} }

@@ -1,0 +1,2 @@
+import CNNZooCLI
+CommandLineEntry.main()

@@ -1,0 +1,73 @@
+import XCTest
+@testable import CNNZoo
+
+/// Every layer's backward pass against finite differences (see ``GradientCheck``).
+final class LayerGradientTests: XCTestCase {
+    func testConv2DAcrossStridesAndPaddings() throws {
+        let cases: [(settings: [String: SettingValue], input: [Int])] = [
+            (["out_channels": 3, "kernel": 3], [2, 5, 6]),
+            (["out_channels": 4, "kernel": 3, "padding": 1], [3, 6, 5]),
+            (["out_channels": 2, "kernel": [3, 2], "stride": 2, "padding": [1, 0]], [2, 7, 6]),
+            (["out_channels": 3, "kernel": 5, "stride": 2], [1, 9, 9]),
+            (["out_channels": 2, "kernel": 3, "stride": [2, 1], "padding": [0, 1, 1, 0], "bias": false], [2, 6, 6]),
+        ]
+        for (index, testCase) in cases.enumerated() {
+            let layer = try GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index))
+            GradientCheck.check(layer, input: GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(10 + index)))
+        }
+    }
+
+    func testMaxPoolIncludingOverlappingOneSidedPadding() throws {
+        let cases: [(settings: [String: SettingValue], input: [Int])] = [
+            (["kernel": 2], [2, 6, 6]),
+            (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [2, 8, 8]),   // seed 004's pool
+            (["kernel": 3, "stride": 1, "padding": 1], [1, 5, 5]),
+            (["kernel": [2, 3], "stride": [1, 2]], [3, 5, 7]),
+        ]
+        for (index, testCase) in cases.enumerated() {
+            let layer = try GradientCheck.layer("maxpool2d", testCase.settings, input: testCase.input)
+            GradientCheck.check(layer, input: GradientCheck.separatedTensor([2] + testCase.input, seed: UInt64(index)))
+        }
+    }
+
+    func testDense() throws {
+        let layer = try GradientCheck.layer("dense", ["units": 7], input: [11])
+        GradientCheck.check(layer, input: GradientCheck.randomTensor([4, 11], seed: 1))
+        let noBias = try GradientCheck.layer("dense", ["units": 3, "bias": false], input: [5])
+        GradientCheck.check(noBias, input: GradientCheck.randomTensor([2, 5], seed: 2))
+    }
+
+    func testPositionBias() throws {
+        let layer = try GradientCheck.layer("bias", [:], input: [3, 4, 5])
+        GradientCheck.check(layer, input: GradientCheck.randomTensor([3, 3, 4, 5], seed: 1))
+    }
+
+    func testDropoutWithFixedMask() throws {
+        let layer = try GradientCheck.layer("dropout", ["rate": 0.4], input: [3, 4, 4])
+        GradientCheck.check(layer, input: GradientCheck.randomTensor([3, 3, 4, 4], seed: 1))
+    }
+
+    func testShapeLayers() throws {
+        GradientCheck.check(try GradientCheck.layer("flatten", input: [2, 3, 4]),
+                            input: GradientCheck.randomTensor([2, 2, 3, 4], seed: 1))
+        GradientCheck.check(try GradientCheck.layer("reshape", ["shape": [4, -1]], input: [2, 3, 4]),
+                            input: GradientCheck.randomTensor([2, 2, 3, 4], seed: 2))
+    }
+
+    func testActivations() throws {
+        for kind in ["relu", "sigmoid", "tanh", "softmax"] {
+            let layer = try GradientCheck.layer(kind, input: [2, 3, 3])
+            GradientCheck.check(layer, input: GradientCheck.separatedTensor([3, 2, 3, 3], seed: 5))
+        }
+    }
+
+    func testWholeSeed004StackBackpropagates() throws {
+        // Conv → per-position bias → ReLU → seed 004's pool, checked as one composite function.
+        let conv = try GradientCheck.layer("conv2d", ["out_channels": 2, "kernel": 3, "padding": 1, "bias": false], input: [1, 6, 6])
+        let bias = try GradientCheck.layer("bias", input: [2, 6, 6])
+        let input = GradientCheck.randomTensor([2, 1, 6, 6], seed: 9)
+        var random = RandomGenerator(seed: 1)
+        let hidden = conv.forward(input, mode: .training, random: &random)
+        GradientCheck.check(bias, input: hidden)
+    }
+}

@@ -1,0 +1,48 @@
+import XCTest
+@testable import CNNZoo
+
+/// Every loss's gradient against finite differences of its value, in Double-accumulated
+/// Float with ε = 1e-2 (same tolerance reasoning as ``GradientCheck``).
+final class LossGradientTests: XCTestCase {
+    func check(_ loss: any Loss, output: Tensor, target: Tensor, file: StaticString = #filePath, line: UInt = #line) {
+        let (_, gradient) = loss.evaluate(output: output, target: target)
+        let scale = gradient.scalars.map { abs($0) }.max() ?? 0
+        let epsilon: Float = 1e-2
+        for i in 0..<output.count {
+            var plus = output, minus = output
+            plus.scalars[i] += epsilon
+            minus.scalars[i] -= epsilon
+            let numeric = (Double(loss.evaluate(output: plus, target: target).loss)
+                           - Double(loss.evaluate(output: minus, target: target).loss)) / Double(2 * epsilon)
+            XCTAssertEqual(numeric, Double(gradient.scalars[i]),
+                           accuracy: max(1e-3 * Double(scale) + 1e-2 * abs(Double(gradient.scalars[i])), 1e-5),
+                           "\(type(of: loss))[\(i)]", file: file, line: line)
+        }
+    }
+
+    let target = Tensor(oneHot: [2, 0, 1, 2], classes: 3)
+
+    func testCrossEntropyFromLogits() {
+        check(CategoricalCrossEntropy(fromLogits: true), output: GradientCheck.randomTensor([4, 3], seed: 1, scale: 2), target: target)
+    }
+
+    func testCrossEntropyFromProbabilities() {
+        var random = RandomGenerator(seed: 2)
+        let probabilities = Tensor(shape: [4, 3], scalars: (0..<12).map { _ in 0.2 + 0.6 * random.nextUniform() })
+        check(CategoricalCrossEntropy(fromLogits: false), output: probabilities, target: target)
+    }
+
+    func testBinaryCrossEntropyFromLogits() {
+        check(BinaryCrossEntropy(fromLogits: true), output: GradientCheck.randomTensor([4, 3], seed: 3, scale: 2), target: target)
+    }
+
+    func testBinaryCrossEntropyFromProbabilities() {
+        var random = RandomGenerator(seed: 4)
+        let probabilities = Tensor(shape: [4, 3], scalars: (0..<12).map { _ in 0.2 + 0.6 * random.nextUniform() })
+        check(BinaryCrossEntropy(fromLogits: false), output: probabilities, target: target)
+    }
+
+    func testMeanSquaredError() {
+        check(MeanSquaredError(), output: GradientCheck.randomTensor([4, 3], seed: 5), target: target)
+    }
+}

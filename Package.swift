@@ -19,7 +19,7 @@ let package = Package(
         // The engine: tensors, layers, registry, losses, optimizers, training.
         .target(name: "CNNZoo", dependencies: ["CBLAS"]),
         // MNIST-format data sets.
-        .target(name: "CNNZooData", dependencies: ["CZlib"]),
+        .target(name: "CNNZooData", dependencies: ["CNNZoo", "CZlib"]),
         // HDF5 checkpoints.
         .target(name: "CNNZooCheckpoint", dependencies: ["CNNZoo", "CHDF5"]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
 
         .testTarget(name: "CNNZooTests", dependencies: ["CNNZoo"]),
-        .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData"]),
+        .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", "CNNZoo"]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
         .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels"]),
         .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI"]),

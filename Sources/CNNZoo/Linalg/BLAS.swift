@@ -1,4 +1,4 @@
-import CBLAS
+internal import CBLAS
 
 /// Row-major single-precision matrix products on the system BLAS.
 public enum BLAS {

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CNNZoo
+import CNNZooCheckpoint
+import Foundation
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trained model: accuracy, per-class accuracy and the confusion matrix.",
+        discussion: """
+            The target is a checkpoint file, or a model name meaning its default checkpoint \
+            checkpoints/<name>.h5. The test set is the one the run trained with, unless --dataset or \
+            --data picks another.
+
+            Examples:
+              cnn-zoo eval checkpoints/mnist-small.h5
+              cnn-zoo eval mnist-small --json
+            """)
+
+    @Argument(help: "A checkpoint path, or a model name (its checkpoints/<name>.h5).")
+    var target: String
+
+    @OptionGroup(title: "Data")
+    var data: DataOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let path = try Self.checkpointPath(for: target)
+        let saved: Checkpoint
+        let model: Model
+        do {
+            saved = try Checkpoint.read(from: path)
+            model = try saved.makeModel()
+        } catch let error as HDF5Error {
+            throw RuntimeError(error.description)
+        }
+        let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
+        let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
+        let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,
+                                             classes: classes, limit: data.limit, quiet: json)
+        guard prepared.test.imageShape == model.spec.inputShape else {
+            throw RuntimeError("\(model.spec.name) takes \(Format.shape(model.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
+        }
+        guard prepared.classCount <= model.spec.classes else {
+            throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(model.spec.classes)")
+        }
+        let evaluation = Evaluation(model: model, data: prepared.test)
+        let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
+        if json {
+            Console.json(Report(checkpoint: path, model: model.spec.name, dataset: prepared.name, images: evaluation.count,
+                                accuracy: evaluation.accuracy, loss: evaluation.meanLoss, classNames: names,
+                                classAccuracy: evaluation.classAccuracies, confusion: evaluation.confusion))
+            return
+        }
+        print("\(model.spec.name) from \(path), \(Format.grouped(evaluation.count)) test images of \(prepared.name)")
+        print(String(format: "accuracy %@   mean loss %.4f\n", Format.percent(evaluation.accuracy), evaluation.meanLoss))
+        var perClass = Table([("CLASS", .right), ("NAME", .left), ("IMAGES", .right), ("ACCURACY", .right)])
+        for (k, accuracy) in evaluation.classAccuracies.enumerated() {
+            perClass.add([String(k), k < names.count ? names[k] : "", Format.grouped(evaluation.confusion[k].reduce(0, +)),
+                          accuracy.map(Format.percent) ?? "–"])
+        }
+        print(perClass.render())
+        print("\nconfusion matrix (rows: true class, columns: predicted)")
+        var matrix = Table([("", .right)] + (0..<model.spec.classes).map { (String($0), .right) })
+        for (k, row) in evaluation.confusion.enumerated() { matrix.add([String(k)] + row.map(String.init)) }
+        print(matrix.render())
+    }
+
+    /// A checkpoint path as given, or a model name's default checkpoint.
+    static func checkpointPath(for target: String) throws -> String {
+        if FileManager.default.fileExists(atPath: target) || target.hasSuffix(".h5") || target.contains("/") { return target }
+        let path = "checkpoints/\(target).h5"
+        guard FileManager.default.fileExists(atPath: path) else {
+            _ = try resolveSpec(target)  // an unknown name is a usage error with a suggestion
+            throw RuntimeError("no checkpoint for \(target) at \(path); train it first with: cnn-zoo train \(target)")
+        }
+        return path
+    }
+
+    struct Report: Encodable {
+        let checkpoint: String
+        let model: String
+        let dataset: String
+        let images: Int
+        let accuracy: Double
+        let loss: Double
+        let classNames: [String]
+        let classAccuracy: [Double?]
+        let confusion: [[Int]]
+        enum CodingKeys: String, CodingKey {
+            case checkpoint, model, dataset, images, accuracy, loss, confusion
+            case classNames = "class_names"
+            case classAccuracy = "class_accuracy"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import CNNZoo
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a model's layers: output shapes, parameters and multiply-adds.",
+        discussion: """
+            Examples:
+              cnn-zoo show mnist-16-32-64
+              cnn-zoo show my-model.json --json
+            """)
+
+    @Argument(help: "A zoo model name, or the path of a spec .json.")
+    var name: String
+
+    @Flag(help: "Print JSON (the layer table plus the full spec).")
+    var json = false
+
+    func run() throws {
+        let (spec, source) = try resolveSpec(name)
+        let model = try Model(spec: spec)
+        var rows: [LayerRow] = [LayerRow(name: "input", kind: "input", outputShape: spec.inputShape, parameters: 0, multiplyAdds: 0)]
+        for (name, layer) in model.layers {
+            rows.append(LayerRow(name: name, kind: type(of: layer).kind, outputShape: layer.outputShape,
+                                 parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds))
+        }
+        let totalMACs = rows.reduce(0) { $0 + $1.multiplyAdds }
+        if json {
+            Console.json(Summary(name: spec.name, source: source, layers: rows, parameters: model.parameterCount,
+                                 multiplyAdds: totalMACs, spec: spec), pretty: true)
+            return
+        }
+        print("\(spec.name) — \(spec.summary)")
+        print("origin: \(spec.origin)\(source == "built-in" ? "" : " [\(source)]")\n")
+        var table = Table([("LAYER", .left), ("KIND", .left), ("OUTPUT", .left), ("PARAMS", .right), ("MULT-ADDS", .right)])
+        for row in rows {
+            table.add([row.name, row.kind, Format.shape(row.outputShape), Format.grouped(row.parameters), Format.grouped(row.multiplyAdds)])
+        }
+        table.addRule()
+        table.add(["total", "", "", Format.grouped(model.parameterCount), Format.grouped(totalMACs)])
+        print(table.render())
+        let t = spec.training
+        print("""
+
+            loss: \(spec.loss.kind)\(spec.loss.fromLogits ? " (from logits; the final \(spec.loss.kind == "cross_entropy" ? "softmax" : "sigmoid") is fused into the loss)" : "")
+            defaults: \(t.epochs) epochs, batch \(t.batchSize), SGD lr \(t.optimizer.learningRate) momentum \(t.optimizer.momentum)\
+            \(t.optimizer.nesterov ? " nesterov" : "")\(t.optimizer.weightDecay > 0 ? " weight decay \(t.optimizer.weightDecay)" : "")\
+            , schedule \(Self.describe(t.schedule))
+            parameters: \(Format.grouped(model.parameterCount)) (\(Format.compact(model.parameterCount * 4)) bytes as float32); \
+            forward cost: \(Format.compact(totalMACs)) multiply-adds per image
+            """)
+    }
+
+    static func describe(_ schedule: LearningRateSchedule) -> String {
+        switch schedule {
+        case .constant: return "constant"
+        case let .step(every, gamma): return "×\(gamma) every \(every) epochs"
+        case let .warmupCosine(warmup, start, end): return "warm-up from \(start) over \(warmup) epochs, then cosine to \(end)"
+        }
+    }
+
+    struct LayerRow: Encodable {
+        let name: String
+        let kind: String
+        let outputShape: [Int]
+        let parameters: Int
+        let multiplyAdds: Int
+        enum CodingKeys: String, CodingKey {
+            case name, kind, parameters
+            case outputShape = "output_shape"
+            case multiplyAdds = "multiply_adds"
+        }
+    }
+
+    struct Summary: Encodable {
+        let name: String
+        let source: String
+        let layers: [LayerRow]
+        let parameters: Int
+        let multiplyAdds: Int
+        let spec: ModelSpec
+        enum CodingKeys: String, CodingKey {
+            case name, source, layers, parameters, spec
+            case multiplyAdds = "multiply_adds"
+        }
+    }
+}

@@ -1,0 +1,258 @@
+import ArgumentParser
+import CNNZoo
+import CNNZooCheckpoint
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a zoo model, saving a checkpoint after every epoch.",
+        discussion: """
+            Every hyperparameter defaults to the model's own (see 'cnn-zoo show NAME'). The checkpoint \
+            holds the weights, the momentum buffers and the exact training state; --resume continues a \
+            run bit for bit, from an epoch boundary or mid-epoch. Ctrl-C stops after the current step \
+            and saves.
+
+            Examples:
+              cnn-zoo train mnist-small
+              cnn-zoo train mnist-16-32-64 --epochs 5 --lr 0.01 --momentum 0.9
+              cnn-zoo train mnist-small --classes 0,1 --limit 200        seed 001's two-class set-up
+              cnn-zoo train my-model.json --data ~/datasets/mnist
+              cnn-zoo train mnist-small --checkpoint run.h5 --save-every 200
+              cnn-zoo train --resume run.h5 --epochs 10                   continue to 10 epochs
+            """)
+
+    @Argument(help: "A zoo model name or the path of a spec .json (omit with --resume).")
+    var model: String?
+
+    @Option(help: "Epochs to train (with --resume: the total to reach).")
+    var epochs: Int?
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int?
+
+    @Option(help: "Learning rate.")
+    var lr: Double?
+
+    @Option(help: "SGD momentum in [0, 1).")
+    var momentum: Double?
+
+    @Option(help: "L2 weight decay.")
+    var weightDecay: Double?
+
+    @Flag(help: "Use Nesterov momentum.")
+    var nesterov = false
+
+    @Option(help: "Seed for the initial weights, the shuffles and dropout.")
+    var seed: UInt64 = 1
+
+    @OptionGroup(title: "Data")
+    var data: DataOptions
+
+    @Option(help: ArgumentHelp("Where to save the checkpoint (default: checkpoints/<model>.h5).", valueName: "path"))
+    var checkpoint: String?
+
+    @Flag(help: "Do not save checkpoints.")
+    var noCheckpoint = false
+
+    @Option(help: ArgumentHelp("Also save every N steps (mid-epoch).", valueName: "n"))
+    var saveEvery: Int?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this checkpoint.", valueName: "path"))
+    var resume: String?
+
+    @Flag(help: "Print one JSON object per epoch instead of text.")
+    var json = false
+
+    func validate() throws {
+        if model == nil && resume == nil { throw ValidationError("name a model to train, or --resume a checkpoint") }
+        if model != nil && resume != nil { throw ValidationError("give a model or --resume, not both (the checkpoint holds its model)") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let batchSize, batchSize > 1 << 16 { throw ValidationError("--batch-size must be at most 65536, got \(batchSize)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
+        if let saveEvery, saveEvery < 1 { throw ValidationError("--save-every must be at least 1, got \(saveEvery)") }
+        if noCheckpoint && (checkpoint != nil || saveEvery != nil) {
+            throw ValidationError("--no-checkpoint cannot be combined with --checkpoint or --save-every")
+        }
+        if resume != nil {
+            let fixed: [(String, Bool)] = [("--batch-size", batchSize != nil), ("--lr", lr != nil), ("--momentum", momentum != nil),
+                                           ("--weight-decay", weightDecay != nil), ("--nesterov", nesterov), ("--classes", data.classes != nil),
+                                           ("--limit", data.limit != nil)]
+            if let (name, _) = fixed.first(where: \.1) {
+                throw ValidationError("\(name) cannot change when resuming; the checkpoint fixes it so the run continues exactly")
+            }
+        }
+    }
+
+    func run() throws {
+        let session = try resume.map(resumeSession) ?? newSession()
+        let trainer = session.trainer
+        let checkpointPath = noCheckpoint ? nil : session.checkpointPath
+        if let checkpointPath { try ensureWritable(checkpointPath) }
+        if !json {
+            let what = resume == nil ? "training" : "resuming"
+            Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
+                + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(session.data.test.count)) test images, "
+                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, lr \(trainer.optimizer.configuration.learningRate), "
+                + "momentum \(trainer.optimizer.configuration.momentum)")
+        }
+        Interrupt.install()
+
+        func save(_ reason: String) throws {
+            guard let checkpointPath else { return }
+            do {
+                try Checkpoint(trainer: trainer, run: session.run, writer: Version.writer).write(to: checkpointPath)
+            } catch let error as HDF5Error {
+                throw RuntimeError("saving the checkpoint (\(reason)) failed: \(error.description)")
+            }
+        }
+
+        while !trainer.isFinished {
+            let epochStart = Date()
+            var images = 0
+            var progress = Progress(total: trainer.stepsPerEpoch, label: "epoch \(trainer.state.epoch + 1)/\(trainer.totalEpochs)",
+                                    startingAt: trainer.state.batchInEpoch)
+            while !trainer.epochIsComplete {
+                do {
+                    images += try trainer.step().count
+                } catch let error as TrainingError {
+                    progress.finish()
+                    let kept = checkpointPath.map { FileManager.default.fileExists(atPath: $0) ? "; the last good checkpoint is \($0)" : "" } ?? ""
+                    throw RuntimeError(error.description + kept)
+                }
+                if !json { progress.update(step: trainer.state.batchInEpoch, images: images, loss: trainer.state.running.meanLoss) }
+                if let saveEvery, trainer.state.globalStep % saveEvery == 0, !trainer.epochIsComplete { try save("step") }
+                if Interrupt.wasRequested {
+                    progress.finish()
+                    try save("interrupt")
+                    let position = "epoch \(trainer.state.epoch + 1), step \(trainer.state.batchInEpoch)/\(trainer.stepsPerEpoch)"
+                    if let checkpointPath {
+                        Console.notice("interrupted at \(position); saved \(checkpointPath). Continue with: cnn-zoo train --resume \(checkpointPath)")
+                    } else {
+                        Console.notice("interrupted at \(position); nothing saved (--no-checkpoint)")
+                    }
+                    throw ExitCode(130)
+                }
+            }
+            progress.finish()
+            let seconds = Date().timeIntervalSince(epochStart)
+            let evaluation = session.data.test.count > 0 ? Evaluation(model: trainer.model, data: session.data.test) : nil
+            let record = trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
+            try save("epoch")
+            report(record, images: images, seconds: seconds)
+        }
+        if let checkpointPath, !json { Console.notice("saved \(checkpointPath)") }
+    }
+
+    private func report(_ record: EpochRecord, images: Int, seconds: Double) {
+        let rate = Double(images) / max(seconds, 1e-9)
+        if json {
+            Console.json(EpochLine(epoch: record.epoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy,
+                                   testAccuracy: record.testAccuracy, imagesPerSecond: rate, seconds: seconds, lr: record.learningRate))
+        } else {
+            let test = record.testAccuracy.map { "test acc \(Format.percent($0))" } ?? "no test set"
+            print(String(format: "epoch %d  train loss %.4f  train acc %@  %@  %@ img/s  %.1fs",
+                         record.epoch, record.trainLoss, Format.percent(record.trainAccuracy), test,
+                         Format.grouped(Int(rate.rounded())), seconds))
+            fflush(nil)
+        }
+    }
+
+    /// Fails early, before any training, when the checkpoint cannot be written.
+    private func ensureWritable(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw RuntimeError("\(path): cannot create the folder \(directory)")
+            }
+        } else if !isDirectory.boolValue {
+            throw RuntimeError("\(path): \(directory) is not a folder")
+        }
+        guard access(directory, W_OK) == 0 else { throw RuntimeError("\(path): the folder \(directory) is not writable") }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw RuntimeError("\(path): is a directory")
+        }
+    }
+
+    struct Session {
+        let trainer: Trainer
+        let data: PreparedData
+        let run: RunSettings
+        let checkpointPath: String
+    }
+
+    private func newSession() throws -> Session {
+        var (spec, _) = try resolveSpec(model!)
+        let classes = try data.parsedClasses()
+        let prepared = try PreparedData.load(name: data.dataset ?? spec.training.dataset, directory: data.data,
+                                             classes: classes, limit: data.limit, quiet: json)
+        guard prepared.train.imageShape == spec.inputShape else {
+            throw RuntimeError("\(spec.name) takes \(Format.shape(spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.train.imageShape))")
+        }
+        if prepared.classCount != spec.classes {
+            do { spec = try spec.withClasses(prepared.classCount) } catch let error as ModelError { throw RuntimeError(error.description) }
+        }
+        let model = try Model(spec: spec)
+        model.initializeParameters(seed: seed)
+        var optimizer = spec.training.optimizer
+        if let lr { optimizer.learningRate = lr }
+        if let momentum { optimizer.momentum = momentum }
+        if let weightDecay { optimizer.weightDecay = weightDecay }
+        if nesterov { optimizer.nesterov = true }
+        if let problem = optimizer.problem { throw UsageError(problem) }
+        let epochs = self.epochs ?? spec.training.epochs
+        let batchSize = self.batchSize ?? spec.training.batchSize
+        let trainer = try Trainer(model: model, data: prepared.train, optimizer: optimizer, schedule: spec.training.schedule,
+                                  batchSize: batchSize, totalEpochs: epochs, state: TrainingState(seed: seed))
+        let run = RunSettings(totalEpochs: epochs, batchSize: batchSize, schedule: spec.training.schedule, dataset: prepared.name,
+                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0)
+        return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? "checkpoints/\(spec.name).h5")
+    }
+
+    private func resumeSession(_ path: String) throws -> Session {
+        let saved: Checkpoint
+        do { saved = try Checkpoint.read(from: path) } catch let error as HDF5Error { throw RuntimeError(error.description) }
+        var run = saved.run
+        if let epochs {
+            guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
+                throw UsageError("--epochs \(epochs): the checkpoint has already finished \(saved.training.epoch) epochs; ask for more")
+            }
+            run.totalEpochs = epochs
+        }
+        guard saved.training.epoch < run.totalEpochs else {
+            throw UsageError("\(path) has finished all \(run.totalEpochs) epochs; pass --epochs N with N > \(run.totalEpochs) to train on")
+        }
+        let directory = data.data ?? (data.dataset == nil ? run.dataDirectory : nil)
+        let prepared = try PreparedData.load(name: data.dataset ?? run.dataset, directory: directory,
+                                             classes: run.classes.isEmpty ? nil : run.classes,
+                                             limit: run.limit == 0 ? nil : run.limit, quiet: json)
+        let model: Model
+        do { model = try saved.makeModel() } catch let error as HDF5Error { throw RuntimeError("\(path): \(error.description)") }
+        let trainer = try Trainer(model: model, data: prepared.train, optimizer: saved.optimizer, optimizerState: saved.optimizerState,
+                                  schedule: run.schedule, batchSize: run.batchSize, totalEpochs: run.totalEpochs, state: saved.training)
+        guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
+            throw RuntimeError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
+        }
+        return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? path)
+    }
+
+    struct EpochLine: Encodable {
+        let epoch: Int
+        let trainLoss: Double
+        let trainAccuracy: Double
+        let testAccuracy: Double?
+        let imagesPerSecond: Double
+        let seconds: Double
+        let lr: Double
+        enum CodingKeys: String, CodingKey {
+            case epoch, seconds, lr
+            case trainLoss = "train_loss"
+            case trainAccuracy = "train_accuracy"
+            case testAccuracy = "test_accuracy"
+            case imagesPerSecond = "images_per_second"
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import ArgumentParser
-public struct CommandLineEntry { public static func main() {} }

@@ -1,0 +1,116 @@
+import CNNZoo
+import Foundation
+
+extension Checkpoint {
+    /// Writes the checkpoint to `path` atomically: into a temporary file beside it, closed and
+    /// fsynced, then renamed over `path`. A crash at any instant leaves the old file or the new
+    /// one, whole; never a half-written one.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw HDF5Error("\(path): the folder \(directory) does not exist")
+        }
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        do {
+            let file = try HDF5File.create(path: temporary)
+            try writeContents(into: file)
+            try file.close()
+            try Self.sync(path: temporary)
+            guard rename(temporary, path) == 0 else {
+                throw HDF5Error("\(path): cannot replace the checkpoint (\(String(cString: strerror(errno))))")
+            }
+            try? Self.sync(path: directory)
+        } catch {
+            unlink(temporary)
+            if let error = error as? HDF5Error, error.description.contains(temporary) {
+                throw HDF5Error("\(path): cannot write the checkpoint (is the folder writable?)")
+            }
+            throw error
+        }
+    }
+
+    private static func sync(path: String) throws {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw HDF5Error("\(path): cannot open to flush") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw HDF5Error("\(path): fsync failed") }
+    }
+
+    private func writeContents(into file: HDF5File) throws {
+        try file.setAttribute("format", string: Self.formatName)
+        try file.setAttribute("format_version", integer: Self.formatVersion)
+        try file.setAttribute("writer", string: writer)
+        try file.setAttribute("model_name", string: spec.name)
+        try file.setAttribute("model_spec", string: String(decoding: spec.jsonData(), as: UTF8.self))
+        try file.setAttribute("created", string: ISO8601DateFormatter().string(from: Date()))
+
+        let weights = try file.createGroup("weights")
+        try weights.setAttribute("layout", string: "PyTorch state_dict: conv [out, in, kh, kw], dense [out, in]; key = <layer>.<parameter>")
+        try Self.writeTensors(parameters, into: weights)
+
+        let optimizerGroup = try file.createGroup("optimizer")
+        try optimizerGroup.setAttribute("kind", string: "sgd")
+        try optimizerGroup.setAttribute("lr", double: optimizer.learningRate)
+        try optimizerGroup.setAttribute("momentum", double: optimizer.momentum)
+        try optimizerGroup.setAttribute("dampening", double: optimizer.dampening)
+        try optimizerGroup.setAttribute("nesterov", integer: optimizer.nesterov ? 1 : 0)
+        try optimizerGroup.setAttribute("weight_decay", double: optimizer.weightDecay)
+        try optimizerGroup.setAttribute("step", integer: Int64(optimizerState.step))
+        let buffers = try optimizerGroup.createGroup("momentum_buffers")
+        let ordered = parameters.compactMap { entry in optimizerState.momentumBuffers[entry.path].map { (entry.path, $0) } }
+        try Self.writeTensors(ordered, into: buffers)
+
+        let trainingGroup = try file.createGroup("training")
+        try trainingGroup.setAttribute("epoch", integer: Int64(training.epoch))
+        try trainingGroup.setAttribute("batch_in_epoch", integer: Int64(training.batchInEpoch))
+        try trainingGroup.setAttribute("global_step", integer: Int64(training.globalStep))
+        try trainingGroup.setAttribute("seed", string: String(training.seed))
+        try trainingGroup.setAttribute("total_epochs", integer: Int64(run.totalEpochs))
+        try trainingGroup.setAttribute("batch_size", integer: Int64(run.batchSize))
+        try trainingGroup.setAttribute("lr_schedule", string: String(decoding: try JSONEncoder.sorted.encode(run.schedule), as: UTF8.self))
+        try trainingGroup.setAttribute("dataset", string: run.dataset)
+        try trainingGroup.setAttribute("data_directory", string: run.dataDirectory)
+        try trainingGroup.setAttribute("classes", string: run.classes.map(String.init).joined(separator: ","))
+        try trainingGroup.setAttribute("limit", integer: Int64(run.limit))
+        try trainingGroup.write("random_state", unsigned: training.random.state, shape: [4])
+        try trainingGroup.setAttribute("running_loss_sum", double: training.running.lossSum)
+        try trainingGroup.setAttribute("running_correct", integer: Int64(training.running.correct))
+        try trainingGroup.setAttribute("running_seen", integer: Int64(training.running.seen))
+
+        let history = try trainingGroup.createGroup("history")
+        let records = training.history
+        try history.setAttribute("note", string: "one row per finished epoch; test_accuracy is NaN when no test set was used")
+        try history.write("epoch", integers: records.map { Int64($0.epoch) }, shape: [records.count])
+        try history.write("train_loss", doubles: records.map(\.trainLoss), shape: [records.count])
+        try history.write("train_accuracy", doubles: records.map(\.trainAccuracy), shape: [records.count])
+        try history.write("test_accuracy", doubles: records.map { $0.testAccuracy ?? .nan }, shape: [records.count])
+        try history.write("seconds", doubles: records.map(\.seconds), shape: [records.count])
+        try history.write("lr", doubles: records.map(\.learningRate), shape: [records.count])
+    }
+
+    /// Writes `layer.parameter` tensors as `<group>/<layer>/<parameter>`.
+    private static func writeTensors(_ tensors: [(path: String, value: Tensor)], into group: HDF5Group) throws {
+        var layers: [String: HDF5Group] = [:]
+        for (path, value) in tensors {
+            let (layer, name) = split(path)
+            if layers[layer] == nil { layers[layer] = try group.createGroup(layer) }
+            try layers[layer]!.write(name, floats: value.scalars, shape: value.shape)
+        }
+    }
+
+    static func split(_ path: String) -> (layer: String, parameter: String) {
+        let dot = path.lastIndex(of: ".")!
+        return (String(path[..<dot]), String(path[path.index(after: dot)...]))
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,104 @@
+internal import CHDF5
+
+extension HDF5Object {
+    /// Writes a scalar variable-length UTF-8 string attribute (h5py reads it as `str`).
+    public func setAttribute(_ name: String, string: String) throws {
+        let type = try Self.stringType()
+        defer { H5Tclose(type) }
+        let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
+        defer { H5Sclose(space) }
+        let attribute = try Self.check(H5Acreate2(id, name, type, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
+                                       "cannot create attribute \(name) on \(location)")
+        defer { H5Aclose(attribute) }
+        try string.withCString { pointer in
+            var pointers: [UnsafePointer<CChar>?] = [pointer]
+            try Self.check(H5Awrite(attribute, type, &pointers), "cannot write attribute \(name) on \(location)")
+        }
+    }
+
+    /// Writes a scalar int64 attribute.
+    public func setAttribute(_ name: String, integer: Int64) throws {
+        var value = integer
+        try writeScalar(name, fileType: cnnzoo_h5t_std_i64le(), memoryType: cnnzoo_h5t_native_int64(), value: &value)
+    }
+
+    /// Writes a scalar float64 attribute.
+    public func setAttribute(_ name: String, double: Double) throws {
+        var value = double
+        try writeScalar(name, fileType: cnnzoo_h5t_ieee_f64le(), memoryType: cnnzoo_h5t_native_double(), value: &value)
+    }
+
+    private func writeScalar<T: BitwiseCopyable>(_ name: String, fileType: hid_t, memoryType: hid_t, value: inout T) throws {
+        let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
+        defer { H5Sclose(space) }
+        let attribute = try Self.check(H5Acreate2(id, name, fileType, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
+                                       "cannot create attribute \(name) on \(location)")
+        defer { H5Aclose(attribute) }
+        try Self.check(H5Awrite(attribute, memoryType, &value), "cannot write attribute \(name) on \(location)")
+    }
+
+    /// Whether attribute `name` exists.
+    public func hasAttribute(_ name: String) -> Bool {
+        H5Aexists(id, name) > 0
+    }
+
+    private func openAttribute(_ name: String, expecting: H5T_class_t, what: String) throws -> hid_t {
+        guard hasAttribute(name) else { throw HDF5Error("\(location) has no attribute '\(name)'") }
+        let attribute = try Self.check(H5Aopen(id, name, cnnzoo_h5p_default()), "cannot open attribute \(name) of \(location)")
+        let type = H5Aget_type(attribute)
+        defer { if type >= 0 { H5Tclose(type) } }
+        let space = H5Aget_space(attribute)
+        defer { if space >= 0 { H5Sclose(space) } }
+        guard type >= 0, H5Tget_class(type) == expecting, space >= 0, H5Sget_simple_extent_npoints(space) == 1 else {
+            H5Aclose(attribute)
+            throw HDF5Error("attribute '\(name)' of \(location) is not a single \(what)")
+        }
+        return attribute
+    }
+
+    /// Reads a string attribute (variable- or fixed-length).
+    public func stringAttribute(_ name: String) throws -> String {
+        let attribute = try openAttribute(name, expecting: H5T_STRING, what: "string")
+        defer { H5Aclose(attribute) }
+        let fileType = H5Aget_type(attribute)
+        defer { H5Tclose(fileType) }
+        if H5Tis_variable_str(fileType) > 0 {
+            let type = try Self.stringType()
+            defer { H5Tclose(type) }
+            var pointer: UnsafeMutablePointer<CChar>? = nil
+            try Self.check(H5Aread(attribute, type, &pointer), "cannot read attribute \(name) of \(location)")
+            defer { if let pointer { H5free_memory(pointer) } }
+            return pointer.map { String(cString: $0) } ?? ""
+        }
+        let size = H5Tget_size(fileType)
+        guard size > 0, size < 1 << 26 else { throw HDF5Error("attribute '\(name)' of \(location) has an absurd size") }
+        var buffer = [CChar](repeating: 0, count: size + 1)
+        try Self.check(H5Aread(attribute, fileType, &buffer), "cannot read attribute \(name) of \(location)")
+        return String(nullTerminated: buffer)
+    }
+
+    /// Reads an integer attribute as int64.
+    public func integerAttribute(_ name: String) throws -> Int64 {
+        let attribute = try openAttribute(name, expecting: H5T_INTEGER, what: "integer")
+        defer { H5Aclose(attribute) }
+        var value: Int64 = 0
+        try Self.check(H5Aread(attribute, cnnzoo_h5t_native_int64(), &value), "cannot read attribute \(name) of \(location)")
+        return value
+    }
+
+    /// Reads a floating-point attribute as float64.
+    public func doubleAttribute(_ name: String) throws -> Double {
+        let attribute = try openAttribute(name, expecting: H5T_FLOAT, what: "number")
+        defer { H5Aclose(attribute) }
+        var value: Double = 0
+        try Self.check(H5Aread(attribute, cnnzoo_h5t_native_double(), &value), "cannot read attribute \(name) of \(location)")
+        return value
+    }
+
+    static func stringType() throws -> hid_t {
+        let type = try check(H5Tcopy(cnnzoo_h5t_c_s1()), "cannot make a string type")
+        H5Tset_size(type, cnnzoo_h5t_variable())
+        H5Tset_cset(type, H5T_CSET_UTF8)
+        return type
+    }
+}

@@ -23,6 +23,7 @@ static inline hid_t cnnzoo_h5p_dataset_create(void) { return H5P_DATASET_CREATE;
 static inline unsigned cnnzoo_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned cnnzoo_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline unsigned cnnzoo_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned cnnzoo_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline size_t cnnzoo_h5t_variable(void) { return H5T_VARIABLE; }
 
 /* Silences HDF5's automatic error-stack printing; errors become Swift throws. */

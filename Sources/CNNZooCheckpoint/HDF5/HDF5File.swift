@@ -32,6 +32,13 @@ public final class HDF5File: HDF5Object {
         return HDF5File(id: id, location: path + ":/")
     }
 
+    /// Opens an existing file at `path` for reading and writing.
+    public static func openForUpdate(path: String) throws -> HDF5File {
+        silenceLibrary()
+        let id = try check(H5Fopen(path, cnnzoo_h5f_acc_rdwr(), cnnzoo_h5p_default()), "\(path): cannot open for writing")
+        return HDF5File(id: id, location: path + ":/")
+    }
+
     /// Flushes and closes the file; later use is an error.
     public func close() throws {
         guard isOpen else { return }

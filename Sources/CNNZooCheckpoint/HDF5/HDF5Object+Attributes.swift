@@ -7,6 +7,7 @@ extension HDF5Object {
         defer { H5Tclose(type) }
         let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
         defer { H5Sclose(space) }
+        removeAttribute(name)
         let attribute = try Self.check(H5Acreate2(id, name, type, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
                                        "cannot create attribute \(name) on \(location)")
         defer { H5Aclose(attribute) }
@@ -31,10 +32,16 @@ extension HDF5Object {
     private func writeScalar<T: BitwiseCopyable>(_ name: String, fileType: hid_t, memoryType: hid_t, value: inout T) throws {
         let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
         defer { H5Sclose(space) }
+        removeAttribute(name)
         let attribute = try Self.check(H5Acreate2(id, name, fileType, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
                                        "cannot create attribute \(name) on \(location)")
         defer { H5Aclose(attribute) }
         try Self.check(H5Awrite(attribute, memoryType, &value), "cannot write attribute \(name) on \(location)")
+    }
+
+    /// Removes attribute `name` if present (so a set replaces it).
+    func removeAttribute(_ name: String) {
+        if hasAttribute(name) { H5Adelete(id, name) }
     }
 
     /// Whether attribute `name` exists.

@@ -55,6 +55,11 @@ public class HDF5Object {
         H5Lexists(id, name, cnnzoo_h5p_default()) > 0
     }
 
+    /// Removes the link `name` (a group or dataset) from here.
+    public func remove(_ name: String) throws {
+        try Self.check(H5Ldelete(id, name, cnnzoo_h5p_default()), "cannot remove \(child(name))")
+    }
+
     public enum Kind { case group, dataset, other }
 
     /// What `name` links to.

@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", "CNNZoo"]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
         .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels"]),
-        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI"]),
+        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", "CNNZoo"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -31,9 +31,22 @@ public enum CommandLineEntry {
             return 2
         } catch let error as ExitCode {
             return error.rawValue
-        } catch {
-            Console.error(String(describing: error))
+        } catch let error as RuntimeError {
+            Console.error(error.description)
             return 1
+        } catch {
+            // ArgumentParser's own outcomes, such as `--help` on a subcommand, arrive here too.
+            switch CNNZooCommand.exitCode(for: error) {
+            case .success:
+                print(CNNZooCommand.fullMessage(for: error))
+                return 0
+            case .validationFailure:
+                Console.error(CNNZooCommand.message(for: error) + Self.helpHint(arguments))
+                return 2
+            default:
+                Console.error(String(describing: error))
+                return 1
+            }
         }
     }
 

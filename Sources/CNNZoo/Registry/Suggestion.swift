@@ -2,6 +2,11 @@
 public enum Suggestion {
     /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
     public static func nearest(to word: String, in candidates: [String]) -> String? {
+        let lowered = word.lowercased()
+        if !lowered.isEmpty, let extended = candidates.first(where: { $0.lowercased().hasPrefix(lowered) || $0.lowercased().hasSuffix(lowered) })
+            ?? candidates.first(where: { $0.lowercased().contains(lowered) }) {
+            return extended
+        }
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
         let limit = max(2, word.count / 3)

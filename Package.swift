@@ -21,7 +21,7 @@ let package = Package(
         // MNIST-format data sets.
         .target(name: "CNNZooData", dependencies: ["CNNZoo", "CZlib"]),
         // HDF5 checkpoints.
-        .target(name: "CNNZooCheckpoint", dependencies: ["CNNZoo", "CHDF5"]),
+        .target(name: "CNNZooCheckpoint", dependencies: ["CNNZoo", "CHDF5"], exclude: ["FORMAT.md"]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
         .target(name: "CNNZooModels", dependencies: ["CNNZoo"], path: "Models",
                 resources: [.copy("zoo")]),

@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
+python3 -c "import h5py" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py
 swift build --build-tests
+Tools/check_interop.sh .build/debug/cnn-zoo
 swift test --skip-build

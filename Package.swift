@@ -15,6 +15,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // The engine: tensors, layers, registry, losses, optimizers, training.
         .target(name: "CNNZoo", dependencies: ["CBLAS"]),
@@ -27,7 +28,7 @@ let package = Package(
                 resources: [.copy("zoo")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [
-            "CNNZoo", "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CBLAS",
+            "CNNZoo", "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),

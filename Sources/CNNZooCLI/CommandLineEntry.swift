@@ -6,6 +6,7 @@ import Foundation
 public enum CommandLineEntry {
     public static func main() -> Never {
         BLASRuntime.selectFastKernels()
+        AllocatorTuning.apply()
         exit(run(Array(CommandLine.arguments.dropFirst())))
     }
 

@@ -19,7 +19,7 @@ final class ZooCatalogTests: XCTestCase {
             let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: [0, 4, 9], classes: 10))
             XCTAssertTrue(loss.isFinite, entry.spec.name)
             model.zeroGradients()
-            let inputGradient = model.backward(gradient)
+            let inputGradient = try XCTUnwrap(model.backward(gradient, needsInputGradient: true))
             XCTAssertEqual(inputGradient.shape, input.shape)
             for (path, parameter) in model.namedParameters {
                 XCTAssertTrue(parameter.gradient.isFinite, "\(entry.spec.name) \(path)")

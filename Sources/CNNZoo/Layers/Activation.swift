@@ -35,7 +35,10 @@ extension ElementwiseActivation {
     public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
         output.scalars.withUnsafeMutableBufferPointer { y in
-            for i in 0..<y.count { y[i] = Self.apply(y[i]) }
+            let y = y.baseAddress!
+            Parallelism.forEachSpan(input.count) { span in
+                for i in span { y[i] = Self.apply(y[i]) }
+            }
         }
         cache = (input, output)
         return output
@@ -45,7 +48,14 @@ extension ElementwiseActivation {
         var inputGradient = outputGradient
         let (input, output) = cache
         inputGradient.scalars.withUnsafeMutableBufferPointer { g in
-            for i in 0..<g.count { g[i] *= Self.derivative(input: input.scalars[i], output: output.scalars[i]) }
+            input.scalars.withUnsafeBufferPointer { x in
+                output.scalars.withUnsafeBufferPointer { y in
+                    let (g, x, y) = (g.baseAddress!, x.baseAddress!, y.baseAddress!)
+                    Parallelism.forEachSpan(outputGradient.count) { span in
+                        for i in span { g[i] *= Self.derivative(input: x[i], output: y[i]) }
+                    }
+                }
+            }
         }
         return inputGradient
     }

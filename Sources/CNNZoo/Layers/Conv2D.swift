@@ -1,8 +1,9 @@
 /// 2-D cross-correlation, PyTorch's `Conv2d`: y[n,o] = Σ_c W[o,c] ⋆ x[n,c] + b[o].
 ///
-/// Lowered to one matrix product over the whole batch: the input is unfolded into
-/// columns X̂ of shape [C·kh·kw, N·P] (P = output positions), then
-/// Ŷ = W·X̂,  ∂W = ∂Ŷ·X̂ᵀ,  ∂X̂ = Wᵀ·∂Ŷ, and ∂X̂ is folded back onto the input.
+/// The batch is split into one chunk of m samples per thread. A chunk's inputs are unfolded
+/// side by side into columns X̂ of shape [C·kh·kw, m·P] (P = output positions), so each
+/// product is one large matrix multiplication: Ŷ = W·X̂, ∂W = ∂Ŷ·X̂ᵀ, ∂X̂ = Wᵀ·∂Ŷ, and ∂X̂
+/// folds back onto the input. Each chunk's ∂W is added in chunk order (deterministic).
 public final class Conv2D: Layer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
@@ -21,9 +22,11 @@ public final class Conv2D: Layer {
 
     /// Rows of the unfolded input: C·kh·kw.
     private let patchSize: Int
-    /// The unfolded input of the last forward batch, [patchSize, N·P].
+    private let positions: Int
+    /// The unfolded input of the last forward batch: chunk after chunk, each [patchSize, m·P].
     private var columns: [Float] = []
-    private var columnGradient: [Float] = []
+    /// Per-thread room for one chunk's [O, m·P] product or gradient.
+    private var products: [Float] = []
     private var batchSize = 0
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
@@ -31,6 +34,7 @@ public final class Conv2D: Layer {
                                    defaultStrideIsKernel: false, paddingBelowKernel: false)
         outChannels = try settings.int("out_channels", in: 1...65536)
         patchSize = window.channels * window.kernelHeight * window.kernelWidth
+        positions = window.outputHeight * window.outputWidth
         let receptive = window.kernelHeight * window.kernelWidth
         weight = Parameter(name: "weight", shape: [outChannels, window.channels, window.kernelHeight, window.kernelWidth],
                            initializer: try settings.initializer("init", default: .kaimingNormal),
@@ -43,96 +47,114 @@ public final class Conv2D: Layer {
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
-    public var multiplyAdds: Int { outChannels * patchSize * window.outputHeight * window.outputWidth }
+    public var multiplyAdds: Int { outChannels * patchSize * positions }
+
+    private var inputSize: Int { window.channels * window.height * window.width }
 
     public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         batchSize = input.batchSize
-        let positions = window.outputHeight * window.outputWidth
-        let columnsWidth = batchSize * positions
-        if columns.count != patchSize * columnsWidth {
-            columns = [Float](repeating: 0, count: patchSize * columnsWidth)
-        }
+        let (k, p, o, inputSize) = (patchSize, positions, outChannels, inputSize)
+        if columns.count != batchSize * k * p { columns = [Float](repeating: 0, count: batchSize * k * p) }
+        if products.count != batchSize * o * p { products = [Float](repeating: 0, count: batchSize * o * p) }
+        var output = Tensor.uninitialized([batchSize] + outputShape)
+        let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
         input.scalars.withUnsafeBufferPointer { x in
             columns.withUnsafeMutableBufferPointer { col in
-                window.unfold(x.baseAddress!, batch: batchSize, into: col.baseAddress!)
-            }
-        }
-        var product = [Float](repeating: 0, count: outChannels * columnsWidth)
-        weight.value.scalars.withUnsafeBufferPointer { w in
-            columns.withUnsafeBufferPointer { col in
-                product.withUnsafeMutableBufferPointer { out in
-                    BLAS.gemm(m: outChannels, n: columnsWidth, k: patchSize,
-                              a: w.baseAddress!, lda: patchSize, b: col.baseAddress!, ldb: columnsWidth,
-                              c: out.baseAddress!, ldc: columnsWidth)
-                }
-            }
-        }
-        // [O, N·P] → [N, O, P], adding the bias on the way.
-        var output = [Float](repeating: 0, count: product.count)
-        let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: outChannels)
-        product.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { y in
-                for n in 0..<batchSize {
-                    for o in 0..<outChannels {
-                        let from = o * columnsWidth + n * positions, to = (n * outChannels + o) * positions
-                        let b = biasValues[o]
-                        for p in 0..<positions { y[to + p] = source[from + p] + b }
+                products.withUnsafeMutableBufferPointer { product in
+                    weight.value.scalars.withUnsafeBufferPointer { w in
+                        output.scalars.withUnsafeMutableBufferPointer { y in
+                            let (x, col, product, w, y) = (x.baseAddress!, col.baseAddress!, product.baseAddress!, w.baseAddress!, y.baseAddress!)
+                            Parallelism.forEachChunk(batchSize) { _, samples in
+                                let m = samples.count, width = m * p
+                                let chunkColumns = col + samples.lowerBound * k * p
+                                let chunkProduct = product + samples.lowerBound * o * p
+                                for n in samples {
+                                    window.unfold(x + n * inputSize, into: chunkColumns + (n - samples.lowerBound) * p, rowStride: width)
+                                }
+                                BLAS.gemm(m: o, n: width, k: k, a: w, lda: k, b: chunkColumns, ldb: width, c: chunkProduct, ldc: width)
+                                // [O, m·P] → [m, O, P], adding the bias.
+                                for n in samples {
+                                    for channel in 0..<o {
+                                        let source = chunkProduct + channel * width + (n - samples.lowerBound) * p
+                                        let target = y + (n * o + channel) * p
+                                        let b = biasValues[channel]
+                                        for i in 0..<p { target[i] = source[i] + b }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        return Tensor(shape: [batchSize] + outputShape, scalars: output)
+        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let positions = window.outputHeight * window.outputWidth
-        let columnsWidth = batchSize * positions
-        // [N, O, P] → [O, N·P]
-        var gradientRows = [Float](repeating: 0, count: outChannels * columnsWidth)
+        backward(outputGradient, needsInputGradient: true)
+    }
+
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient, needsInputGradient: false)
+    }
+
+    private func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        let (k, p, o, inputSize) = (patchSize, positions, outChannels, inputSize)
+        let chunks = Parallelism.chunkCount(batchSize)
+        var weightParts = [Float](repeating: 0, count: chunks * o * k)
+        var biasParts = [Float](repeating: 0, count: chunks * o)
+        var inputGradient = needsInputGradient ? Tensor(zeros: [batchSize, window.channels, window.height, window.width]) : Tensor(zeros: [0])
         outputGradient.scalars.withUnsafeBufferPointer { dy in
-            gradientRows.withUnsafeMutableBufferPointer { rows in
-                for n in 0..<batchSize {
-                    for o in 0..<outChannels {
-                        let from = (n * outChannels + o) * positions, to = o * columnsWidth + n * positions
-                        for p in 0..<positions { rows[to + p] = dy[from + p] }
+            columns.withUnsafeMutableBufferPointer { col in
+                products.withUnsafeMutableBufferPointer { product in
+                    weight.value.scalars.withUnsafeBufferPointer { w in
+                        weightParts.withUnsafeMutableBufferPointer { dw in
+                            biasParts.withUnsafeMutableBufferPointer { db in
+                                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                                    let (dy, col, product, w, dw, db) = (dy.baseAddress!, col.baseAddress!, product.baseAddress!,
+                                                                          w.baseAddress!, dw.baseAddress!, db.baseAddress!)
+                                    let dx = dx.baseAddress
+                                    Parallelism.forEachChunk(batchSize) { chunk, samples in
+                                        let m = samples.count, width = m * p
+                                        let chunkColumns = col + samples.lowerBound * k * p
+                                        let rows = product + samples.lowerBound * o * p
+                                        // [m, O, P] → [O, m·P], summing each channel for ∂b.
+                                        for n in samples {
+                                            for channel in 0..<o {
+                                                let source = dy + (n * o + channel) * p
+                                                let target = rows + channel * width + (n - samples.lowerBound) * p
+                                                var sum: Float = 0
+                                                for i in 0..<p {
+                                                    target[i] = source[i]
+                                                    sum += source[i]
+                                                }
+                                                db[chunk * o + channel] += sum
+                                            }
+                                        }
+                                        BLAS.gemm(transposeB: true, m: o, n: k, k: width, a: rows, lda: width, b: chunkColumns, ldb: width,
+                                                  c: dw + chunk * o * k, ldc: k)
+                                        if needsInputGradient, let dx {
+                                            // The chunk's columns are no longer needed: ∂X̂ overwrites them.
+                                            BLAS.gemm(transposeA: true, m: k, n: width, k: o, a: w, lda: k, b: rows, ldb: width,
+                                                      c: chunkColumns, ldc: width)
+                                            for n in samples {
+                                                window.fold(chunkColumns + (n - samples.lowerBound) * p, rowStride: width, into: dx + n * inputSize)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        if let bias {
-            gradientRows.withUnsafeBufferPointer { rows in
-                for o in 0..<outChannels {
-                    var sum: Float = 0
-                    for j in 0..<columnsWidth { sum += rows[o * columnsWidth + j] }
-                    bias.gradient.scalars[o] += sum
-                }
+        for chunk in 0..<chunks {
+            for i in 0..<(o * k) { weight.gradient.scalars[i] += weightParts[chunk * o * k + i] }
+            if let bias {
+                for i in 0..<o { bias.gradient.scalars[i] += biasParts[chunk * o + i] }
             }
         }
-        if columnGradient.count != columns.count {
-            columnGradient = [Float](repeating: 0, count: columns.count)
-        }
-        gradientRows.withUnsafeBufferPointer { rows in
-            columns.withUnsafeBufferPointer { col in
-                weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                    BLAS.gemm(transposeB: true, m: outChannels, n: patchSize, k: columnsWidth,
-                              a: rows.baseAddress!, lda: columnsWidth, b: col.baseAddress!, ldb: columnsWidth,
-                              beta: 1, c: dw.baseAddress!, ldc: patchSize)
-                }
-            }
-            weight.value.scalars.withUnsafeBufferPointer { w in
-                columnGradient.withUnsafeMutableBufferPointer { dcol in
-                    BLAS.gemm(transposeA: true, m: patchSize, n: columnsWidth, k: outChannels,
-                              a: w.baseAddress!, lda: patchSize, b: rows.baseAddress!, ldb: columnsWidth,
-                              c: dcol.baseAddress!, ldc: columnsWidth)
-                }
-            }
-        }
-        var inputGradient = [Float](repeating: 0, count: batchSize * window.channels * window.height * window.width)
-        columnGradient.withUnsafeBufferPointer { dcol in
-            inputGradient.withUnsafeMutableBufferPointer { dx in
-                window.fold(dcol.baseAddress!, batch: batchSize, into: dx.baseAddress!)
-            }
-        }
-        return Tensor(shape: [batchSize, window.channels, window.height, window.width], scalars: inputGradient)
+        return inputGradient
     }
 }

@@ -1,4 +1,7 @@
 /// A fully connected layer, PyTorch's `Linear`: y = x·Wᵀ + b with W of shape [out, in].
+///
+/// Forward and ∂x split the batch across threads; ∂W = ∂yᵀ·x splits W's rows, so no
+/// partial sums need adding.
 public final class Dense: Layer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
@@ -35,28 +38,49 @@ public final class Dense: Layer {
 
     public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         self.input = input
-        let batch = input.batchSize
-        var output = [Float](repeating: 0, count: batch * units)
+        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
+        var output = Tensor(zeros: [batch, units])
         if let bias {
             for n in 0..<batch {
-                for u in 0..<units { output[n * units + u] = bias.value.scalars[u] }
+                for u in 0..<units { output.scalars[n * units + u] = bias.value.scalars[u] }
             }
         }
         input.scalars.withUnsafeBufferPointer { x in
             weight.value.scalars.withUnsafeBufferPointer { w in
-                output.withUnsafeMutableBufferPointer { y in
-                    BLAS.gemm(transposeB: true, m: batch, n: units, k: inputCount,
-                              a: x.baseAddress!, lda: inputCount, b: w.baseAddress!, ldb: inputCount,
-                              beta: 1, c: y.baseAddress!, ldc: units)
+                output.scalars.withUnsafeMutableBufferPointer { y in
+                    let (x, w, y) = (x.baseAddress!, w.baseAddress!, y.baseAddress!)
+                    Parallelism.forEachChunk(batch) { _, rows in
+                        BLAS.gemm(transposeB: true, m: rows.count, n: units, k: inputCount,
+                                  a: x + rows.lowerBound * inputCount, lda: inputCount, b: w, ldb: inputCount,
+                                  beta: 1, c: y + rows.lowerBound * units, ldc: units)
+                    }
                 }
             }
         }
-        return Tensor(shape: [batch, units], scalars: output)
+        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let batch = input.batchSize
-        var inputGradient = [Float](repeating: 0, count: batch * inputCount)
+        accumulateParameterGradients(outputGradient)
+        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
+        var inputGradient = Tensor.uninitialized([batch, inputCount])
+        outputGradient.scalars.withUnsafeBufferPointer { dy in
+            weight.value.scalars.withUnsafeBufferPointer { w in
+                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                    let (dy, w, dx) = (dy.baseAddress!, w.baseAddress!, dx.baseAddress!)
+                    Parallelism.forEachChunk(batch) { _, rows in
+                        BLAS.gemm(m: rows.count, n: inputCount, k: units,
+                                  a: dy + rows.lowerBound * units, lda: units, b: w, ldb: inputCount,
+                                  c: dx + rows.lowerBound * inputCount, ldc: inputCount)
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             if let bias {
                 for n in 0..<batch {
@@ -65,19 +89,14 @@ public final class Dense: Layer {
             }
             input.scalars.withUnsafeBufferPointer { x in
                 weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                    BLAS.gemm(transposeA: true, m: units, n: inputCount, k: batch,
-                              a: dy.baseAddress!, lda: units, b: x.baseAddress!, ldb: inputCount,
-                              beta: 1, c: dw.baseAddress!, ldc: inputCount)
-                }
-            }
-            weight.value.scalars.withUnsafeBufferPointer { w in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    BLAS.gemm(m: batch, n: inputCount, k: units,
-                              a: dy.baseAddress!, lda: units, b: w.baseAddress!, ldb: inputCount,
-                              c: dx.baseAddress!, ldc: inputCount)
+                    let (dy, x, dw) = (dy.baseAddress!, x.baseAddress!, dw.baseAddress!)
+                    Parallelism.forEachChunk(units) { _, outputs in
+                        BLAS.gemm(transposeA: true, m: outputs.count, n: inputCount, k: batch,
+                                  a: dy + outputs.lowerBound, lda: units, b: x, ldb: inputCount,
+                                  beta: 1, c: dw + outputs.lowerBound * inputCount, ldc: inputCount)
+                    }
                 }
             }
         }
-        return Tensor(shape: [batch, inputCount], scalars: inputGradient)
     }
 }

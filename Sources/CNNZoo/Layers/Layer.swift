@@ -33,9 +33,16 @@ public protocol Layer: AnyObject, SendableMetatype {
     /// Given ∂L/∂output of the last forward batch, adds ∂L/∂θ into each parameter's
     /// gradient and returns ∂L/∂input.
     func backward(_ outputGradient: Tensor) -> Tensor
+    /// Like `backward` but without ∂L/∂input, for the first layer, whose input gradient
+    /// nobody needs. The default runs `backward` and drops the result.
+    func accumulateParameterGradients(_ outputGradient: Tensor)
 }
 
 extension Layer {
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient)
+    }
+
     public var parameters: [Parameter] { [] }
     public var multiplyAdds: Int { 0 }
 }

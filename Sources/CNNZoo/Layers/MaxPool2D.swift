@@ -23,50 +23,70 @@ public final class MaxPool2D: Layer {
     public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         batchSize = input.batchSize
         let w = window
-        let outputCount = batchSize * w.channels * w.outputHeight * w.outputWidth
-        var output = [Float](repeating: 0, count: outputCount)
-        if winners.count != outputCount { winners = [Int32](repeating: 0, count: outputCount) }
+        let planes = batchSize * w.channels
+        let planeSize = w.height * w.width, outputPlane = w.outputHeight * w.outputWidth
+        var output = Tensor.uninitialized([batchSize] + outputShape)
+        if winners.count != planes * outputPlane { winners = [Int32](repeating: 0, count: planes * outputPlane) }
         input.scalars.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+            output.scalars.withUnsafeMutableBufferPointer { y in
                 winners.withUnsafeMutableBufferPointer { winner in
-                    var out = 0
-                    for plane in 0..<(batchSize * w.channels) {
-                        let base = plane * w.height * w.width
-                        for oh in 0..<w.outputHeight {
-                            let top = oh * w.strideHeight - w.padding.top
-                            let rows = max(top, 0)..<min(top + w.kernelHeight, w.height)
-                            for ow in 0..<w.outputWidth {
-                                let left = ow * w.strideWidth - w.padding.left
-                                let columns = max(left, 0)..<min(left + w.kernelWidth, w.width)
-                                var best = -Float.infinity
-                                var bestIndex = base + rows.lowerBound * w.width + columns.lowerBound
-                                for ih in rows {
-                                    for iw in columns where x[base + ih * w.width + iw] > best {
-                                        best = x[base + ih * w.width + iw]
-                                        bestIndex = base + ih * w.width + iw
+                    let (x, y, winner) = (x.baseAddress!, y.baseAddress!, winner.baseAddress!)
+                    Parallelism.forEachChunk(planes) { _, planeRange in
+                        for plane in planeRange {
+                            let base = plane * planeSize
+                            var out = plane * outputPlane
+                            for oh in 0..<w.outputHeight {
+                                let top = oh * w.strideHeight - w.padding.top
+                                let rowStart = max(top, 0), rowEnd = min(top + w.kernelHeight, w.height)
+                                for ow in 0..<w.outputWidth {
+                                    let left = ow * w.strideWidth - w.padding.left
+                                    let columnStart = max(left, 0), columnEnd = min(left + w.kernelWidth, w.width)
+                                    var bestIndex = base + rowStart * w.width + columnStart
+                                    var best = x[bestIndex]
+                                    var ih = rowStart
+                                    while ih < rowEnd {
+                                        var iw = columnStart
+                                        let line = base + ih * w.width
+                                        while iw < columnEnd {
+                                            let value = x[line + iw]
+                                            if value > best {
+                                                best = value
+                                                bestIndex = line + iw
+                                            }
+                                            iw += 1
+                                        }
+                                        ih += 1
                                     }
+                                    y[out] = best
+                                    winner[out] = Int32(bestIndex)
+                                    out += 1
                                 }
-                                y[out] = best
-                                winner[out] = Int32(bestIndex)
-                                out += 1
                             }
                         }
                     }
                 }
             }
         }
-        return Tensor(shape: [batchSize] + outputShape, scalars: output)
+        return output
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        var inputGradient = [Float](repeating: 0, count: batchSize * window.channels * window.height * window.width)
-        inputGradient.withUnsafeMutableBufferPointer { dx in
+        let planes = batchSize * window.channels
+        let outputPlane = window.outputHeight * window.outputWidth
+        var inputGradient = Tensor(zeros: [batchSize, window.channels, window.height, window.width])
+        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 winners.withUnsafeBufferPointer { winner in
-                    for i in 0..<dy.count { dx[Int(winner[i])] += dy[i] }
+                    let (dx, dy, winner) = (dx.baseAddress!, dy.baseAddress!, winner.baseAddress!)
+                    // A plane's winners lie in that plane, so chunks of planes write disjoint memory.
+                    Parallelism.forEachChunk(planes) { _, planeRange in
+                        for i in (planeRange.lowerBound * outputPlane) ..< (planeRange.upperBound * outputPlane) {
+                            dx[Int(winner[i])] += dy[i]
+                        }
+                    }
                 }
             }
         }
-        return Tensor(shape: [batchSize, window.channels, window.height, window.width], scalars: inputGradient)
+        return inputGradient
     }
 }

@@ -25,8 +25,12 @@ public final class PositionBias: Layer {
         let width = bias.value.count
         output.scalars.withUnsafeMutableBufferPointer { y in
             bias.value.scalars.withUnsafeBufferPointer { b in
-                for n in 0..<input.batchSize {
-                    for i in 0..<width { y[n * width + i] += b[i] }
+                let (y, b) = (y.baseAddress!, b.baseAddress!)
+                Parallelism.forEachSpan(input.batchSize, minimum: max(1, (1 << 15) / width)) { samples in
+                    for n in samples {
+                        let row = y + n * width
+                        for i in 0..<width { row[i] += b[i] }
+                    }
                 }
             }
         }
@@ -34,11 +38,16 @@ public final class PositionBias: Layer {
     }
 
     public func backward(_ outputGradient: Tensor) -> Tensor {
-        let width = bias.value.count
+        let width = bias.value.count, batch = outputGradient.batchSize
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
-                for n in 0..<outputGradient.batchSize {
-                    for i in 0..<width { db[i] += dy[n * width + i] }
+                let (dy, db) = (dy.baseAddress!, db.baseAddress!)
+                // Split the positions, not the batch: each thread owns a slice of ∂b.
+                Parallelism.forEachSpan(width, minimum: max(1, (1 << 15) / batch)) { span in
+                    for n in 0..<batch {
+                        let row = dy + n * width
+                        for i in span { db[i] += row[i] }
+                    }
                 }
             }
         }

@@ -81,11 +81,14 @@ public final class Model {
     }
 
     /// Back-propagates ∂L/∂output through every layer, accumulating parameter gradients.
+    /// Returns ∂L/∂input when `needsInputGradient`; otherwise the first layer skips it.
     @discardableResult
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) -> Tensor? {
         var gradient = outputGradient
-        for (_, layer) in layers.reversed() { gradient = layer.backward(gradient) }
-        return gradient
+        for (_, layer) in layers.dropFirst().reversed() { gradient = layer.backward(gradient) }
+        if needsInputGradient { return layers[0].layer.backward(gradient) }
+        layers[0].layer.accumulateParameterGradients(gradient)
+        return nil
     }
 
     /// Clears every parameter's gradient.

@@ -54,3 +54,14 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(\(shape), [\(preview)\(count > 8 ? ", …" : "")])"
     }
 }
+
+extension Tensor {
+    /// A tensor of `shape` whose elements are undefined until written: for outputs that
+    /// the caller overwrites completely, it skips a zero-filling pass over memory.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = Tensor.count(of: shape)
+        return Tensor(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = count
+        })
+    }
+}

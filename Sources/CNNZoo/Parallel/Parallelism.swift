@@ -1,0 +1,81 @@
+import Dispatch
+import Synchronization
+
+/// How many threads the engine splits a batch over.
+///
+/// One level of parallelism: when the engine runs its own threads, BLAS runs on one
+/// thread inside each. Work is split into fixed contiguous chunks and partial sums are
+/// added in chunk order, so results are bit-identical for a given thread count.
+public enum Parallelism {
+    private static let configured = Atomic<Int>(0)
+
+    /// The thread count in use (default: the active processor count).
+    public static var threads: Int {
+        get {
+            let value = configured.load(ordering: .relaxed)
+            if value > 0 { return value }
+            return setThreads(ProcessInfoCores.active)
+        }
+    }
+
+    /// Uses `count` threads (at least 1); BLAS calls run single-threaded inside them.
+    @discardableResult
+    public static func setThreads(_ count: Int) -> Int {
+        let count = max(1, min(count, 64))
+        configured.store(count, ordering: .relaxed)
+        BLAS.threadCount = 1
+        return count
+    }
+
+    /// The number of chunks ``forEachChunk(_:_:)`` splits `count` items into.
+    static func chunkCount(_ count: Int) -> Int { max(1, min(threads, count)) }
+
+    /// Calls `body(chunk, range)` on contiguous chunks of `0..<count`, one per thread, concurrently.
+    /// Chunks are a pure function of `count` and the thread count.
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+        let chunks = chunkCount(count)
+        if chunks <= 1 {
+            body(0, 0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // Each chunk writes only memory of its own, so sharing the body across threads is safe.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                shared.value(chunk, range(chunk, of: chunks, over: count))
+            }
+        }
+    }
+
+    /// Element-wise work over `count` items, split only when it is large enough to pay for a thread.
+    @inline(__always)
+    static func forEachSpan(_ count: Int, minimum: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+        if count < minimum || threads == 1 {
+            body(0..<count)
+            return
+        }
+        forEachChunk(count) { _, range in body(range) }
+    }
+
+    /// The `chunk`-th of `chunks` contiguous ranges covering `0..<count`.
+    static func range(_ chunk: Int, of chunks: Int, over count: Int) -> Range<Int> {
+        (count * chunk / chunks) ..< (count * (chunk + 1) / chunks)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Carries a value across threads where the caller guarantees the access is disjoint.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+enum ProcessInfoCores {
+    static var active: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -1,0 +1,204 @@
+import ArgumentParser
+import CNNZoo
+import CNNZooCheckpoint
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed: training and inference images/s, GFLOP/s, checkpoint time, memory.",
+        discussion: """
+            Runs on synthetic images (no data set needed), so figures compare across machines. Each \
+            figure is the median of --repeats runs. Training GFLOP/s counts 6 flops per multiply-add \
+            of the forward pass (forward, and the two backward products); the sgemm figure is this \
+            machine's BLAS on a 512³ product, the practical ceiling.
+
+            Examples:
+              cnn-zoo bench                          mnist-16-32-64, batch 64
+              cnn-zoo bench mnist-small --batch-size 128 --repeats 7
+              cnn-zoo bench --layers                 where the time goes, layer by layer
+            """)
+
+    @Argument(help: "A zoo model name or spec path.")
+    var model = "mnist-16-32-64"
+
+    @Option(help: "Images per batch.")
+    var batchSize = 64
+
+    @Option(help: "Training steps per timed run.")
+    var steps = 100
+
+    @Option(help: "Timed runs per figure; the median is reported.")
+    var repeats = 5
+
+    @Flag(help: "Also time each layer's forward and backward pass.")
+    var layers = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        if batchSize < 1 || batchSize > 1 << 14 { throw ValidationError("--batch-size must be between 1 and 16384, got \(batchSize)") }
+        if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if repeats < 1 || repeats > 101 { throw ValidationError("--repeats must be between 1 and 101, got \(repeats)") }
+    }
+
+    func run() throws {
+        let (spec, _) = try resolveSpec(model)
+        let built = try Model(spec: spec)
+        built.initializeParameters(seed: 1)
+        let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
+        var random = RandomGenerator(seed: 3)
+        let imageCount = max(batchSize * steps, 1024)
+        let images = LabeledImages(imageShape: spec.inputShape,
+                                   pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
+                                   labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
+        if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs; \(BLASRuntime.description)") }
+
+        let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
+        let trainer = try Trainer(model: built, data: images, optimizer: spec.training.optimizer, schedule: .constant,
+                                  batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
+        func trainSteps(_ count: Int) throws {
+            for _ in 0..<count {
+                if trainer.epochIsComplete { trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                try trainer.step()
+            }
+        }
+        try trainSteps(5)
+        let trainRate = median(try (0..<repeats).map { _ in
+            Double(steps * batchSize) / (try Self.seconds { try trainSteps(steps) })
+        })
+        let batch = images.batch(Array(0..<batchSize)[...]).images
+        _ = built.predict(batch)
+        let inferenceRate = median((0..<repeats).map { _ in
+            Double(steps * batchSize) / Self.seconds { for _ in 0..<steps { _ = built.predict(batch) } }
+        })
+
+        let folder = NSTemporaryDirectory() + "cnn-zoo-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/bench.h5"
+        let checkpoint = Checkpoint(trainer: trainer, run: RunSettings(totalEpochs: 1, batchSize: batchSize, schedule: .constant,
+                                                                        dataset: "synthetic", dataDirectory: folder), writer: Version.writer)
+        let save = median(try (0..<repeats).map { _ in try Self.seconds { try checkpoint.write(to: path) } })
+        let load = median(try (0..<repeats).map { _ in try Self.seconds { _ = try Checkpoint.read(from: path).makeModel() } })
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+
+        let layerTimes = layers ? try Self.layerTimes(model: built, batch: batch, repeats: repeats) : []
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let result = Result(model: spec.name, batchSize: batchSize, blas: BLAS.coreName, blasThreads: BLAS.threadCount,
+                            trainImagesPerSecond: trainRate, inferenceImagesPerSecond: inferenceRate,
+                            trainGFLOPS: 6 * Double(multiplyAdds) * trainRate / 1e9, sgemmGFLOPS: sgemm,
+                            checkpointSaveSeconds: save, checkpointLoadSeconds: load, checkpointBytes: fileSize,
+                            peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, layers: layerTimes)
+        if json {
+            Console.json(result, pretty: true)
+            return
+        }
+        var table = Table([("MEASURE", .left), ("VALUE", .right)])
+        table.add(["training", "\(Format.grouped(Int(trainRate))) images/s"])
+        table.add(["inference", "\(Format.grouped(Int(inferenceRate))) images/s"])
+        table.add(["training compute", String(format: "%.1f GFLOP/s (%.0f%% of sgemm)", result.trainGFLOPS, 100 * result.trainGFLOPS / sgemm)])
+        table.add(["sgemm 512³", String(format: "%.1f GFLOP/s", sgemm)])
+        table.add(["checkpoint save", String(format: "%.1f ms (%@ bytes)", save * 1000, Format.compact(fileSize))])
+        table.add(["checkpoint load", String(format: "%.1f ms", load * 1000)])
+        table.add(["peak memory", String(format: "%.0f MB resident", result.peakResidentMegabytes)])
+        print(table.render())
+        if !layerTimes.isEmpty {
+            var breakdown = Table([("LAYER", .left), ("FORWARD ms", .right), ("BACKWARD ms", .right), ("SHARE", .right)])
+            let total = layerTimes.reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+            for row in layerTimes {
+                breakdown.add([row.name, String(format: "%.3f", row.forwardMilliseconds), String(format: "%.3f", row.backwardMilliseconds),
+                               String(format: "%.1f%%", 100 * (row.forwardMilliseconds + row.backwardMilliseconds) / total)])
+            }
+            print("\nper batch of \(batchSize):\n" + breakdown.render())
+        }
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// This machine's sgemm rate on an n³ product.
+    static func sgemmGFLOPS(size n: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        let time = seconds {
+            for _ in 0..<4 {
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        c.withUnsafeMutableBufferPointer { c in
+                            BLAS.gemm(m: n, n: n, k: n, a: a.baseAddress!, lda: n, b: b.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        return 4 * 2 * Double(n * n * n) / time / 1e9
+    }
+
+    /// Median time of each layer's forward and backward on `batch`.
+    static func layerTimes(model: Model, batch: Tensor, repeats: Int) throws -> [LayerTime] {
+        var random = RandomGenerator(seed: 1)
+        var inputs: [Tensor] = [batch]
+        for (_, layer) in model.layers { inputs.append(layer.forward(inputs.last!, mode: .training, random: &random)) }
+        return model.layers.enumerated().map { index, entry in
+            var forward: [Double] = [], backward: [Double] = []
+            for _ in 0..<max(repeats, 5) {
+                var output = inputs[index + 1]
+                forward.append(seconds { output = entry.layer.forward(inputs[index], mode: .training, random: &random) })
+                backward.append(seconds { _ = entry.layer.backward(output) })
+            }
+            return LayerTime(name: entry.name, forwardMilliseconds: median(forward) * 1000, backwardMilliseconds: median(backward) * 1000)
+        }
+    }
+
+    struct LayerTime: Encodable {
+        let name: String
+        let forwardMilliseconds: Double
+        let backwardMilliseconds: Double
+        enum CodingKeys: String, CodingKey {
+            case name
+            case forwardMilliseconds = "forward_ms"
+            case backwardMilliseconds = "backward_ms"
+        }
+    }
+
+    struct Result: Encodable {
+        let model: String
+        let batchSize: Int
+        let blas: String
+        let blasThreads: Int
+        let trainImagesPerSecond: Double
+        let inferenceImagesPerSecond: Double
+        let trainGFLOPS: Double
+        let sgemmGFLOPS: Double
+        let checkpointSaveSeconds: Double
+        let checkpointLoadSeconds: Double
+        let checkpointBytes: Int
+        let peakResidentMegabytes: Double
+        let layers: [LayerTime]
+        enum CodingKeys: String, CodingKey {
+            case model, blas, layers
+            case batchSize = "batch_size"
+            case blasThreads = "blas_threads"
+            case trainImagesPerSecond = "train_images_per_second"
+            case inferenceImagesPerSecond = "inference_images_per_second"
+            case trainGFLOPS = "train_gflops"
+            case sgemmGFLOPS = "sgemm_gflops"
+            case checkpointSaveSeconds = "checkpoint_save_seconds"
+            case checkpointLoadSeconds = "checkpoint_load_seconds"
+            case checkpointBytes = "checkpoint_bytes"
+            case peakResidentMegabytes = "peak_resident_mb"
+        }
+    }
+}
+
+/// The middle value (the mean of the two middle values for an even count).
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}

@@ -3,8 +3,15 @@ public final class Sigmoid: ElementwiseActivation {
     public static let kind = "sigmoid"
     public static let summary = "logistic sigmoid 1/(1 + e^-x)"
     public let outputShape: [Int]
-    public var cache = (input: Tensor(zeros: [0]), output: Tensor(zeros: [0]))
+    public var output = Tensor(zeros: [0])
     public init(outputShape: [Int]) { self.outputShape = outputShape }
-    public static func apply(_ x: Float) -> Float { Activation.sigmoid(x) }
-    public static func derivative(input x: Float, output y: Float) -> Float { y * (1 - y) }
+
+    /// σ(x) = 1/(1 + e^−x); for very negative x, e^−x saturates to a large finite value and σ to ≈0.
+    public static func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { values[i] = -values[i] }
+        Activation.exponentiate(values, count: count)
+        for i in 0..<count { values[i] = 1 / (1 + values[i]) }
+    }
+
+    public static func derivative(output y: Float) -> Float { y * (1 - y) }
 }

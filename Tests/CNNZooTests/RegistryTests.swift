@@ -82,7 +82,7 @@ final class LearnedScale: Layer {
 
     var parameters: [Parameter] { [scale] }
 
-    func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         self.input = input
         var y = input
         for i in 0..<y.count { y.scalars[i] *= scale.value.scalars[0] }

@@ -60,11 +60,12 @@ extension ElementwiseActivation {
         self.init(outputShape: inputShape)
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
+        let count = output.count
         output.scalars.withUnsafeMutableBufferPointer { y in
             let y = y.baseAddress!
-            Parallelism.forEachSpan(input.count) { span in
+            Parallelism.forEachSpan(count) { span in
                 Self.apply(y + span.lowerBound, count: span.count)
             }
         }

@@ -51,7 +51,7 @@ public final class Conv2D: Layer {
 
     private var inputSize: Int { window.channels * window.height * window.width }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         batchSize = input.batchSize
         let (k, p, o, inputSize) = (patchSize, positions, outChannels, inputSize)
         if columns.count != batchSize * k * p { columns = [Float](repeating: 0, count: batchSize * k * p) }

@@ -36,7 +36,7 @@ public final class Dense: Layer {
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
     public var multiplyAdds: Int { units * inputCount }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         self.input = input
         let (batch, units, inputCount) = (input.batchSize, units, inputCount)
         var output = Tensor(zeros: [batch, units])

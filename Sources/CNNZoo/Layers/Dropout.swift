@@ -19,15 +19,15 @@ public final class Dropout: Layer {
         outputShape = inputShape
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         guard mode == .training, rate > 0 else {
             mask = []
             return input
         }
         let scale = 1 / (1 - rate)
-        mask = (0..<input.count).map { _ in random.nextUniform() < rate ? 0 : scale }
         var output = input
-        for i in 0..<input.count { output.scalars[i] *= mask[i] }
+        mask = (0..<output.count).map { _ in random.nextUniform() < rate ? 0 : scale }
+        for i in 0..<output.count { output.scalars[i] *= mask[i] }
         return output
     }
 

@@ -12,7 +12,7 @@ public final class Flatten: Layer {
         outputShape = [Tensor.count(of: inputShape)]
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         input.reshaped([input.batchSize] + outputShape)
     }
 

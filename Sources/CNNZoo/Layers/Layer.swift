@@ -29,7 +29,7 @@ public protocol Layer: AnyObject, SendableMetatype {
     var multiplyAdds: Int { get }
 
     /// Maps a batch `[N, inputShape…]` to `[N, outputShape…]`, caching what backward needs.
-    func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor
+    func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor
     /// Given ∂L/∂output of the last forward batch, adds ∂L/∂θ into each parameter's
     /// gradient and returns ∂L/∂input.
     func backward(_ outputGradient: Tensor) -> Tensor

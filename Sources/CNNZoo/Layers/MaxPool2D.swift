@@ -20,7 +20,7 @@ public final class MaxPool2D: Layer {
         outputShape = [window.channels, window.outputHeight, window.outputWidth]
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         batchSize = input.batchSize
         let w = window
         let planes = batchSize * w.channels

@@ -20,13 +20,13 @@ public final class PositionBias: Layer {
     public var parameters: [Parameter] { [bias] }
     public var multiplyAdds: Int { 0 }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
-        let width = bias.value.count
+        let width = bias.value.count, batch = output.batchSize
         output.scalars.withUnsafeMutableBufferPointer { y in
             bias.value.scalars.withUnsafeBufferPointer { b in
                 let (y, b) = (y.baseAddress!, b.baseAddress!)
-                Parallelism.forEachSpan(input.batchSize, minimum: max(1, (1 << 15) / width)) { samples in
+                Parallelism.forEachSpan(batch, minimum: max(1, (1 << 15) / width)) { samples in
                     for n in samples {
                         let row = y + n * width
                         for i in 0..<width { row[i] += b[i] }

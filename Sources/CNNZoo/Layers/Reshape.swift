@@ -32,7 +32,7 @@ public final class Reshape: Layer {
         outputShape = shape
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         input.reshaped([input.batchSize] + outputShape)
     }
 

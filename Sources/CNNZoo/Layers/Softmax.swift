@@ -18,11 +18,11 @@ public final class Softmax: Layer {
         outputShape = inputShape
     }
 
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
-        let width = input.sampleCount
+        let width = output.sampleCount, batch = output.batchSize
         output.scalars.withUnsafeMutableBufferPointer { y in
-            for n in 0..<input.batchSize {
+            for n in 0..<batch {
                 let row = UnsafeMutableBufferPointer(rebasing: y[n * width ..< (n + 1) * width])
                 let maximum = row.max() ?? 0
                 var total: Float = 0

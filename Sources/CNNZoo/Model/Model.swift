@@ -66,11 +66,12 @@ public final class Model {
     }
 
     /// Runs a batch `[N, inputShape…]` through every layer.
-    public func forward(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         precondition(Array(input.shape.dropFirst()) == spec.inputShape,
                      "input shape \(input.shape) does not fit the model's \(spec.inputShape)")
         var activation = input
-        for (_, layer) in layers { activation = layer.forward(activation, mode: mode, random: &random) }
+        // Handing each layer the only reference lets element-wise layers work in place.
+        for (_, layer) in layers { activation = layer.forward(consume activation, mode: mode, random: &random) }
         return activation
     }
 

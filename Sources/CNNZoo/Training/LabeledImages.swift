@@ -63,8 +63,8 @@ public struct LabeledImages: Sendable {
     /// The images at `indices` as a float batch `[B, C, H, W]` scaled to [0, 1], and their labels.
     public func batch(_ indices: ArraySlice<Int>) -> (images: Tensor, labels: [Int]) {
         let size = imageSize
-        var scalars = [Float](repeating: 0, count: indices.count * size)
-        scalars.withUnsafeMutableBufferPointer { out in
+        var batch = Tensor.uninitialized([indices.count] + imageShape)
+        batch.scalars.withUnsafeMutableBufferPointer { out in
             pixels.withUnsafeBufferPointer { source in
                 for (row, index) in indices.enumerated() {
                     let from = index * size, to = row * size
@@ -72,7 +72,7 @@ public struct LabeledImages: Sendable {
                 }
             }
         }
-        return (Tensor(shape: [indices.count] + imageShape, scalars: scalars), indices.map { Int(labels[$0]) })
+        return (batch, indices.map { Int(labels[$0]) })
     }
 }
 

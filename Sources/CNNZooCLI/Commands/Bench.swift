@@ -36,6 +36,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Compute")
+    var compute: ComputeOptions
+
     func validate() throws {
         if batchSize < 1 || batchSize > 1 << 14 { throw ValidationError("--batch-size must be between 1 and 16384, got \(batchSize)") }
         if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
@@ -43,6 +46,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        compute.apply()
         let (spec, _) = try resolveSpec(model)
         let built = try Model(spec: spec)
         built.initializeParameters(seed: 1)
@@ -52,7 +56,7 @@ struct Bench: ParsableCommand {
         let images = LabeledImages(imageShape: spec.inputShape,
                                    pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
                                    labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
-        if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs; \(BLASRuntime.description)") }
+        if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
         let trainer = try Trainer(model: built, data: images, optimizer: spec.training.optimizer, schedule: .constant,
@@ -86,7 +90,7 @@ struct Bench: ParsableCommand {
         let layerTimes = layers ? try Self.layerTimes(model: built, batch: batch, repeats: repeats) : []
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let result = Result(model: spec.name, batchSize: batchSize, blas: BLAS.coreName, blasThreads: BLAS.threadCount,
+        let result = Result(model: spec.name, batchSize: batchSize, threads: Parallelism.threads, blas: BLAS.coreName,
                             trainImagesPerSecond: trainRate, inferenceImagesPerSecond: inferenceRate,
                             trainGFLOPS: 6 * Double(multiplyAdds) * trainRate / 1e9, sgemmGFLOPS: sgemm,
                             checkpointSaveSeconds: save, checkpointLoadSeconds: load, checkpointBytes: fileSize,
@@ -169,8 +173,8 @@ struct Bench: ParsableCommand {
     struct Result: Encodable {
         let model: String
         let batchSize: Int
+        let threads: Int
         let blas: String
-        let blasThreads: Int
         let trainImagesPerSecond: Double
         let inferenceImagesPerSecond: Double
         let trainGFLOPS: Double
@@ -181,9 +185,8 @@ struct Bench: ParsableCommand {
         let peakResidentMegabytes: Double
         let layers: [LayerTime]
         enum CodingKeys: String, CodingKey {
-            case model, blas, layers
+            case model, blas, layers, threads
             case batchSize = "batch_size"
-            case blasThreads = "blas_threads"
             case trainImagesPerSecond = "train_images_per_second"
             case inferenceImagesPerSecond = "inference_images_per_second"
             case trainGFLOPS = "train_gflops"

@@ -25,7 +25,11 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Compute")
+    var compute: ComputeOptions
+
     func run() throws {
+        compute.apply()
         let path = try Self.checkpointPath(for: target)
         let saved: Checkpoint
         let model: Model

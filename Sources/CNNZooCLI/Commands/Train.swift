@@ -63,6 +63,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch instead of text.")
     var json = false
 
+    @OptionGroup(title: "Compute")
+    var compute: ComputeOptions
+
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("name a model to train, or --resume a checkpoint") }
         if model != nil && resume != nil { throw ValidationError("give a model or --resume, not both (the checkpoint holds its model)") }
@@ -96,7 +99,7 @@ struct Train: ParsableCommand {
             Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
                 + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(session.data.test.count)) test images, "
                 + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, lr \(trainer.optimizer.configuration.learningRate), "
-                + "momentum \(trainer.optimizer.configuration.momentum)")
+                + "momentum \(trainer.optimizer.configuration.momentum), \(Parallelism.threads) thread(s)")
         }
         Interrupt.install()
 
@@ -205,10 +208,11 @@ struct Train: ParsableCommand {
         if let problem = optimizer.problem { throw UsageError(problem) }
         let epochs = self.epochs ?? spec.training.epochs
         let batchSize = self.batchSize ?? spec.training.batchSize
+        let threads = compute.apply()
         let trainer = try Trainer(model: model, data: prepared.train, optimizer: optimizer, schedule: spec.training.schedule,
                                   batchSize: batchSize, totalEpochs: epochs, state: TrainingState(seed: seed))
         let run = RunSettings(totalEpochs: epochs, batchSize: batchSize, schedule: spec.training.schedule, dataset: prepared.name,
-                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0)
+                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0, threads: threads)
         return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? "checkpoints/\(spec.name).h5")
     }
 
@@ -224,6 +228,11 @@ struct Train: ParsableCommand {
         }
         guard saved.training.epoch < run.totalEpochs else {
             throw UsageError("\(path) has finished all \(run.totalEpochs) epochs; pass --epochs N with N > \(run.totalEpochs) to train on")
+        }
+        let recorded = run.threads
+        run.threads = compute.apply(fallback: recorded == 0 ? nil : recorded)
+        if recorded != 0 && run.threads != recorded && !json {
+            Console.notice("resuming with \(run.threads) thread(s) where the run used \(recorded): it continues correctly, but not bit-identically to an uninterrupted run")
         }
         let directory = data.data ?? (data.dataset == nil ? run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: data.dataset ?? run.dataset, directory: directory,

@@ -34,7 +34,7 @@ enum BLASRuntime {
     static var description: String {
         let source = ProcessInfo.processInfo.environment[marker] != nil ? "selected by cnn-zoo"
             : ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil ? "from OPENBLAS_CORETYPE" : "detected by OpenBLAS"
-        return "OpenBLAS kernels: \(BLAS.coreName) (\(source)), \(BLAS.threadCount) thread(s)"
+        return "OpenBLAS kernels: \(BLAS.coreName) (\(source)), one BLAS thread per engine thread"
     }
 
     private static func cpuFlags() -> Set<String>? {

@@ -98,7 +98,8 @@ extension Checkpoint {
         let run = RunSettings(totalEpochs: totalEpochs, batchSize: batchSize, schedule: schedule,
                               dataset: try context { try trainingGroup.stringAttribute("dataset") },
                               dataDirectory: try context { try trainingGroup.stringAttribute("data_directory") },
-                              classes: classes, limit: limit)
+                              classes: classes, limit: limit,
+                              threads: trainingGroup.hasAttribute("threads") ? try integer("threads", in: 0...1024) : 0)
         let training = TrainingState(seed: seed, epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
                                      random: random, running: running, history: history)
         return Checkpoint(spec: spec, parameters: parameters, optimizer: optimizer,

@@ -69,9 +69,11 @@ public struct RunSettings: Sendable, Equatable {
     public var classes: [Int]
     /// The sample limit (0: none).
     public var limit: Int
+    /// The engine's thread count; results are bit-identical only for the same count (0: not recorded).
+    public var threads: Int
 
     public init(totalEpochs: Int, batchSize: Int, schedule: LearningRateSchedule, dataset: String,
-                dataDirectory: String, classes: [Int] = [], limit: Int = 0) {
+                dataDirectory: String, classes: [Int] = [], limit: Int = 0, threads: Int = 0) {
         self.totalEpochs = totalEpochs
         self.batchSize = batchSize
         self.schedule = schedule
@@ -79,5 +81,6 @@ public struct RunSettings: Sendable, Equatable {
         self.dataDirectory = dataDirectory
         self.classes = classes
         self.limit = limit
+        self.threads = threads
     }
 }

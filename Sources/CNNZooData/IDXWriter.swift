@@ -5,7 +5,10 @@ import Foundation
 public enum IDXWriter {
     /// Writes `elements` with `dimensions` to `path`.
     public static func write(dimensions: [Int], elements: [UInt8], to path: String) throws {
-        precondition(dimensions.reduce(1, *) == elements.count, "dimensions \(dimensions) do not match \(elements.count) elements")
+        guard (1...4).contains(dimensions.count), dimensions.allSatisfy({ (1...Int(Int32.max)).contains($0) }),
+              dimensions.reduce(1, *) == elements.count else {
+            throw DataError.badFile(path: path, problem: "dimensions \(dimensions) do not describe \(elements.count) elements")
+        }
         var data = Data([0, 0, 0x08, UInt8(dimensions.count)])
         for dimension in dimensions {
             let value = UInt32(dimension)

@@ -56,7 +56,11 @@ public struct MNISTFormat: Sendable {
         if let bad = labels.elements.firstIndex(where: { $0 > 254 }) {
             throw DataError.badFile(path: labelsPath, problem: "label \(labels.elements[bad]) at index \(bad) is out of range")
         }
-        return LabeledImages(imageShape: [1, rows, columns], pixels: images.elements, labels: labels.elements)
+        do {
+            return try LabeledImages(imageShape: [1, rows, columns], pixels: images.elements, labels: labels.elements)
+        } catch {
+            throw DataError.mismatch("\(imagesPath): \(error)")
+        }
     }
 
     static func file(_ stem: String, in directory: String) -> String? {

@@ -42,7 +42,7 @@ enum CommandRunner {
 
 /// A small MNIST-format data set: class k is a bright 6×6 block at one of ten places, with noise.
 enum FixtureData {
-    static func images(count: Int, seed: UInt64) -> LabeledImages {
+    static func images(count: Int, seed: UInt64) throws -> LabeledImages {
         var random = RandomGenerator(seed: seed)
         var pixels: [UInt8] = [], labels: [UInt8] = []
         pixels.reserveCapacity(count * 784)
@@ -57,7 +57,7 @@ enum FixtureData {
             }
             labels.append(UInt8(label))
         }
-        return LabeledImages(imageShape: [1, 28, 28], pixels: pixels, labels: labels)
+        return try LabeledImages(imageShape: [1, 28, 28], pixels: pixels, labels: labels)
     }
 
     /// Writes train (`trainCount`) and test (`testCount`) IDX files into `folder`.

@@ -24,7 +24,7 @@ enum Fixture {
             for row in 0..<6 { for _ in 0..<6 { pixels.append(UInt8(row / 2 == label ? 200 : Int(random.next() % 60))) } }
             labels.append(UInt8(label))
         }
-        return LabeledImages(imageShape: [1, 6, 6], pixels: pixels, labels: labels)
+        return try! LabeledImages(imageShape: [1, 6, 6], pixels: pixels, labels: labels)  // consistent by construction
     }()
 
     static let run = RunSettings(totalEpochs: 2, batchSize: 8, schedule: .warmupCosine(warmupEpochs: 0.5, startRate: 0.001, endRate: 0.001),
@@ -49,12 +49,12 @@ enum Fixture {
         var done = 0
         while !trainer.isFinished && done < steps {
             if trainer.epochIsComplete {
-                trainer.finishEpoch(testAccuracy: 0.5, seconds: 1)
+                try trainer.finishEpoch(testAccuracy: 0.5, seconds: 1)
                 continue
             }
             try trainer.step()
             done += 1
-            if trainer.epochIsComplete { trainer.finishEpoch(testAccuracy: 0.5, seconds: 1) }
+            if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: 0.5, seconds: 1) }
         }
     }
 }

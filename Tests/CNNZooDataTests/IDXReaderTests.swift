@@ -139,8 +139,8 @@ final class DatasetTests: XCTestCase {
         }
     }
 
-    func testClassSubsetAndBalancedLimit() {
-        let set = LabeledImages(imageShape: [1, 1, 1], pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [3, 1, 3, 3, 1, 2, 1, 3])
+    func testClassSubsetAndBalancedLimit() throws {
+        let set = try LabeledImages(imageShape: [1, 1, 1], pixels: [0, 1, 2, 3, 4, 5, 6, 7], labels: [3, 1, 3, 3, 1, 2, 1, 3])
         let kept = set.keeping(classes: [3, 1])
         XCTAssertEqual(kept.labels, [0, 1, 0, 0, 1, 1, 0])
         XCTAssertEqual(kept.pixels, [0, 1, 2, 3, 4, 6, 7])

@@ -14,7 +14,7 @@ final class ZooCatalogTests: XCTestCase {
             var random = RandomGenerator(seed: 2)
             let input = Tensor(shape: [3] + entry.spec.inputShape,
                                scalars: (0..<3 * Tensor.count(of: entry.spec.inputShape)).map { _ in random.nextUniform() })
-            let output = model.forward(input, mode: .training, random: &random)
+            let output = try model.forward(input, mode: .training, random: &random)
             XCTAssertEqual(output.shape, [3, entry.spec.classes], entry.spec.name)
             let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: [0, 4, 9], classes: 10))
             XCTAssertTrue(loss.isFinite, entry.spec.name)

@@ -3,7 +3,7 @@ import XCTest
 
 /// A separable toy problem: 4×4 images, class 0 brighter on the left half, class 1 on the right.
 enum SyntheticTask {
-    static func data(count: Int, seed: UInt64) -> LabeledImages {
+    static func data(count: Int, seed: UInt64) throws -> LabeledImages {
         var random = RandomGenerator(seed: seed)
         var pixels: [UInt8] = [], labels: [UInt8] = []
         for _ in 0..<count {
@@ -16,22 +16,22 @@ enum SyntheticTask {
             }
             labels.append(label)
         }
-        return LabeledImages(imageShape: [1, 4, 4], pixels: pixels, labels: labels)
+        return try LabeledImages(imageShape: [1, 4, 4], pixels: pixels, labels: labels)
     }
 
     /// Trains `steps` batches of 16 at lr 0.05, momentum 0.9; returns final accuracy on fresh data.
     static func train(model: Model, steps: Int, seed: UInt64 = 1) throws -> (accuracy: Double, firstLoss: Double, lastLoss: Double) {
-        let data = data(count: 320, seed: 11)
+        let data = try data(count: 320, seed: 11)
         let trainer = try Trainer(model: model, data: data, optimizer: SGDConfiguration(learningRate: 0.05, momentum: 0.9),
                                   schedule: .constant, batchSize: 16, totalEpochs: steps / 20 + 1, state: TrainingState(seed: seed))
         var first = 0.0, last = 0.0
         for step in 0..<steps {
-            if trainer.epochIsComplete { trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+            if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
             let result = try trainer.step()
             if step < 20 { first += result.loss / 20 }
             if step >= steps - 20 { last += result.loss / 20 }
         }
-        return (Evaluation(model: model, data: Self.data(count: 200, seed: 99)).accuracy, first, last)
+        return (try Evaluation(model: model, data: Self.data(count: 200, seed: 99)).accuracy, first, last)
     }
 }
 

@@ -66,9 +66,11 @@ public final class Model {
     }
 
     /// Runs a batch `[N, inputShape…]` through every layer.
-    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
-        precondition(Array(input.shape.dropFirst()) == spec.inputShape,
-                     "input shape \(input.shape) does not fit the model's \(spec.inputShape)")
+    /// - Throws: ``ModelError/badSpec(_:)`` when the batch does not have the model's input shape.
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) throws -> Tensor {
+        guard input.shape.count == spec.inputShape.count + 1, Array(input.shape.dropFirst()) == spec.inputShape, input.batchSize > 0 else {
+            throw ModelError.badSpec("model '\(spec.name)' takes batches of shape [N, \(spec.inputShape.map(String.init).joined(separator: ", "))], got \(input.shape)")
+        }
         var activation = input
         // Handing each layer the only reference lets element-wise layers work in place.
         for (_, layer) in layers { activation = layer.forward(consume activation, mode: mode, random: &random) }
@@ -76,9 +78,9 @@ public final class Model {
     }
 
     /// Forward in evaluation mode (no dropout, no random draws).
-    public func predict(_ input: Tensor) -> Tensor {
+    public func predict(_ input: Tensor) throws -> Tensor {
         var unused = RandomGenerator(seed: 0)
-        return forward(input, mode: .evaluation, random: &unused)
+        return try forward(input, mode: .evaluation, random: &unused)
     }
 
     /// Back-propagates ∂L/∂output through every layer, accumulating parameter gradients.

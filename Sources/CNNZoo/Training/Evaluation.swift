@@ -6,14 +6,19 @@ public struct Evaluation: Sendable, Equatable {
     public let meanLoss: Double
 
     /// Runs `model` in evaluation mode over `data` in batches of `batchSize`.
-    public init(model: Model, data: LabeledImages, batchSize: Int = 256) {
+    /// - Throws: when the images do not fit the model or a label is beyond its classes.
+    public init(model: Model, data: LabeledImages, batchSize: Int = 256) throws {
         let classes = model.spec.classes
+        guard data.labelBound <= classes || data.count == 0 else {
+            throw TrainingError.badData("the data has labels up to \(data.labelBound - 1) but the model scores \(classes) classes")
+        }
+        let batchSize = max(batchSize, 1)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var lossSum = 0.0
         let indices = Array(0..<data.count)
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let (images, labels) = data.batch(indices[start ..< min(start + batchSize, data.count)])
-            let output = model.predict(images)
+            let output = try model.predict(images)
             lossSum += Double(model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: classes)).loss)
                 * Double(labels.count)
             for (label, prediction) in zip(labels, output.argmaxPerSample()) { confusion[label][prediction] += 1 }

@@ -8,8 +8,12 @@ public struct LabeledImages: Sendable {
     /// One class index per image.
     public private(set) var labels: [UInt8]
 
-    public init(imageShape: [Int], pixels: [UInt8], labels: [UInt8]) {
-        precondition(pixels.count == labels.count * Tensor.count(of: imageShape), "pixel and label counts disagree")
+    /// - Throws: ``TrainingError/badData(_:)`` when the pixel count is not labels × image size.
+    public init(imageShape: [Int], pixels: [UInt8], labels: [UInt8]) throws {
+        guard imageShape.count == 3, imageShape.allSatisfy({ $0 > 0 }),
+              pixels.count == labels.count * Tensor.count(of: imageShape) else {
+            throw TrainingError.badData("\(pixels.count) pixels do not make \(labels.count) images of shape \(imageShape)")
+        }
         self.imageShape = imageShape
         self.pixels = pixels
         self.labels = labels
@@ -32,7 +36,7 @@ public struct LabeledImages: Sendable {
             keptLabels.append(newLabel)
             keptPixels.append(contentsOf: pixels[i * imageSize ..< (i + 1) * imageSize])
         }
-        return LabeledImages(imageShape: imageShape, pixels: keptPixels, labels: keptLabels)
+        return try! LabeledImages(imageShape: imageShape, pixels: keptPixels, labels: keptLabels)  // consistent by construction
     }
 
     /// The first `limit` images, taking classes in turn so a small limit keeps every class
@@ -57,7 +61,7 @@ public struct LabeledImages: Sendable {
             keptLabels.append(labels[i])
             keptPixels.append(contentsOf: pixels[i * imageSize ..< (i + 1) * imageSize])
         }
-        return LabeledImages(imageShape: imageShape, pixels: keptPixels, labels: keptLabels)
+        return try! LabeledImages(imageShape: imageShape, pixels: keptPixels, labels: keptLabels)  // consistent by construction
     }
 
     /// The images at `indices` as a float batch `[B, C, H, W]` scaled to [0, 1], and their labels.

@@ -72,7 +72,9 @@ public final class Trainer {
     ///   when the loss or a gradient is not finite.
     @discardableResult
     public func step() throws -> (loss: Double, correct: Int, count: Int) {
-        precondition(!epochIsComplete && !isFinished, "step() past the end of an epoch")
+        guard !epochIsComplete, !isFinished else {
+            throw TrainingError.badHyperparameter("step() called with no batch left in the epoch; call finishEpoch() first")
+        }
         if orderEpoch != state.epoch {
             order = Self.visitOrder(count: data.count, seed: state.seed, epoch: state.epoch)
             orderEpoch = state.epoch
@@ -83,7 +85,7 @@ public final class Trainer {
         let rate = learningRate
 
         model.zeroGradients()
-        let output = model.forward(images, mode: .training, random: &state.random)
+        let output = try model.forward(images, mode: .training, random: &state.random)
         let target = Tensor(oneHot: labels, classes: model.spec.classes)
         let (loss, gradient) = model.loss.evaluate(output: output, target: target)
         let where_ = "epoch \(state.epoch + 1), step \(state.batchInEpoch + 1) (global step \(state.globalStep + 1))"
@@ -97,6 +99,11 @@ public final class Trainer {
                                          message: "the gradient of \(path) is not finite at \(where_)")
         }
         optimizer.step(model.namedParameters, learningRate: Float(rate))
+        // A finite gradient can still overflow a weight; stop before anything saves it.
+        for (path, parameter) in model.namedParameters where !parameter.value.isFinite {
+            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
+                                         message: "\(path) overflowed after the update at \(where_)")
+        }
 
         let predictions = output.argmaxPerSample()
         let correct = zip(predictions, labels).filter { $0 == $1 }.count
@@ -110,8 +117,10 @@ public final class Trainer {
 
     /// Closes the epoch under way: records its figures and moves to the next.
     @discardableResult
-    public func finishEpoch(testAccuracy: Double?, seconds: Double) -> EpochRecord {
-        precondition(epochIsComplete, "finishEpoch() before the epoch's last batch")
+    public func finishEpoch(testAccuracy: Double?, seconds: Double) throws -> EpochRecord {
+        guard epochIsComplete else {
+            throw TrainingError.badHyperparameter("finishEpoch() called with \(stepsPerEpoch - state.batchInEpoch) batches of the epoch left")
+        }
         let progress = Double(state.epoch) + Double(stepsPerEpoch - 1) / Double(stepsPerEpoch)
         let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.running.meanLoss,
                                  trainAccuracy: state.running.accuracy, testAccuracy: testAccuracy, seconds: seconds,
@@ -128,11 +137,12 @@ public final class Trainer {
 /// Why training could not start or could not go on.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case badHyperparameter(String)
+    case badData(String)
     case diverged(epoch: Int, step: Int, message: String)
 
     public var description: String {
         switch self {
-        case .badHyperparameter(let message):
+        case .badHyperparameter(let message), .badData(let message):
             return message
         case .diverged(_, _, let message):
             return "training diverged: \(message); try a smaller learning rate (--lr)"

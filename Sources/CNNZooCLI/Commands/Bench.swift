@@ -52,8 +52,8 @@ struct Bench: ParsableCommand {
         built.initializeParameters(seed: 1)
         let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
         var random = RandomGenerator(seed: 3)
-        let imageCount = max(batchSize * steps, 1024)
-        let images = LabeledImages(imageShape: spec.inputShape,
+        let imageCount = max(min(batchSize * steps, 1 << 16), batchSize)
+        let images = try LabeledImages(imageShape: spec.inputShape,
                                    pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
                                    labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
         if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
@@ -63,7 +63,7 @@ struct Bench: ParsableCommand {
                                   batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
         func trainSteps(_ count: Int) throws {
             for _ in 0..<count {
-                if trainer.epochIsComplete { trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
                 try trainer.step()
             }
         }
@@ -72,9 +72,9 @@ struct Bench: ParsableCommand {
             Double(steps * batchSize) / (try Self.seconds { try trainSteps(steps) })
         })
         let batch = images.batch(Array(0..<batchSize)[...]).images
-        _ = built.predict(batch)
-        let inferenceRate = median((0..<repeats).map { _ in
-            Double(steps * batchSize) / Self.seconds { for _ in 0..<steps { _ = built.predict(batch) } }
+        _ = try built.predict(batch)
+        let inferenceRate = median(try (0..<repeats).map { _ in
+            Double(steps * batchSize) / (try Self.seconds { for _ in 0..<steps { _ = try built.predict(batch) } })
         })
 
         let folder = NSTemporaryDirectory() + "cnn-zoo-bench-\(getpid())"

@@ -49,7 +49,8 @@ struct Eval: ParsableCommand {
         guard prepared.classCount <= model.spec.classes else {
             throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(model.spec.classes)")
         }
-        let evaluation = Evaluation(model: model, data: prepared.test)
+        let evaluation: Evaluation
+        do { evaluation = try Evaluation(model: model, data: prepared.test) } catch { throw RuntimeError("\(path): \(error)") }
         let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
         if json {
             Console.json(Report(checkpoint: path, model: model.spec.name, dataset: prepared.name, images: evaluation.count,

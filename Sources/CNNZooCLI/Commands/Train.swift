@@ -141,8 +141,8 @@ struct Train: ParsableCommand {
             }
             progress.finish()
             let seconds = Date().timeIntervalSince(epochStart)
-            let evaluation = session.data.test.count > 0 ? Evaluation(model: trainer.model, data: session.data.test) : nil
-            let record = trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
+            let evaluation = session.data.test.count > 0 ? try Evaluation(model: trainer.model, data: session.data.test) : nil
+            let record = try trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
             try save("epoch")
             report(record, images: images, seconds: seconds)
         }
@@ -174,10 +174,16 @@ struct Train: ParsableCommand {
         } else if !isDirectory.boolValue {
             throw RuntimeError("\(path): \(directory) is not a folder")
         }
-        guard access(directory, W_OK) == 0 else { throw RuntimeError("\(path): the folder \(directory) is not writable") }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw RuntimeError("\(path): is a directory")
         }
+        // Write a probe rather than trust permission bits (root passes access(2) checks that writes then fail).
+        let probe = (directory as NSString).appendingPathComponent(".cnn-zoo-probe-\(getpid())")
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw RuntimeError("\(path): cannot write in the folder \(directory)")
+        }
+        unlink(probe)
+        Checkpoint.removeStaleTemporaries(besides: path)
     }
 
     struct Session {

@@ -32,6 +32,20 @@ extension Checkpoint {
         }
     }
 
+    /// Removes temporary files that an earlier process, killed mid-save, left beside `path`.
+    /// Files of processes still running are left alone.
+    public static func removeStaleTemporaries(besides path: String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink((folder as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
     private static func sync(path: String) throws {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw HDF5Error("\(path): cannot open to flush") }

@@ -95,7 +95,9 @@ extension ModelSpec {
         case is String.Type: return "a string"
         case is Int.Type, is Double.Type, is Float.Type: return "a number"
         case is Bool.Type: return "true or false"
-        default: return type is any Collection.Type ? "a list" : "an object"
+        default:
+            if String(describing: type).hasPrefix("Dictionary") { return "an object" }
+            return type is any Collection.Type ? "a list" : "an object"
         }
     }
 }

@@ -201,6 +201,10 @@ struct Train: ParsableCommand {
         guard prepared.train.imageShape == spec.inputShape else {
             throw RuntimeError("\(spec.name) takes \(Format.shape(spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.train.imageShape))")
         }
+        if classes == nil && prepared.classCount > spec.classes {
+            throw RuntimeError("\(prepared.directory): labels go up to \(prepared.classCount - 1) but \(spec.name) scores \(spec.classes) classes; "
+                + "pick a subset with --classes or fix the labels file")
+        }
         if prepared.classCount != spec.classes {
             do { spec = try spec.withClasses(prepared.classCount) } catch let error as ModelError { throw RuntimeError(error.description) }
         }

@@ -35,6 +35,9 @@ public final class Conv2D: Layer {
         outChannels = try settings.int("out_channels", in: 1...65536)
         patchSize = window.channels * window.kernelHeight * window.kernelWidth
         positions = window.outputHeight * window.outputWidth
+        try Parameter.checkSize([outChannels, window.channels, window.kernelHeight, window.kernelWidth],
+                                layer: settings.layerName, name: "weight")
+        try Parameter.checkSize([patchSize, positions], layer: settings.layerName, name: "the unfolded input of one sample")
         let receptive = window.kernelHeight * window.kernelWidth
         weight = Parameter(name: "weight", shape: [outChannels, window.channels, window.kernelHeight, window.kernelWidth],
                            initializer: try settings.initializer("init", default: .kaimingNormal),

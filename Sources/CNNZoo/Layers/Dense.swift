@@ -25,6 +25,7 @@ public final class Dense: Layer {
         }
         inputCount = inputShape[0]
         units = try settings.int("units", in: 1...1 << 20)
+        try Parameter.checkSize([units, inputCount], layer: settings.layerName, name: "weight")
         weight = Parameter(name: "weight", shape: [units, inputCount],
                            initializer: try settings.initializer("init", default: .kaimingNormal),
                            fanIn: inputCount, fanOut: units)

@@ -20,6 +20,22 @@ public final class Parameter {
         self.fanOut = fanOut
     }
 
+    /// The most scalars one parameter may hold (1 GiB of float32): a spec asking for more is
+    /// refused when the model is built instead of exhausting memory.
+    public static let maximumCount = 1 << 28
+
+    /// Throws naming `layer` when a parameter of `shape` would exceed ``maximumCount``.
+    public static func checkSize(_ shape: [Int], layer: String, name: String) throws {
+        var total = 1
+        for extent in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= maximumCount else {
+                throw ModelError.badSetting(layer: layer, message: "\(name) of shape \(shape) is beyond the limit of \(maximumCount) values")
+            }
+            total = product
+        }
+    }
+
     /// The parameter's shape.
     public var shape: [Int] { value.shape }
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fuzzes one of cnn-zoo's loaders with libFuzzer and AddressSanitizer.
+#   Tools/fuzz/run.sh idx|spec|checkpoint [seconds]
+# The harness is compiled with the engine's sources into one module (a plain `swift build`
+# cannot link an executable with -sanitize=fuzzer), so the normal build is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+target=${1:?usage: Tools/fuzz/run.sh idx|spec|checkpoint [seconds]}
+seconds=${2:-60}
+case "$target" in
+    idx) flag=FUZZ_IDX ;;
+    spec) flag=FUZZ_SPEC ;;
+    checkpoint) flag=FUZZ_CHECKPOINT ;;
+    *) echo "unknown fuzz target '$target' (idx, spec, checkpoint)" >&2; exit 2 ;;
+esac
+work=.build-fuzz/$target
+mkdir -p "$work/corpus" "$work/artifacts"
+sources=$(find Sources/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint -name '*.swift')
+swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CNNZoo -D "$flag" \
+    -I Sources/CBLAS -I Sources/CZlib -I Sources/CHDF5 \
+    $(pkg-config --cflags-only-I openblas hdf5 zlib | sed 's/-I/-Xcc -I/g') \
+    $(pkg-config --libs openblas hdf5 zlib) \
+    Tools/fuzz/Fuzz.swift $sources -o "$work/fuzz" 2> "$work/build.log" || { cat "$work/build.log" >&2; exit 1; }
+
+# Seeds: real inputs for the fuzzer to mutate.
+case "$target" in
+    spec) cp Models/zoo/*.json "$work/corpus/" ;;
+    idx)
+        if [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then
+            cp /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz "$work/corpus/labels.gz"
+            zcat /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz | head -c 2000 > "$work/corpus/labels-raw"
+        fi
+        printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02\x01\x02\x03\x04\x05\x06\x07\x08' > "$work/corpus/tiny" ;;
+    checkpoint)
+        # A small real checkpoint (mnist-strided, 4,800 parameters) to mutate.
+        if [ ! -f "$work/corpus/seed.h5" ]; then
+            binary=$(ls .build/release/cnn-zoo .build/debug/cnn-zoo 2>/dev/null | head -1)
+            [ -n "$binary" ] || { echo "build cnn-zoo first (swift build)" >&2; exit 1; }
+            "$binary" train mnist-strided --dataset fashion-mnist --limit 64 --epochs 1 --batch-size 16 \
+                --checkpoint "$work/corpus/seed.h5" --json > /dev/null
+        fi ;;
+esac
+echo "fuzzing $target for ${seconds}s; crashes go to $work/artifacts"
+"$work/fuzz" "$work/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 \
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 | tail -25

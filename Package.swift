@@ -37,7 +37,8 @@ let package = Package(
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", "CNNZoo"]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
         .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels"]),
-        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", "CNNZoo"]),
+        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", "CNNZoo"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

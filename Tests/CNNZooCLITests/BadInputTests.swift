@@ -149,6 +149,12 @@ final class BadInputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: path("a-directory.h5"), withIntermediateDirectories: true)
         add("a directory", ["inspect", path("a-directory.h5")], status: 1, "is a directory")
         add("a missing path", ["eval", path("missing.h5")], status: 1, "no such file")
+        // Found by Tools/fuzz/run.sh checkpoint: libhdf5 1.10.8 segfaults in H5HG_read on this file.
+        let heapCrash = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/hdf5-global-heap-crash", withExtension: "h5")).path
+        try? FileManager.default.removeItem(atPath: path("heap-crash.h5"))
+        try FileManager.default.copyItem(atPath: heapCrash, toPath: path("heap-crash.h5"))
+        add("a file that crashes libhdf5", ["inspect", path("heap-crash.h5")], status: 1, path("heap-crash.h5"))
+        add("a file that crashes libhdf5, resumed", ["train", "--resume", path("heap-crash.h5")], status: 1, path("heap-crash.h5"))
     }
 
     func buildSpecCases() {

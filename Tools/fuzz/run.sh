@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes one of cnn-zoo's loaders with libFuzzer and AddressSanitizer.
-#   Tools/fuzz/run.sh idx|spec|checkpoint [seconds]
+#   Tools/fuzz/run.sh idx|spec|checkpoint [seconds] [libFuzzer flags…]
+#   e.g. Tools/fuzz/run.sh checkpoint 300 -fork=1 -ignore_crashes=1   (keep going past crashes)
 # The harness is compiled with the engine's sources into one module (a plain `swift build`
 # cannot link an executable with -sanitize=fuzzer), so the normal build is untouched.
 set -euo pipefail
@@ -42,4 +43,4 @@ case "$target" in
 esac
 echo "fuzzing $target for ${seconds}s; crashes go to $work/artifacts"
 "$work/fuzz" "$work/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 | tail -25
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${@:3}" 2>&1 | tail -25

@@ -15,6 +15,6 @@ struct CNNZooCommand: ParsableCommand {
               cnn-zoo eval checkpoints/mnist-small.h5   accuracy, per class, and the confusion matrix
               cnn-zoo inspect checkpoints/mnist-small.h5
             """,
-        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Inspect.self, Bench.self]
+        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Inspect.self, Bench.self, CheckCheckpoint.self]
     )
 }

@@ -31,14 +31,8 @@ struct Eval: ParsableCommand {
     func run() throws {
         compute.apply()
         let path = try Self.checkpointPath(for: target)
-        let saved: Checkpoint
-        let model: Model
-        do {
-            saved = try Checkpoint.read(from: path)
-            model = try saved.makeModel()
-        } catch let error as HDF5Error {
-            throw RuntimeError(error.description)
-        }
+        let saved = try CheckpointLoader.read(path)
+        let model = try saved.makeModel()
         let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
         let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,

@@ -21,8 +21,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let saved: Checkpoint
-        do { saved = try Checkpoint.read(from: path) } catch let error as HDF5Error { throw RuntimeError(error.description) }
+        let saved = try CheckpointLoader.read(path)
         let training = saved.training
         let parameters = saved.parameters.map { entry in
             ParameterRow(name: entry.path, shape: entry.value.shape, norm: entry.value.norm,

@@ -227,8 +227,7 @@ struct Train: ParsableCommand {
     }
 
     private func resumeSession(_ path: String) throws -> Session {
-        let saved: Checkpoint
-        do { saved = try Checkpoint.read(from: path) } catch let error as HDF5Error { throw RuntimeError(error.description) }
+        let saved = try CheckpointLoader.read(path)
         var run = saved.run
         if let epochs {
             guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {

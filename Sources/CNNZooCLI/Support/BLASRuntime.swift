@@ -12,22 +12,23 @@ enum BLASRuntime {
 
     static func selectFastKernels() {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["OPENBLAS_CORETYPE"] == nil, environment[marker] == nil else { return }
-        guard ["prescott", "core2", "unknown", "katmai", "northwood"].contains(BLAS.coreName.lowercased()) else { return }
-        guard let flags = cpuFlags() else { return }
-        let core: String
-        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) {
-            core = "SkylakeX"
-        } else if ["avx2", "fma"].allSatisfy(flags.contains) {
-            core = "Haswell"
-        } else {
-            return
-        }
+        guard let core = recommendedCore(chosen: BLAS.coreName, cpuFlags: cpuFlags() ?? [], environment: environment) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv(marker, "1", 1)
         let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", arguments)
         // execv returned: carry on with the slow kernels rather than fail.
+    }
+
+    /// The kernel family to force, or nil to keep OpenBLAS's own choice: only when OpenBLAS fell
+    /// back to a generic core on a CPU that has AVX-512 (→ SkylakeX) or AVX2 with FMA (→ Haswell),
+    /// and never over a user's `OPENBLAS_CORETYPE` or after one re-execution.
+    static func recommendedCore(chosen: String, cpuFlags flags: Set<String>, environment: [String: String]) -> String? {
+        guard environment["OPENBLAS_CORETYPE"] == nil, environment[marker] == nil else { return nil }
+        guard ["prescott", "core2", "unknown", "katmai", "northwood", "banias"].contains(chosen.lowercased()) else { return nil }
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        return nil
     }
 
     /// A human line for the benchmark and `--verbose` output.

@@ -3,25 +3,48 @@ import Foundation
 
 /// Opens checkpoints for the commands, shielding the program from the HDF5 library.
 ///
-/// libhdf5 (1.10.8 here) can crash on deliberately corrupted files — fuzzing found a SIGSEGV in
-/// its global-heap reader, which a Swift program cannot catch. So a checkpoint is first read
-/// in a child process (`cnn-zoo _check-checkpoint PATH`); only if that succeeds is it read
-/// here. A child that dies becomes one line saying the file is damaged.
+/// libhdf5 (1.10.8 here) can crash or loop forever on deliberately corrupted files — fuzzing
+/// found a SIGSEGV and an endless loop in its global-heap reader, neither of which a Swift
+/// program can catch. So a checkpoint is first read in a child process
+/// (`cnn-zoo _check-checkpoint PATH`) under a deadline; only if that succeeds is it read here.
+/// A child that dies or runs out of time becomes one line saying the file is damaged.
 enum CheckpointLoader {
+    /// How long the child may take: a generous base plus time for the file's size (a real
+    /// checkpoint of tens of megabytes reads in well under a second).
+    static func deadline(forBytes size: Int) -> Double {
+        let base = ProcessInfo.processInfo.environment["CNN_ZOO_HDF5_DEADLINE"].flatMap(Double.init) ?? 20
+        return base + Double(size) / 20_000_000
+    }
+
     static func read(_ path: String) throws -> Checkpoint {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = [CheckCheckpoint.configuration.commandName!, path]
-        let errors = Pipe()
-        process.standardError = errors
+        // The child's messages go to a file: a pipe could fill and stall it.
+        let errorPath = NSTemporaryDirectory() + "cnn-zoo-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        defer { unlink(errorPath) }
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
         process.standardOutput = FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
         do {
             try process.run()
         } catch {
             return try readInProcess(path)  // no way to isolate: read directly
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let limit = Date().addingTimeInterval(deadline(forBytes: size))
+        while process.isRunning && Date() < limit { usleep(2_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw RuntimeError("\(path): damaged: the HDF5 library did not finish reading it in \(Int(deadline(forBytes: size))) s; the file cannot be used")
+        }
         process.waitUntilExit()
+        let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+
         if process.terminationReason == .uncaughtSignal {
             throw RuntimeError("\(path): damaged: the HDF5 library crashed reading it (signal \(process.terminationStatus)); the file cannot be used")
         }

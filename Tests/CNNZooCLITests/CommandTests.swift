@@ -154,13 +154,7 @@ final class CommandTests: XCTestCase {
             (["train", "--resume", "x.h5", "--lr", "0.1"], "--lr cannot change when resuming"),
             (["frobnicate"], "Unexpected argument 'frobnicate'"),
         ]
-        for (arguments, expected) in cases {
-            let result = try CommandRunner.run(arguments, in: folder)
-            XCTAssertEqual(result.status, 2, "\(arguments): \(result.stderr)")
-            XCTAssertFalse(result.signalled)
-            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr) [expected: \(expected)]")
-            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
-        }
+        try assertFailures(cases, status: 2)
     }
 
     func testRuntimeFailuresExitOneWithOneLine() throws {
@@ -174,12 +168,17 @@ final class CommandTests: XCTestCase {
             (["train", "--resume", "junk.h5"], "junk.h5: is not an HDF5 file"),
             (["train", "mnist-small", "--data", data, "--checkpoint", "/proc/no/such/run.h5"], "cannot create the folder"),
         ]
+        try assertFailures(cases, status: 1)
+    }
+
+    /// Each call fails with `status`, by exit not signal, with one line containing its fragment.
+    func assertFailures(_ cases: [([String], String)], status: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
         for (arguments, expected) in cases {
             let result = try CommandRunner.run(arguments, in: folder)
-            XCTAssertEqual(result.status, 1, "\(arguments): \(result.stderr)")
-            XCTAssertFalse(result.signalled)
-            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr) [expected: \(expected)]")
-            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
+            XCTAssertFalse(result.signalled, file: file, line: line)
+            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr) [expected: \(expected)]", file: file, line: line)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)", file: file, line: line)
         }
     }
 

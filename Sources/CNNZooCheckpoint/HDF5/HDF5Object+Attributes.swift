@@ -5,15 +5,9 @@ extension HDF5Object {
     public func setAttribute(_ name: String, string: String) throws {
         let type = try Self.stringType()
         defer { H5Tclose(type) }
-        let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
-        defer { H5Sclose(space) }
-        removeAttribute(name)
-        let attribute = try Self.check(H5Acreate2(id, name, type, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
-                                       "cannot create attribute \(name) on \(location)")
-        defer { H5Aclose(attribute) }
         try string.withCString { pointer in
             var pointers: [UnsafePointer<CChar>?] = [pointer]
-            try Self.check(H5Awrite(attribute, type, &pointers), "cannot write attribute \(name) on \(location)")
+            try writeScalar(name, fileType: type, memoryType: type, value: &pointers)
         }
     }
 
@@ -29,14 +23,15 @@ extension HDF5Object {
         try writeScalar(name, fileType: cnnzoo_h5t_ieee_f64le(), memoryType: cnnzoo_h5t_native_double(), value: &value)
     }
 
-    private func writeScalar<T: BitwiseCopyable>(_ name: String, fileType: hid_t, memoryType: hid_t, value: inout T) throws {
+    /// Creates (or replaces) the scalar attribute `name` and writes `value` to it.
+    private func writeScalar<T>(_ name: String, fileType: hid_t, memoryType: hid_t, value: UnsafeMutablePointer<T>) throws {
         let space = try Self.check(H5Screate(H5S_SCALAR), "cannot describe attribute \(name)")
         defer { H5Sclose(space) }
         removeAttribute(name)
         let attribute = try Self.check(H5Acreate2(id, name, fileType, space, cnnzoo_h5p_default(), cnnzoo_h5p_default()),
                                        "cannot create attribute \(name) on \(location)")
         defer { H5Aclose(attribute) }
-        try Self.check(H5Awrite(attribute, memoryType, &value), "cannot write attribute \(name) on \(location)")
+        try Self.check(H5Awrite(attribute, memoryType, value), "cannot write attribute \(name) on \(location)")
     }
 
     /// Removes attribute `name` if present (so a set replaces it).

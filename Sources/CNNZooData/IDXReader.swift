@@ -7,8 +7,8 @@ import Foundation
 /// the header promises, so a hostile file can neither crash the reader nor make it allocate
 /// more than its header honestly describes (capped at ``maximumPayload``).
 public enum IDXReader {
-    /// The largest payload accepted: 4 GiB is far beyond any MNIST-format set.
-    public static let maximumPayload = 1 << 32
+    /// The largest payload accepted: 1 GiB, twenty times MNIST's training images.
+    public static let maximumPayload = 1 << 30
 
     /// The dimensions and unsigned-byte elements of the IDX file at `path`.
     public static func read(path: String) throws -> (dimensions: [Int], elements: [UInt8]) {

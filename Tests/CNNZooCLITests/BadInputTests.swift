@@ -235,6 +235,19 @@ final class BadInputTests: XCTestCase {
         add("option: huge batch", train + ["--batch-size", "100000000"], status: 2, "--batch-size must be at most 65536")
     }
 
+    /// Found by Tools/fuzz/run.sh checkpoint: libhdf5 1.10.8 loops forever in H5C_protect on this
+    /// file. The command must give up at its deadline (shortened here) with one line.
+    func testAFileThatHangsLibHDF5IsCutOff() throws {
+        let hang = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/hdf5-global-heap-hang", withExtension: "h5")).path
+        let start = Date()
+        let result = try CommandRunner.run(["inspect", hang], environment: ["CNN_ZOO_HDF5_DEADLINE": "3"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertFalse(result.signalled)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(hang), result.stderr)
+    }
+
     /// Every file under the shared folder, with its size.
     func snapshot() -> [String: Int] {
         var files: [String: Int] = [:]

@@ -67,7 +67,8 @@ final class IDXReaderTests: XCTestCase {
             ("empty", [], "is truncated"),
             ("zero", [0, 0, 8, 1, 0, 0, 0, 0], "dimension 1 is 0"),
             ("overflow", [0, 0, 8, 3, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF], "describe more than"),
-            ("huge", [0, 0, 8, 1, 0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3], "is truncated"),
+            ("huge", [0, 0, 8, 1, 0x0F, 0xFF, 0xFF, 0xFF, 1, 2, 3], "is truncated"),
+            ("beyond the cap", [0, 0, 8, 1, 0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3], "describe more than"),
             ("trailing", Array(good) + [1, 2, 3], "has data beyond"),
         ]
         for (name, bytes, expected) in cases {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNNZooCheckpoint
+import Foundation
 
 /// Reads a checkpoint and reports only whether it loads: the isolated half of ``CheckpointLoader``.
 struct CheckCheckpoint: ParsableCommand {
@@ -12,6 +13,12 @@ struct CheckCheckpoint: ParsableCommand {
     var path: String
 
     func run() throws {
+        // A damaged file can make libhdf5 allocate without bound; cap this throwaway process.
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        var limit = rlimit()
+        limit.rlim_cur = rlim_t((4 << 30) + 8 * size)
+        limit.rlim_max = limit.rlim_cur
+        setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         do {
             _ = try Checkpoint.read(from: path).makeModel()
         } catch let error as HDF5Error {

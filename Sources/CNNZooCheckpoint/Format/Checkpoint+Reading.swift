@@ -81,7 +81,7 @@ extension Checkpoint {
         guard classes.count == (classesText.isEmpty ? 0 : classesText.split(separator: ",").count) else {
             throw fail("training/classes is not a list of numbers: \(classesText)")
         }
-        let randomState = try context { try trainingGroup.readUnsigned("random_state") }
+        let randomState = try context { try trainingGroup.readUnsigned("random_state", maximumCount: 4) }
         guard randomState.shape == [4], let random = RandomGenerator(state: randomState.values) else {
             throw fail("training/random_state must be 4 words, not all zero")
         }
@@ -91,7 +91,7 @@ extension Checkpoint {
         guard running.lossSum.isFinite, running.lossSum >= 0, running.correct <= running.seen else {
             throw fail("training running totals are inconsistent")
         }
-        let history = try context { try readHistory(try trainingGroup.group("history")) }
+        let history = try context { try readHistory(try trainingGroup.group("history"), epochs: epoch) }
         guard history.count == epoch else {
             throw fail("training/history has \(history.count) epochs but training/epoch is \(epoch)")
         }
@@ -145,10 +145,11 @@ extension Checkpoint {
         return tensors
     }
 
-    private static func readHistory(_ group: HDF5Group) throws -> [EpochRecord] {
-        let epochs = try group.readIntegers("epoch").values
+    /// Reads the history, which must have one row per finished epoch.
+    private static func readHistory(_ group: HDF5Group, epochs expected: Int) throws -> [EpochRecord] {
+        let epochs = try group.readIntegers("epoch", maximumCount: expected).values
         let columns = try ["train_loss", "train_accuracy", "test_accuracy", "seconds", "lr"].map { name -> [Double] in
-            let values = try group.readDoubles(name).values
+            let values = try group.readDoubles(name, maximumCount: expected).values
             guard values.count == epochs.count else {
                 throw HDF5Error("\(group.location)/\(name) has \(values.count) rows, epoch has \(epochs.count)")
             }

@@ -155,30 +155,37 @@ public class HDF5Object {
         return (dims.map { Int($0) }, element)
     }
 
-    /// Reads dataset `name`, which must hold `element` values; returns its shape and values.
-    public func readFloats(_ name: String) throws -> (shape: [Int], values: [Float]) {
-        try readDataset(name, expect: .float32, memoryType: cnnzoo_h5t_native_float(), zero: Float(0))
+    /// Reads dataset `name`, which must hold `element` values and at most `maximumCount` of them
+    /// (checked from its declared shape before anything is allocated); returns its shape and values.
+    public func readFloats(_ name: String, maximumCount: Int = 1 << 28) throws -> (shape: [Int], values: [Float]) {
+        try readDataset(name, expect: .float32, memoryType: cnnzoo_h5t_native_float(), zero: Float(0), maximumCount: maximumCount)
     }
 
-    public func readDoubles(_ name: String) throws -> (shape: [Int], values: [Double]) {
-        try readDataset(name, expect: .float64, memoryType: cnnzoo_h5t_native_double(), zero: Double(0))
+    public func readDoubles(_ name: String, maximumCount: Int = 1 << 28) throws -> (shape: [Int], values: [Double]) {
+        try readDataset(name, expect: .float64, memoryType: cnnzoo_h5t_native_double(), zero: Double(0), maximumCount: maximumCount)
     }
 
-    public func readIntegers(_ name: String) throws -> (shape: [Int], values: [Int64]) {
-        try readDataset(name, expect: .int64, memoryType: cnnzoo_h5t_native_int64(), zero: Int64(0))
+    public func readIntegers(_ name: String, maximumCount: Int = 1 << 28) throws -> (shape: [Int], values: [Int64]) {
+        try readDataset(name, expect: .int64, memoryType: cnnzoo_h5t_native_int64(), zero: Int64(0), maximumCount: maximumCount)
     }
 
-    public func readUnsigned(_ name: String) throws -> (shape: [Int], values: [UInt64]) {
-        try readDataset(name, expect: .uint64, memoryType: cnnzoo_h5t_native_uint64(), zero: UInt64(0))
+    public func readUnsigned(_ name: String, maximumCount: Int = 1 << 28) throws -> (shape: [Int], values: [UInt64]) {
+        try readDataset(name, expect: .uint64, memoryType: cnnzoo_h5t_native_uint64(), zero: UInt64(0), maximumCount: maximumCount)
     }
 
-    private func readDataset<T>(_ name: String, expect: Element, memoryType: hid_t, zero: T) throws -> (shape: [Int], values: [T]) {
+    private func readDataset<T>(_ name: String, expect: Element, memoryType: hid_t, zero: T, maximumCount: Int) throws -> (shape: [Int], values: [T]) {
         let (shape, element) = try describe(name)
         guard element == expect else {
             throw HDF5Error("\(child(name)) holds \(element.rawValue) values, expected \(expect.rawValue)")
         }
-        let count = shape.reduce(1, *)
-        guard count <= 1 << 30 else { throw HDF5Error("\(child(name)) is too large (\(shape))") }
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= maximumCount else {
+                throw HDF5Error("\(child(name)) has shape \(shape), more than the \(maximumCount) values expected")
+            }
+            count = product
+        }
         let dataset = try Self.check(H5Dopen2(id, name, cnnzoo_h5p_default()), "cannot open \(child(name))")
         defer { H5Dclose(dataset) }
         var values = [T](repeating: zero, count: count)

@@ -153,12 +153,16 @@ private final class GzipSource: ByteSource {
     }
 
     func read(count: Int, fail: (String) -> DataError, what: String) throws -> [UInt8] {
+        // Room for what the header promises, up to 64 MiB ahead: a lying header cannot reserve more.
+        pending.reserveCapacity(min(count, 1 << 26))
         while pending.count < count {
-            do {
-                guard try inflateMore(limit: count - pending.count) else {
-                    throw fail("is truncated: it ends \(count - pending.count) bytes short of \(what)")
-                }
+            guard try inflateMore(limit: count - pending.count) else {
+                throw fail("is truncated: it ends \(count - pending.count) bytes short of \(what)")
             }
+        }
+        if pending.count == count {
+            defer { pending = [] }
+            return pending
         }
         let result = Array(pending[0..<count])
         pending.removeFirst(count)

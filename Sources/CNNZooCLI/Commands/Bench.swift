@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Runs on synthetic images (no data set needed), so figures compare across machines. Each \
             figure is the median of --repeats runs. Training GFLOP/s counts 6 flops per multiply-add \
             of the forward pass (forward, and the two backward products); the sgemm figure is this \
-            machine's BLAS on a 512³ product, the practical ceiling.
+            machine's BLAS on a 512³ product with as many threads, the practical ceiling.
 
             Examples:
               cnn-zoo bench                          mnist-16-32-64, batch 64
@@ -125,8 +125,10 @@ struct Bench: ParsableCommand {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
-    /// This machine's sgemm rate on an n³ product.
+    /// This machine's sgemm rate on an n³ product, with BLAS on as many threads as the engine uses.
     static func sgemmGFLOPS(size n: Int) -> Double {
+        BLAS.threadCount = Parallelism.threads
+        defer { BLAS.threadCount = 1 }
         let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
         var c = [Float](repeating: 0, count: n * n)
         let time = seconds {

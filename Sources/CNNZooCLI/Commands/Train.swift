@@ -141,7 +141,8 @@ struct Train: ParsableCommand {
             }
             progress.finish()
             let seconds = Date().timeIntervalSince(epochStart)
-            let evaluation = session.data.test.count > 0 ? try Evaluation(model: trainer.model, data: session.data.test) : nil
+            // The training batch size keeps every layer's scratch buffers at one size.
+            let evaluation = session.data.test.count > 0 ? try Evaluation(model: trainer.model, data: session.data.test, batchSize: trainer.batchSize) : nil
             let record = try trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
             try save("epoch")
             report(record, images: images, seconds: seconds)

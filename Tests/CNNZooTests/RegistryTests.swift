@@ -89,7 +89,7 @@ final class LearnedScale: Layer {
         return y
     }
 
-    func backward(_ outputGradient: Tensor) -> Tensor {
+    func backward(_ outputGradient: consuming Tensor) -> Tensor {
         var dx = outputGradient
         for i in 0..<dx.count {
             scale.gradient.scalars[0] += outputGradient.scalars[i] * input.scalars[i]

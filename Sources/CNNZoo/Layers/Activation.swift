@@ -73,12 +73,13 @@ extension ElementwiseActivation {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         var inputGradient = outputGradient
+        let count = inputGradient.count
         inputGradient.scalars.withUnsafeMutableBufferPointer { g in
             output.scalars.withUnsafeBufferPointer { y in
                 let (g, y) = (g.baseAddress!, y.baseAddress!)
-                Parallelism.forEachSpan(outputGradient.count) { span in
+                Parallelism.forEachSpan(count) { span in
                     for i in span { g[i] *= Self.derivative(output: y[i]) }
                 }
             }

@@ -93,7 +93,7 @@ public final class Conv2D: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         backward(outputGradient, needsInputGradient: true)
     }
 

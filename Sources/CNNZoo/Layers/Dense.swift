@@ -61,7 +61,7 @@ public final class Dense: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         accumulateParameterGradients(outputGradient)
         let (batch, units, inputCount) = (input.batchSize, units, inputCount)
         var inputGradient = Tensor.uninitialized([batch, inputCount])

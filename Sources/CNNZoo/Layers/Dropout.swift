@@ -31,7 +31,7 @@ public final class Dropout: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         guard !mask.isEmpty else { return outputGradient }
         var inputGradient = outputGradient
         for i in 0..<inputGradient.count { inputGradient.scalars[i] *= mask[i] }

@@ -16,7 +16,7 @@ public final class Flatten: Layer {
         input.reshaped([input.batchSize] + outputShape)
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         outputGradient.reshaped([outputGradient.batchSize] + inputShape)
     }
 }

@@ -32,7 +32,7 @@ public protocol Layer: AnyObject, SendableMetatype {
     func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor
     /// Given ∂L/∂output of the last forward batch, adds ∂L/∂θ into each parameter's
     /// gradient and returns ∂L/∂input.
-    func backward(_ outputGradient: Tensor) -> Tensor
+    func backward(_ outputGradient: consuming Tensor) -> Tensor
     /// Like `backward` but without ∂L/∂input, for the first layer, whose input gradient
     /// nobody needs. The default runs `backward` and drops the result.
     func accumulateParameterGradients(_ outputGradient: Tensor)

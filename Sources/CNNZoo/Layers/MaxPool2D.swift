@@ -70,7 +70,7 @@ public final class MaxPool2D: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let planes = batchSize * window.channels
         let outputPlane = window.outputHeight * window.outputWidth
         var inputGradient = Tensor(zeros: [batchSize, window.channels, window.height, window.width])

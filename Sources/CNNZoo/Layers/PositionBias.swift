@@ -37,7 +37,7 @@ public final class PositionBias: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let width = bias.value.count, batch = outputGradient.batchSize
         outputGradient.scalars.withUnsafeBufferPointer { dy in
             bias.gradient.scalars.withUnsafeMutableBufferPointer { db in

@@ -37,17 +37,17 @@ public final class Softmax: Layer {
         return output
     }
 
-    public func backward(_ outputGradient: Tensor) -> Tensor {
-        var inputGradient = outputGradient
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        var gradient = outputGradient
         let width = output.sampleCount
         for n in 0..<output.batchSize {
             var dot: Float = 0
-            for k in 0..<width { dot += outputGradient.scalars[n * width + k] * output.scalars[n * width + k] }
+            for k in 0..<width { dot += gradient.scalars[n * width + k] * output.scalars[n * width + k] }
             for k in 0..<width {
                 let i = n * width + k
-                inputGradient.scalars[i] = output.scalars[i] * (outputGradient.scalars[i] - dot)
+                gradient.scalars[i] = output.scalars[i] * (gradient.scalars[i] - dot)
             }
         }
-        return inputGradient
+        return gradient
     }
 }

@@ -88,7 +88,7 @@ public final class Model {
     @discardableResult
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) -> Tensor? {
         var gradient = outputGradient
-        for (_, layer) in layers.dropFirst().reversed() { gradient = layer.backward(gradient) }
+        for (_, layer) in layers.dropFirst().reversed() { gradient = layer.backward(consume gradient) }
         if needsInputGradient { return layers[0].layer.backward(gradient) }
         layers[0].layer.accumulateParameterGradients(gradient)
         return nil

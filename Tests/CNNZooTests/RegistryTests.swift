@@ -92,7 +92,7 @@ final class LearnedScale: Layer {
     func backward(_ outputGradient: consuming Tensor) -> Tensor {
         var dx = outputGradient
         for i in 0..<dx.count {
-            scale.gradient.scalars[0] += outputGradient.scalars[i] * input.scalars[i]
+            scale.gradient.scalars[0] += dx.scalars[i] * input.scalars[i]
             dx.scalars[i] *= scale.value.scalars[0]
         }
         return dx

@@ -110,3 +110,50 @@ final class ExponentialTests: XCTestCase {
         XCTAssertEqual(extremes[4], 1)
     }
 }
+
+final class MaxPoolReferenceTests: XCTestCase {
+    /// Forward and backward against a direct reading of the definition, on maps wide enough for
+    /// the four-window fast path, with small integer values so ties are everywhere.
+    func testMatchesNaiveReferenceOnWideMapsWithTies() throws {
+        let configurations: [(settings: [String: SettingValue], input: [Int])] = [
+            (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [3, 6, 29]),
+            (["kernel": 2], [2, 4, 24]),
+            (["kernel": [2, 3], "stride": [1, 1], "padding": 1], [1, 5, 17]),
+            (["kernel": 3, "stride": 3], [2, 9, 40]),
+        ]
+        for (index, configuration) in configurations.enumerated() {
+            let layer = try GradientCheck.layer("maxpool2d", configuration.settings, input: configuration.input)
+            let pool = try XCTUnwrap(layer as? MaxPool2D)
+            let w = pool.window
+            var random = RandomGenerator(seed: UInt64(index))
+            let batch = 2
+            let x = Tensor(shape: [batch] + configuration.input,
+                           scalars: (0..<batch * Tensor.count(of: configuration.input)).map { _ in Float(random.next() % 4) })
+            let y = layer.forward(x, mode: .training, random: &random)
+            let dy = Tensor(shape: y.shape, scalars: (0..<y.count).map { _ in random.nextUniform() })
+            let dx = layer.backward(dy)
+            var expectedY: [Float] = [], expectedDX = [Float](repeating: 0, count: x.count)
+            for plane in 0..<(batch * w.channels) {
+                for oh in 0..<w.outputHeight {
+                    for ow in 0..<w.outputWidth {
+                        var best = -Float.infinity, at = -1
+                        for i in 0..<w.kernelHeight {
+                            for j in 0..<w.kernelWidth {
+                                let ih = oh * w.strideHeight - w.padding.top + i, iw = ow * w.strideWidth - w.padding.left + j
+                                guard (0..<w.height).contains(ih), (0..<w.width).contains(iw) else { continue }
+                                let flat = (plane * w.height + ih) * w.width + iw
+                                if x.scalars[flat] > best { best = x.scalars[flat]; at = flat }
+                            }
+                        }
+                        expectedDX[at] += dy.scalars[expectedY.count]
+                        expectedY.append(best)
+                    }
+                }
+            }
+            XCTAssertEqual(y.scalars, expectedY, "forward, configuration \(index)")
+            for i in 0..<x.count {
+                XCTAssertEqual(dx.scalars[i], expectedDX[i], accuracy: 1e-6, "backward, configuration \(index), element \(i)")
+            }
+        }
+    }
+}

@@ -82,6 +82,38 @@ final class KillSafetyTests: XCTestCase {
         XCTAssertEqual(leftovers, [], "temporary files of killed saves are cleaned up")
     }
 
+    /// Another process reads the checkpoint while training replaces it every step: each read
+    /// sees a whole file (the old one or the new one), never a half-written one.
+    func testReadingWhileTrainingWrites() throws {
+        let data = folder + "/data"
+        let target = folder + "/live.h5"
+        let process = Process()
+        process.executableURL = CommandRunner.executable
+        process.arguments = ["train", "mnist-16-32-64", "--data", data, "--epochs", "2", "--batch-size", "16",
+                             "--checkpoint", target, "--save-every", "1", "--json"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var reads = 0
+        var steps = Set<Int>()
+        while process.isRunning && reads < 40 {
+            guard FileManager.default.fileExists(atPath: target) else {
+                Thread.sleep(forTimeInterval: 0.02)
+                continue
+            }
+            let result = try CommandRunner.run(["inspect", target, "--json"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            if let report = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
+               let step = report["global_step"] as? Int {
+                steps.insert(step)
+            }
+            reads += 1
+        }
+        XCTAssertGreaterThanOrEqual(reads, 10)
+        XCTAssertGreaterThan(steps.count, 1, "the reads saw the file being replaced")
+    }
+
     func testDivergenceStopsWithoutOverwritingTheLastGoodCheckpoint() throws {
         let data = folder + "/data"
         let result = try CommandRunner.run(["train", "mnist-strided", "--data", data, "--lr", "1e6", "--momentum", "0.9",

@@ -263,7 +263,7 @@ final class BadInputTests: XCTestCase {
         buildSpecCases()
         try buildDataCases()
         try buildOptionCases()
-        XCTAssertGreaterThanOrEqual(cases.count, 60)
+        XCTAssertEqual(cases.count, 70)
         let run = folder + "/cwd"
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         for testCase in cases {

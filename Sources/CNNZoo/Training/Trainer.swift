@@ -73,7 +73,7 @@ public final class Trainer {
     @discardableResult
     public func step() throws -> (loss: Double, correct: Int, count: Int) {
         guard !epochIsComplete, !isFinished else {
-            throw TrainingError.badHyperparameter("step() called with no batch left in the epoch; call finishEpoch() first")
+            throw TrainingError.outOfOrder("step() called with no batch left in the epoch; call finishEpoch() first")
         }
         if orderEpoch != state.epoch {
             order = Self.visitOrder(count: data.count, seed: state.seed, epoch: state.epoch)
@@ -119,7 +119,7 @@ public final class Trainer {
     @discardableResult
     public func finishEpoch(testAccuracy: Double?, seconds: Double) throws -> EpochRecord {
         guard epochIsComplete else {
-            throw TrainingError.badHyperparameter("finishEpoch() called with \(stepsPerEpoch - state.batchInEpoch) batches of the epoch left")
+            throw TrainingError.outOfOrder("finishEpoch() called with \(stepsPerEpoch - state.batchInEpoch) batches of the epoch left")
         }
         let progress = Double(state.epoch) + Double(stepsPerEpoch - 1) / Double(stepsPerEpoch)
         let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.running.meanLoss,
@@ -138,11 +138,13 @@ public final class Trainer {
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case badHyperparameter(String)
     case badData(String)
+    /// A call made when the trainer is not ready for it (a step past the end of an epoch).
+    case outOfOrder(String)
     case diverged(epoch: Int, step: Int, message: String)
 
     public var description: String {
         switch self {
-        case .badHyperparameter(let message), .badData(let message):
+        case .badHyperparameter(let message), .badData(let message), .outOfOrder(let message):
             return message
         case .diverged(_, _, let message):
             return "training diverged: \(message); try a smaller learning rate (--lr)"

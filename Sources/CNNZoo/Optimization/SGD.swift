@@ -21,29 +21,27 @@ public struct SGD: Sendable {
         let mu = Float(configuration.momentum)
         let decay = Float(configuration.weightDecay)
         let keep = 1 - Float(configuration.dampening)
+        let nesterov = configuration.nesterov
         for (path, parameter) in parameters {
             let count = parameter.value.count
-            var direction = parameter.gradient.scalars
-            if decay != 0 {
-                for i in 0..<count { direction[i] += decay * parameter.value.scalars[i] }
-            }
-            if mu != 0 {
-                if var buffer = state.momentumBuffers.removeValue(forKey: path) {
-                    for i in 0..<count { buffer.scalars[i] = mu * buffer.scalars[i] + keep * direction[i] }
-                    state.momentumBuffers[path] = buffer
-                } else {
-                    state.momentumBuffers[path] = Tensor(shape: parameter.shape, scalars: direction)
+            // One pass per parameter; the buffer is taken out of the dictionary so it is updated in place.
+            let first = mu != 0 && state.momentumBuffers[path] == nil
+            var buffer = mu == 0 ? Tensor(zeros: [0]) : (state.momentumBuffers.removeValue(forKey: path) ?? Tensor(zeros: parameter.shape))
+            parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
+                parameter.gradient.scalars.withUnsafeBufferPointer { gradient in
+                    buffer.scalars.withUnsafeMutableBufferPointer { b in
+                        for i in 0..<count {
+                            var g = gradient[i] + decay * theta[i]
+                            if mu != 0 {
+                                b[i] = first ? g : mu * b[i] + keep * g
+                                g = nesterov ? g + mu * b[i] : b[i]
+                            }
+                            theta[i] -= learningRate * g
+                        }
+                    }
                 }
-                let buffer = state.momentumBuffers[path]!.scalars
-                if configuration.nesterov {
-                    for i in 0..<count { direction[i] += mu * buffer[i] }
-                } else {
-                    direction = buffer
-                }
             }
-            parameter.value.scalars.withUnsafeMutableBufferPointer { value in
-                for i in 0..<count { value[i] -= learningRate * direction[i] }
-            }
+            if mu != 0 { state.momentumBuffers[path] = buffer }
         }
         state.step += 1
     }

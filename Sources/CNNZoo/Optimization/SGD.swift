@@ -30,13 +30,37 @@ public struct SGD: Sendable {
             parameter.value.scalars.withUnsafeMutableBufferPointer { theta in
                 parameter.gradient.scalars.withUnsafeBufferPointer { gradient in
                     buffer.scalars.withUnsafeMutableBufferPointer { b in
-                        for i in 0..<count {
-                            var g = gradient[i] + decay * theta[i]
-                            if mu != 0 {
-                                b[i] = first ? g : mu * b[i] + keep * g
-                                g = nesterov ? g + mu * b[i] : b[i]
+                        // Without momentum there is no buffer (its empty storage may still have an address).
+                        let (theta, gradient, b) = (theta.baseAddress!, gradient.baseAddress!, mu == 0 ? nil : b.baseAddress)
+                        // Element by element with no sums, so splitting across threads leaves results unchanged;
+                        // each variant is its own loop so it vectorises.
+                        Parallelism.forEachSpan(count) { span in
+                            switch (b, first, nesterov) {
+                            case (nil, _, _):
+                                for i in span { theta[i] -= learningRate * (gradient[i] + decay * theta[i]) }
+                            case (let b?, true, false):
+                                for i in span {
+                                    b[i] = gradient[i] + decay * theta[i]
+                                    theta[i] -= learningRate * b[i]
+                                }
+                            case (let b?, true, true):
+                                for i in span {
+                                    let g = gradient[i] + decay * theta[i]
+                                    b[i] = g
+                                    theta[i] -= learningRate * (g + mu * b[i])
+                                }
+                            case (let b?, false, false):
+                                for i in span {
+                                    b[i] = mu * b[i] + keep * (gradient[i] + decay * theta[i])
+                                    theta[i] -= learningRate * b[i]
+                                }
+                            case (let b?, false, true):
+                                for i in span {
+                                    let g = gradient[i] + decay * theta[i]
+                                    b[i] = mu * b[i] + keep * g
+                                    theta[i] -= learningRate * (g + mu * b[i])
+                                }
                             }
-                            theta[i] -= learningRate * g
                         }
                     }
                 }

@@ -46,12 +46,12 @@ public final class Model {
         self.spec = spec
         self.layers = built
         self.loss = try spec.loss.makeLoss()
+        namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
     }
 
     /// Every parameter with its dotted path (`conv1.weight`), the key a checkpoint and PyTorch use.
-    public var namedParameters: [(path: String, parameter: Parameter)] {
-        layers.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
-    }
+    /// Fixed at build time: the layers and their parameters never change afterwards.
+    public let namedParameters: [(path: String, parameter: Parameter)]
 
     /// The number of trainable scalars.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }

@@ -88,21 +88,15 @@ public final class Trainer {
         let output = try model.forward(images, mode: .training, random: &state.random)
         let target = Tensor(oneHot: labels, classes: model.spec.classes)
         let (loss, gradient) = model.loss.evaluate(output: output, target: target)
-        let where_ = "epoch \(state.epoch + 1), step \(state.batchInEpoch + 1) (global step \(state.globalStep + 1))"
-        guard loss.isFinite else {
-            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
-                                         message: "the loss became \(loss) at \(where_)")
-        }
+        guard loss.isFinite else { throw diverged("the loss became \(loss)") }
         model.backward(gradient)
         for (path, parameter) in model.namedParameters where !parameter.gradient.isFinite {
-            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
-                                         message: "the gradient of \(path) is not finite at \(where_)")
+            throw diverged("the gradient of \(path) is not finite")
         }
         optimizer.step(model.namedParameters, learningRate: Float(rate))
         // A finite gradient can still overflow a weight; stop before anything saves it.
         for (path, parameter) in model.namedParameters where !parameter.value.isFinite {
-            throw TrainingError.diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1,
-                                         message: "\(path) overflowed after the update at \(where_)")
+            throw diverged("\(path) overflowed after the update")
         }
 
         let predictions = output.argmaxPerSample()
@@ -113,6 +107,12 @@ public final class Trainer {
         state.running.correct += correct
         state.running.seen += labels.count
         return (Double(loss), correct, labels.count)
+    }
+
+    /// The error for a step that went non-finite, placed at the step under way.
+    private func diverged(_ what: String) -> TrainingError {
+        let position = "epoch \(state.epoch + 1), step \(state.batchInEpoch + 1) (global step \(state.globalStep + 1))"
+        return .diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1, message: "\(what) at \(position)")
     }
 
     /// Closes the epoch under way: records its figures and moves to the next.

@@ -85,7 +85,7 @@ struct Bench: ParsableCommand {
                                                                         dataset: "synthetic", dataDirectory: folder), writer: Version.writer)
         let save = median(try (0..<repeats).map { _ in try Self.seconds { try checkpoint.write(to: path) } })
         let load = median(try (0..<repeats).map { _ in try Self.seconds { _ = try Checkpoint.read(from: path).makeModel() } })
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let checkpointBytes = fileSize(atPath: path)
 
         let layerTimes = layers ? try Self.layerTimes(model: built, batch: batch, repeats: repeats) : []
         var usage = rusage()
@@ -93,7 +93,7 @@ struct Bench: ParsableCommand {
         let result = Result(model: spec.name, batchSize: batchSize, threads: Parallelism.threads, blas: BLAS.coreName,
                             trainImagesPerSecond: trainRate, inferenceImagesPerSecond: inferenceRate,
                             trainGFLOPS: 6 * Double(multiplyAdds) * trainRate / 1e9, sgemmGFLOPS: sgemm,
-                            checkpointSaveSeconds: save, checkpointLoadSeconds: load, checkpointBytes: fileSize,
+                            checkpointSaveSeconds: save, checkpointLoadSeconds: load, checkpointBytes: checkpointBytes,
                             peakResidentMegabytes: Double(usage.ru_maxrss) / 1024, layers: layerTimes)
         if json {
             Console.json(result, pretty: true)
@@ -104,7 +104,7 @@ struct Bench: ParsableCommand {
         table.add(["inference", "\(Format.grouped(Int(inferenceRate))) images/s"])
         table.add(["training compute", String(format: "%.1f GFLOP/s (%.0f%% of sgemm)", result.trainGFLOPS, 100 * result.trainGFLOPS / sgemm)])
         table.add(["sgemm 512³", String(format: "%.1f GFLOP/s", sgemm)])
-        table.add(["checkpoint save", String(format: "%.1f ms (%@ bytes)", save * 1000, Format.compact(fileSize))])
+        table.add(["checkpoint save", String(format: "%.1f ms (%@ bytes)", save * 1000, Format.compact(checkpointBytes))])
         table.add(["checkpoint load", String(format: "%.1f ms", load * 1000)])
         table.add(["peak memory", String(format: "%.0f MB resident", result.peakResidentMegabytes)])
         print(table.render())

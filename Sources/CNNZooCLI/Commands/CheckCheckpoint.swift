@@ -14,13 +14,13 @@ struct CheckCheckpoint: ParsableCommand {
 
     func run() throws {
         // A damaged file can make libhdf5 allocate without bound; cap this throwaway process.
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let size = fileSize(atPath: path)
         var limit = rlimit()
         limit.rlim_cur = rlim_t((4 << 30) + 8 * size)
         limit.rlim_max = limit.rlim_cur
         setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         do {
-            _ = try Checkpoint.read(from: path).makeModel()
+            _ = try Checkpoint.read(from: path)
         } catch let error as HDF5Error {
             throw RuntimeError(error.description)
         }

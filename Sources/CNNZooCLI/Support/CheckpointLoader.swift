@@ -9,6 +9,8 @@ import Foundation
 /// (`cnn-zoo _check-checkpoint PATH`) under a deadline; only if that succeeds is it read here.
 /// A child that dies or runs out of time becomes one line saying the file is damaged.
 enum CheckpointLoader {
+    // Checkpoint.read builds the model through the registry and checks every dataset against it,
+    // so a checkpoint it returns always yields a model: the child need not build one again.
     /// How long the child may take: a generous base plus time for the file's size (a real
     /// checkpoint of tens of megabytes reads in well under a second).
     static func deadline(forBytes size: Int) -> Double {
@@ -34,7 +36,7 @@ enum CheckpointLoader {
         } catch {
             return try readInProcess(path)  // no way to isolate: read directly
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let size = fileSize(atPath: path)
         let limit = Date().addingTimeInterval(deadline(forBytes: size))
         while process.isRunning && Date() < limit { usleep(2_000) }
         if process.isRunning {
@@ -57,11 +59,14 @@ enum CheckpointLoader {
 
     private static func readInProcess(_ path: String) throws -> Checkpoint {
         do {
-            let checkpoint = try Checkpoint.read(from: path)
-            _ = try checkpoint.makeModel()
-            return checkpoint
+            return try Checkpoint.read(from: path)
         } catch let error as HDF5Error {
             throw RuntimeError(error.description)
         }
     }
+}
+
+/// The size of the file at `path` in bytes (0 when it cannot be read).
+func fileSize(atPath path: String) -> Int {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 }

@@ -81,19 +81,20 @@ extension HDF5Object {
 
     /// Reads an integer attribute as int64.
     public func integerAttribute(_ name: String) throws -> Int64 {
-        let attribute = try openAttribute(name, expecting: H5T_INTEGER, what: "integer")
-        defer { H5Aclose(attribute) }
-        var value: Int64 = 0
-        try Self.check(H5Aread(attribute, cnnzoo_h5t_native_int64(), &value), "cannot read attribute \(name) of \(location)")
-        return value
+        try readScalar(name, expecting: H5T_INTEGER, what: "integer", memoryType: cnnzoo_h5t_native_int64(), zero: 0)
     }
 
     /// Reads a floating-point attribute as float64.
     public func doubleAttribute(_ name: String) throws -> Double {
-        let attribute = try openAttribute(name, expecting: H5T_FLOAT, what: "number")
+        try readScalar(name, expecting: H5T_FLOAT, what: "number", memoryType: cnnzoo_h5t_native_double(), zero: 0)
+    }
+
+    /// Reads a single-valued attribute of class `expecting`, converted by HDF5 to `memoryType`.
+    private func readScalar<T: BitwiseCopyable>(_ name: String, expecting: H5T_class_t, what: String, memoryType: hid_t, zero: T) throws -> T {
+        let attribute = try openAttribute(name, expecting: expecting, what: what)
         defer { H5Aclose(attribute) }
-        var value: Double = 0
-        try Self.check(H5Aread(attribute, cnnzoo_h5t_native_double(), &value), "cannot read attribute \(name) of \(location)")
+        var value = zero
+        try Self.check(H5Aread(attribute, memoryType, &value), "cannot read attribute \(name) of \(location)")
         return value
     }
 

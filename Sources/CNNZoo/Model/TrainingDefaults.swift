@@ -2,12 +2,13 @@
 public struct TrainingDefaults: Sendable, Equatable, Codable {
     public var epochs: Int
     public var batchSize: Int
-    public var optimizer: SGDConfiguration
+    /// The optimizer by kind and settings, built through an ``OptimizerRegistry``.
+    public var optimizer: OptimizerSpec
     public var schedule: LearningRateSchedule
     /// The data set to use when the user names none (`fashion-mnist`, `mnist`).
     public var dataset: String?
 
-    public init(epochs: Int = 5, batchSize: Int = 64, optimizer: SGDConfiguration = SGDConfiguration(),
+    public init(epochs: Int = 5, batchSize: Int = 64, optimizer: OptimizerSpec = .default,
                 schedule: LearningRateSchedule = .constant, dataset: String? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -26,7 +27,7 @@ public struct TrainingDefaults: Sendable, Equatable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? defaults.epochs
         batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
-        optimizer = try container.decodeIfPresent(SGDConfiguration.self, forKey: .optimizer) ?? defaults.optimizer
+        optimizer = try container.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? defaults.optimizer
         schedule = try container.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? defaults.schedule
         dataset = try container.decodeIfPresent(String.self, forKey: .dataset)
     }

@@ -5,6 +5,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case badSetting(layer: String, message: String)
     case shapeMismatch(layer: String, message: String)
     case badSpec(String)
+    /// An optimizer that is unknown or whose settings do not fit; the text names it.
+    case badOptimizer(String)
 
     public var description: String {
         switch self {
@@ -18,7 +20,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "layer '\(layer)': \(message)"
         case let .shapeMismatch(layer, message):
             return "layer '\(layer)': \(message)"
-        case let .badSpec(message):
+        case let .badSpec(message), let .badOptimizer(message):
             return message
         }
     }

@@ -3,10 +3,13 @@
 ///
 /// Each epoch visits the data in a shuffled order that is a pure function of the seed
 /// and the epoch number; a step is forward, loss, backward, a divergence check, and an
-/// SGD update at the scheduled learning rate.
+/// optimizer update at the scheduled learning rate.
 public final class Trainer {
     public let model: Model
-    public private(set) var optimizer: SGD
+    /// The update rule; its state is ``optimizerState``.
+    public let optimizer: any Optimizer
+    /// The optimizer's step count and per-parameter slots.
+    public private(set) var optimizerState: OptimizerState
     public let schedule: LearningRateSchedule
     public let batchSize: Int
     /// The epoch count the run is to reach; may be raised when resuming.
@@ -18,11 +21,11 @@ public final class Trainer {
     private var orderEpoch = -1
 
     /// - Parameters:
-    ///   - optimizerState: buffers and step count from a checkpoint, or empty for a new run.
+    ///   - optimizerState: slots and step count from a checkpoint, or empty for a new run.
     ///   - state: where a run stands; a new run starts from `TrainingState(seed:)`.
-    public init(model: Model, data: LabeledImages, optimizer: SGDConfiguration, optimizerState: OptimizerState = OptimizerState(),
+    public init(model: Model, data: LabeledImages, optimizer: any Optimizer, optimizerState: OptimizerState = OptimizerState(),
                 schedule: LearningRateSchedule, batchSize: Int, totalEpochs: Int, state: TrainingState) throws {
-        if let problem = optimizer.problem ?? schedule.problem { throw TrainingError.badHyperparameter(problem) }
+        if let problem = schedule.problem { throw TrainingError.badHyperparameter(problem) }
         guard batchSize >= 1 else { throw TrainingError.badHyperparameter("batch size must be at least 1, got \(batchSize)") }
         guard totalEpochs >= 1 else { throw TrainingError.badHyperparameter("epochs must be at least 1, got \(totalEpochs)") }
         guard data.count > 0 else { throw TrainingError.badHyperparameter("the training set is empty") }
@@ -34,7 +37,8 @@ public final class Trainer {
         }
         self.model = model
         self.data = data
-        self.optimizer = SGD(configuration: optimizer, state: optimizerState)
+        self.optimizer = optimizer
+        self.optimizerState = optimizerState
         self.schedule = schedule
         self.batchSize = batchSize
         self.totalEpochs = totalEpochs
@@ -53,7 +57,7 @@ public final class Trainer {
     /// The learning rate the next step will use.
     public var learningRate: Double {
         let progress = Double(state.epoch) + Double(state.batchInEpoch) / Double(stepsPerEpoch)
-        return schedule.rate(base: optimizer.configuration.learningRate, progress: progress, totalEpochs: totalEpochs)
+        return schedule.rate(base: optimizer.learningRate, progress: progress, totalEpochs: totalEpochs)
     }
 
     /// The order in which `epoch` visits the training set: a Fisher–Yates shuffle seeded by (seed, epoch).
@@ -93,7 +97,7 @@ public final class Trainer {
         for (path, parameter) in model.namedParameters where !parameter.gradient.isFinite {
             throw diverged("the gradient of \(path) is not finite")
         }
-        optimizer.step(model.namedParameters, learningRate: Float(rate))
+        optimizer.step(model.namedParameters, learningRate: rate, state: &optimizerState)
         // A finite gradient can still overflow a weight; stop before anything saves it.
         for (path, parameter) in model.namedParameters where !parameter.value.isFinite {
             throw diverged("\(path) overflowed after the update")
@@ -106,6 +110,7 @@ public final class Trainer {
         state.running.lossSum += Double(loss) * Double(labels.count)
         state.running.correct += correct
         state.running.seen += labels.count
+        state.stepLosses.append(loss)
         return (Double(loss), correct, labels.count)
     }
 
@@ -124,7 +129,7 @@ public final class Trainer {
         let progress = Double(state.epoch) + Double(stepsPerEpoch - 1) / Double(stepsPerEpoch)
         let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.running.meanLoss,
                                  trainAccuracy: state.running.accuracy, testAccuracy: testAccuracy, seconds: seconds,
-                                 learningRate: schedule.rate(base: optimizer.configuration.learningRate,
+                                 learningRate: schedule.rate(base: optimizer.learningRate,
                                                              progress: progress, totalEpochs: totalEpochs))
         state.history.append(record)
         state.epoch += 1

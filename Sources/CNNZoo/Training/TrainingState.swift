@@ -16,6 +16,11 @@ public struct TrainingState: Sendable, Equatable {
     public var running: RunningTotals
     /// One record per finished epoch.
     public var history: [EpochRecord]
+    /// The loss of every step from global step ``firstLoggedStep`` on (for plots of the
+    /// training curve; a run resumed from a checkpoint without it starts logging there).
+    public var stepLosses: [Float]
+    /// The global step of `stepLosses[0]`.
+    public var firstLoggedStep: Int
 
     public init(seed: UInt64) {
         self.seed = seed
@@ -25,10 +30,12 @@ public struct TrainingState: Sendable, Equatable {
         random = RandomGenerator(seed: seed ^ 0xD809_0F5E_ED5E_ED00)
         running = RunningTotals()
         history = []
+        stepLosses = []
+        firstLoggedStep = 0
     }
 
     public init(seed: UInt64, epoch: Int, batchInEpoch: Int, globalStep: Int, random: RandomGenerator,
-                running: RunningTotals, history: [EpochRecord]) {
+                running: RunningTotals, history: [EpochRecord], stepLosses: [Float] = [], firstLoggedStep: Int? = nil) {
         self.seed = seed
         self.epoch = epoch
         self.batchInEpoch = batchInEpoch
@@ -36,6 +43,8 @@ public struct TrainingState: Sendable, Equatable {
         self.random = random
         self.running = running
         self.history = history
+        self.stepLosses = stepLosses
+        self.firstLoggedStep = firstLoggedStep ?? globalStep - stepLosses.count
     }
 }
 

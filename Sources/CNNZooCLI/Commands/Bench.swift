@@ -59,7 +59,11 @@ struct Bench: ParsableCommand {
         if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
-        let trainer = try Trainer(model: built, data: images, optimizer: spec.training.optimizer, schedule: .constant,
+        let optimizer: any Optimizer
+        do { optimizer = try OptimizerRegistry.standard.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
+            throw RuntimeError("\(spec.name): \(error.description)")
+        }
+        let trainer = try Trainer(model: built, data: images, optimizer: optimizer, schedule: .constant,
                                   batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
         func trainSteps(_ count: Int) throws {
             for _ in 0..<count {

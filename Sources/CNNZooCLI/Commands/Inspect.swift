@@ -5,7 +5,7 @@ import Foundation
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Summarise a checkpoint: model, progress, history, parameter and momentum norms.",
+        abstract: "Summarise a checkpoint: model, progress, optimizer, history, parameter and optimizer-state norms.",
         discussion: """
             For the raw layout use h5dump (e.g. 'h5dump -H FILE'), or Tools/read_checkpoint.py with h5py.
 
@@ -23,23 +23,28 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let saved = try CheckpointLoader.read(path)
         let training = saved.training
+        let slots = saved.optimizerState.slots.keys.sorted()
         let parameters = saved.parameters.map { entry in
             ParameterRow(name: entry.path, shape: entry.value.shape, norm: entry.value.norm,
-                         momentumNorm: saved.optimizerState.momentumBuffers[entry.path]?.norm)
+                         stateNorms: Dictionary(uniqueKeysWithValues: slots.compactMap { slot in
+                             saved.optimizerState.tensor(slot, for: entry.path).map { (slot, $0.norm) }
+                         }))
         }
+        let optimizer = OptimizerRow(kind: saved.optimizer.kind, step: saved.optimizerState.step, slots: slots,
+                                     settings: Dictionary(uniqueKeysWithValues: saved.optimizer.hyperparameters.map { ($0.name, $0.value) }))
         if json {
-            Console.json(Report(path: path, formatVersion: Int(Checkpoint.formatVersion), writer: saved.writer, model: saved.spec.name,
+            Console.json(Report(path: path, formatVersion: saved.fileVersion, writer: saved.writer, model: saved.spec.name,
                                 epoch: training.epoch, batchInEpoch: training.batchInEpoch, globalStep: training.globalStep,
                                 totalEpochs: saved.run.totalEpochs, seed: String(training.seed), dataset: saved.run.dataset,
-                                history: training.history, parameters: parameters), pretty: true)
+                                optimizer: optimizer, history: training.history, parameters: parameters), pretty: true)
             return
         }
-        print("\(path): \(saved.spec.name), written by \(saved.writer), format version \(Checkpoint.formatVersion)")
-        let position = training.batchInEpoch == 0 ? "after epoch \(training.epoch)" : "epoch \(training.epoch + 1), step \(training.batchInEpoch)"
-        print("progress: \(position) of \(saved.run.totalEpochs) (global step \(training.globalStep)), seed \(training.seed), "
+        print("\(path): \(saved.spec.name), written by \(saved.writer), format version \(saved.fileVersion)")
+        let position = training.batchInEpoch == 0 ? "after epoch \(training.epoch) of \(saved.run.totalEpochs)" : "epoch \(training.epoch + 1) of \(saved.run.totalEpochs), step \(training.batchInEpoch)"
+        print("progress: \(position) (global step \(training.globalStep)), seed \(training.seed), "
               + "batch \(saved.run.batchSize), data \(saved.run.dataset)")
-        let o = saved.optimizer
-        print("optimizer: SGD lr \(o.learningRate) momentum \(o.momentum) dampening \(o.dampening) nesterov \(o.nesterov) weight decay \(o.weightDecay)\n")
+        print("optimizer: \(saved.optimizer.summaryLine); step \(saved.optimizerState.step), "
+              + "state \(slots.isEmpty ? "none yet" : slots.joined(separator: ", "))\n")
         if !training.history.isEmpty {
             var history = Table([("EPOCH", .right), ("TRAIN LOSS", .right), ("TRAIN ACC", .right), ("TEST ACC", .right), ("LR", .right), ("SECONDS", .right)])
             for record in training.history {
@@ -49,9 +54,10 @@ struct Inspect: ParsableCommand {
             }
             print(history.render() + "\n")
         }
-        var table = Table([("PARAMETER", .left), ("SHAPE", .left), ("NORM", .right), ("MOMENTUM NORM", .right)])
+        var table = Table([("PARAMETER", .left), ("SHAPE", .left), ("NORM", .right)] + slots.map { ("\($0.uppercased()) NORM", .right) })
         for row in parameters {
-            table.add([row.name, Format.shape(row.shape), String(format: "%.4f", row.norm), row.momentumNorm.map { String(format: "%.4f", $0) } ?? "–"])
+            table.add([row.name, Format.shape(row.shape), String(format: "%.4f", row.norm)]
+                      + slots.map { slot in row.stateNorms[slot].map { String(format: "%.4f", $0) } ?? "–" })
         }
         print(table.render())
     }
@@ -60,11 +66,19 @@ struct Inspect: ParsableCommand {
         let name: String
         let shape: [Int]
         let norm: Double
-        let momentumNorm: Double?
+        /// Optimizer slot → the norm of this parameter's tensor in it.
+        let stateNorms: [String: Double]
         enum CodingKeys: String, CodingKey {
             case name, shape, norm
-            case momentumNorm = "momentum_norm"
+            case stateNorms = "state_norms"
         }
+    }
+
+    struct OptimizerRow: Encodable {
+        let kind: String
+        let step: Int
+        let slots: [String]
+        let settings: [String: SettingValue]
     }
 
     struct Report: Encodable {
@@ -78,10 +92,11 @@ struct Inspect: ParsableCommand {
         let totalEpochs: Int
         let seed: String
         let dataset: String
+        let optimizer: OptimizerRow
         let history: [EpochRecord]
         let parameters: [ParameterRow]
         enum CodingKeys: String, CodingKey {
-            case path, writer, model, epoch, seed, dataset, history, parameters
+            case path, writer, model, epoch, seed, dataset, optimizer, history, parameters
             case formatVersion = "format_version"
             case batchInEpoch = "batch_in_epoch"
             case globalStep = "global_step"

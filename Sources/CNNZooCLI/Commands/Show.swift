@@ -19,6 +19,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let (spec, source) = try resolveSpec(name)
         let model = try Model(spec: spec)
+        let optimizer = try OptimizerRegistry.standard.makeOptimizer(spec.training.optimizer)
         var rows: [LayerRow] = [LayerRow(name: "input", kind: "input", outputShape: spec.inputShape, parameters: 0, multiplyAdds: 0)]
         for (name, layer) in model.layers {
             rows.append(LayerRow(name: name, kind: type(of: layer).kind, outputShape: layer.outputShape,
@@ -43,9 +44,8 @@ struct Show: ParsableCommand {
         print("""
 
             loss: \(spec.loss.kind)\(spec.loss.fromLogits ? " (from logits; the final \(spec.loss.kind == "cross_entropy" ? "softmax" : "sigmoid") is fused into the loss)" : "")
-            defaults: \(t.epochs) epochs, batch \(t.batchSize), SGD lr \(t.optimizer.learningRate) momentum \(t.optimizer.momentum)\
-            \(t.optimizer.nesterov ? " nesterov" : "")\(t.optimizer.weightDecay > 0 ? " weight decay \(t.optimizer.weightDecay)" : "")\
-            , schedule \(Self.describe(t.schedule))
+            defaults: \(t.epochs) epochs, batch \(t.batchSize), schedule \(Self.describe(t.schedule))
+            optimizer: \(optimizer.summaryLine)
             parameters: \(Format.grouped(model.parameterCount)) (\(Format.compact(model.parameterCount * 4)) bytes as float32); \
             forward cost: \(Format.compact(totalMACs)) multiply-adds per image
             """)

@@ -7,14 +7,17 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a zoo model, saving a checkpoint after every epoch.",
         discussion: """
-            Every hyperparameter defaults to the model's own (see 'cnn-zoo show NAME'). The checkpoint \
-            holds the weights, the momentum buffers and the exact training state; --resume continues a \
-            run bit for bit, from an epoch boundary or mid-epoch. Ctrl-C stops after the current step \
-            and saves.
+            Every hyperparameter defaults to the model's own (see 'cnn-zoo show NAME'). --optimizer \
+            picks another optimizer (sgd, adam, adamw), starting from that optimizer's defaults; the \
+            options that follow set its settings, and an option the optimizer does not take is an \
+            error. The checkpoint holds the weights, the optimizer's whole state and the exact \
+            training state; --resume continues a run bit for bit, from an epoch boundary or \
+            mid-epoch. Ctrl-C stops after the current step and saves.
 
             Examples:
               cnn-zoo train mnist-small
               cnn-zoo train mnist-16-32-64 --epochs 5 --lr 0.01 --momentum 0.9
+              cnn-zoo train mnist-16-32-64 --optimizer adam --lr 1e-3 --betas 0.9,0.999
               cnn-zoo train mnist-small --classes 0,1 --limit 200        seed 001's two-class set-up
               cnn-zoo train my-model.json --data ~/datasets/mnist
               cnn-zoo train mnist-small --checkpoint run.h5 --save-every 200
@@ -30,17 +33,29 @@ struct Train: ParsableCommand {
     @Option(help: "Images per batch.")
     var batchSize: Int?
 
+    @Option(help: ArgumentHelp("The optimizer: sgd, adam or adamw (default: the model's).", valueName: "kind"))
+    var optimizer: String?
+
     @Option(help: "Learning rate.")
     var lr: Double?
 
     @Option(help: "SGD momentum in [0, 1).")
     var momentum: Double?
 
-    @Option(help: "L2 weight decay.")
+    @Option(help: ArgumentHelp("Adam/AdamW β₁,β₂ in [0, 1), e.g. 0.9,0.999.", valueName: "b1,b2"))
+    var betas: String?
+
+    @Option(help: "Adam/AdamW ε added to the denominator.")
+    var eps: Double?
+
+    @Option(help: "Weight decay (SGD and Adam: L2 added to the gradient; AdamW: decoupled).")
     var weightDecay: Double?
 
-    @Flag(help: "Use Nesterov momentum.")
+    @Flag(help: "SGD: use Nesterov momentum.")
     var nesterov = false
+
+    @Flag(help: "Adam/AdamW: use AMSGrad.")
+    var amsgrad = false
 
     @Option(help: "Seed for the initial weights, the shuffles and dropout.")
     var seed: UInt64 = 1
@@ -75,14 +90,17 @@ struct Train: ParsableCommand {
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let momentum, !(momentum >= 0 && momentum < 1) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
         if let weightDecay, !(weightDecay >= 0 && weightDecay.isFinite) { throw ValidationError("--weight-decay must be ≥ 0, got \(weightDecay)") }
+        if let betas { _ = try Self.parseBetas(betas) }
+        if let eps, !(eps >= 0 && eps <= 1) { throw ValidationError("--eps must be between 0 and 1, got \(eps)") }
         if let saveEvery, saveEvery < 1 { throw ValidationError("--save-every must be at least 1, got \(saveEvery)") }
         if noCheckpoint && (checkpoint != nil || saveEvery != nil) {
             throw ValidationError("--no-checkpoint cannot be combined with --checkpoint or --save-every")
         }
         if resume != nil {
-            let fixed: [(String, Bool)] = [("--batch-size", batchSize != nil), ("--lr", lr != nil), ("--momentum", momentum != nil),
-                                           ("--weight-decay", weightDecay != nil), ("--nesterov", nesterov), ("--classes", data.classes != nil),
-                                           ("--limit", data.limit != nil)]
+            let fixed: [(String, Bool)] = [("--batch-size", batchSize != nil), ("--optimizer", optimizer != nil), ("--lr", lr != nil),
+                                           ("--momentum", momentum != nil), ("--betas", betas != nil), ("--eps", eps != nil),
+                                           ("--weight-decay", weightDecay != nil), ("--nesterov", nesterov), ("--amsgrad", amsgrad),
+                                           ("--classes", data.classes != nil), ("--limit", data.limit != nil)]
             if let (name, _) = fixed.first(where: \.1) {
                 throw ValidationError("\(name) cannot change when resuming; the checkpoint fixes it so the run continues exactly")
             }
@@ -98,8 +116,7 @@ struct Train: ParsableCommand {
             let what = resume == nil ? "training" : "resuming"
             Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
                 + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(session.data.test.count)) test images, "
-                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, lr \(trainer.optimizer.configuration.learningRate), "
-                + "momentum \(trainer.optimizer.configuration.momentum), \(Parallelism.threads) thread(s)")
+                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, \(trainer.optimizer.summaryLine), \(Parallelism.threads) thread(s)")
         }
         Interrupt.install()
 
@@ -211,12 +228,7 @@ struct Train: ParsableCommand {
         }
         let model = try Model(spec: spec)
         model.initializeParameters(seed: seed)
-        var optimizer = spec.training.optimizer
-        if let lr { optimizer.learningRate = lr }
-        if let momentum { optimizer.momentum = momentum }
-        if let weightDecay { optimizer.weightDecay = weightDecay }
-        if nesterov { optimizer.nesterov = true }
-        if let problem = optimizer.problem { throw UsageError(problem) }
+        let optimizer = try makeOptimizer(default: spec.training.optimizer)
         let epochs = self.epochs ?? spec.training.epochs
         let batchSize = self.batchSize ?? spec.training.batchSize
         let threads = compute.apply()
@@ -256,6 +268,48 @@ struct Train: ParsableCommand {
             throw RuntimeError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
         }
         return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? path)
+    }
+
+    /// The optimizer to train with: the spec's, or the kind `--optimizer` names from its own
+    /// defaults, with every hyperparameter option applied; an option the kind does not take is
+    /// a usage error naming the ones it does.
+    private func makeOptimizer(default spec: OptimizerSpec) throws -> any Optimizer {
+        let registry = OptimizerRegistry.standard
+        var chosen = spec
+        if let optimizer, optimizer != spec.kind { chosen = OptimizerSpec(kind: optimizer) }
+        guard let entry = registry.entry(for: chosen.kind) else {
+            var message = "--optimizer: unknown optimizer '\(chosen.kind)'"
+            if let nearest = Suggestion.nearest(to: chosen.kind, in: registry.kinds) { message += " (did you mean '\(nearest)'?)" }
+            throw UsageError(message + "; known: \(registry.kinds.joined(separator: ", "))")
+        }
+        let betas = try self.betas.map(Self.parseBetas)
+        let overrides: [(option: String, setting: String, value: SettingValue?)] = [
+            ("--lr", "lr", lr.map { .number($0) }),
+            ("--momentum", "momentum", momentum.map { .number($0) }),
+            ("--betas", "betas", betas.map { .array($0.map { .number($0) }) }),
+            ("--eps", "eps", eps.map { .number($0) }),
+            ("--weight-decay", "weight_decay", weightDecay.map { .number($0) }),
+            ("--nesterov", "nesterov", nesterov ? .bool(true) : nil),
+            ("--amsgrad", "amsgrad", amsgrad ? .bool(true) : nil),
+        ]
+        let taken = Set(entry.settings.map(\.name))
+        for (option, setting, value) in overrides where value != nil {
+            guard taken.contains(setting) else {
+                let options = overrides.filter { taken.contains($0.setting) }.map(\.option).joined(separator: ", ")
+                throw UsageError("\(option) does not apply to \(chosen.kind); it takes \(options)")
+            }
+            chosen.settings[setting] = value
+        }
+        do { return try registry.makeOptimizer(chosen) } catch let error as ModelError { throw UsageError(error.description) }
+    }
+
+    /// "0.9,0.999" → [0.9, 0.999], each in [0, 1).
+    static func parseBetas(_ text: String) throws -> [Double] {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 2, let b1 = values[0], let b2 = values[1], (0..<1).contains(b1), (0..<1).contains(b2) else {
+            throw ValidationError("--betas must be two numbers in [0, 1) separated by a comma, e.g. 0.9,0.999; got '\(text)'")
+        }
+        return [b1, b2]
     }
 
     struct EpochLine: Encodable {

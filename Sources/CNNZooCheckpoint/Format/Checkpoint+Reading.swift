@@ -2,11 +2,14 @@ import CNNZoo
 import Foundation
 
 extension Checkpoint {
-    /// Reads and validates the checkpoint at `path`: format and version, a spec that builds
-    /// through `registry`, every weight and momentum buffer present with the model's shape
-    /// and finite values, nothing unexpected, and a consistent training state.
+    /// Reads and validates the checkpoint at `path` (format version 1 or 2): format and
+    /// version, a spec that builds through `registry`, every weight present with the model's
+    /// shape and finite values, an optimizer that builds through `optimizers` with exactly the
+    /// state slots its kind, settings and step count require, and a complete, consistent
+    /// training state. Checksums (format 2) are verified as the data is read.
     /// Every failure is one ``HDF5Error`` line naming the file and what is wrong.
-    public static func read(from path: String, registry: LayerRegistry = .standard) throws -> Checkpoint {
+    public static func read(from path: String, registry: LayerRegistry = .standard,
+                            optimizers: OptimizerRegistry = .standard) throws -> Checkpoint {
         let file = try HDF5File.open(path: path)
         func fail(_ message: String) -> HDF5Error { HDF5Error("\(path): \(message)") }
         func context<T>(_ body: () throws -> T) throws -> T {
@@ -16,14 +19,16 @@ extension Checkpoint {
         }
 
         guard file.hasAttribute("format"), (try? file.stringAttribute("format")) == formatName else {
+            // A damaged header must say so, not pass for a foreign file.
+            if file.hasAttribute("format") { _ = try context { try file.stringAttribute("format") } }
             throw fail("not a cnn-zoo checkpoint (no root attribute format = \"\(formatName)\")")
         }
         let version = try context { try file.integerAttribute("format_version") }
-        guard version >= 1 else { throw fail("format_version \(version) is not valid") }
+        guard version >= oldestReadableVersion else { throw fail("format_version \(version) is not valid") }
         guard version <= formatVersion else {
             throw fail("written in checkpoint format version \(version) by a newer cnn-zoo; this program reads version \(formatVersion) and older")
         }
-        let writer = (try? file.stringAttribute("writer")) ?? "unknown"
+        let writer = try context { try file.stringAttribute("writer") }
         let specText = try context { try file.stringAttribute("model_spec") }
         let spec: ModelSpec
         let model: Model
@@ -36,27 +41,76 @@ extension Checkpoint {
 
         let expected = model.namedParameters.map { (path: $0.path, shape: $0.parameter.shape) }
         let weights = try context { try file.group("weights") }
-        let parameters = try context { try readTensors(from: weights, expected: expected, required: true) }
+        let parameters = try context { try readTensors(from: weights, expected: expected) }
 
-        let optimizerGroup = try context { try file.group("optimizer") }
-        let kind = try context { try optimizerGroup.stringAttribute("kind") }
-        guard kind == "sgd" else { throw fail("optimizer kind '\(kind)' is not supported (only sgd)") }
-        let optimizer = try context {
-            SGDConfiguration(learningRate: try optimizerGroup.doubleAttribute("lr"),
-                             momentum: try optimizerGroup.doubleAttribute("momentum"),
-                             dampening: try optimizerGroup.doubleAttribute("dampening"),
-                             nesterov: try optimizerGroup.integerAttribute("nesterov") != 0,
-                             weightDecay: try optimizerGroup.doubleAttribute("weight_decay"))
+        let (optimizer, optimizerState) = try context {
+            try readOptimizer(try file.group("optimizer"), version: version, expected: expected, optimizers: optimizers)
         }
-        if let problem = optimizer.problem { throw fail("optimizer: \(problem)") }
-        let step = try context { try optimizerGroup.integerAttribute("step") }
-        let buffersGroup = try context { try optimizerGroup.group("momentum_buffers") }
-        let buffers = try context { try readTensors(from: buffersGroup, expected: expected, required: false) }
-
         let trainingGroup = try context { try file.group("training") }
+        let (training, run) = try context { try readTraining(trainingGroup, version: version) }
+        guard training.globalStep == optimizerState.step else {
+            throw fail("optimizer step \(optimizerState.step) disagrees with training/global_step \(training.globalStep)")
+        }
+        return Checkpoint(spec: spec, parameters: parameters, optimizer: optimizer, optimizerState: optimizerState,
+                          training: training, run: run, writer: writer, fileVersion: Int(version))
+    }
+
+    /// The optimizer from its attributes, and its state: exactly the slots the kind keeps at
+    /// that step, each with one tensor per parameter.
+    private static func readOptimizer(_ group: HDF5Group, version: Int64, expected: [(path: String, shape: [Int])],
+                                      optimizers: OptimizerRegistry) throws -> (any Optimizer, OptimizerState) {
+        let kind = try group.stringAttribute("kind")
+        let step = try group.integerAttribute("step")
+        guard (0...Int64(1) << 48).contains(step) else { throw HDF5Error("\(group.location): step \(step) is out of range") }
+        var settings: [String: SettingValue] = [:]
+        for name in try group.attributeNames() where name != "kind" && name != "step" {
+            settings[name] = try group.setting(name)
+        }
+        let optimizer: any Optimizer
+        do {
+            optimizer = try optimizers.makeOptimizer(OptimizerSpec(kind: kind, settings: settings))
+        } catch let error as ModelError {
+            throw HDF5Error("\(group.location): \(error.description)")
+        }
+
+        // Format 1 kept SGD's one slot as /optimizer/momentum_buffers.
+        let slotsGroup = try group.group(version == 1 ? "momentum_buffers" : "state")
+        func slotGroup(_ slot: String) throws -> HDF5Group? {
+            if version == 1 { return slot == "momentum_buffer" ? slotsGroup : nil }
+            return slotsGroup.contains(slot) ? try slotsGroup.group(slot) : nil
+        }
+        let required = step > 0 ? optimizer.slots : []
+        let keeps = "\(kind) at step \(step) keeps \(required.isEmpty ? "no state" : required.joined(separator: ", "))"
+        if version >= 2 {
+            for slot in try slotsGroup.names() where !required.contains(slot) {
+                throw HDF5Error("\(slotsGroup.location)/\(slot) is not expected (\(keeps)); the file is inconsistent")
+            }
+        } else if required.isEmpty, let stray = try slotsGroup.names().first {
+            throw HDF5Error("\(slotsGroup.location)/\(stray) is not expected (\(keeps)); the file is inconsistent")
+        }
+        var state = OptimizerState(step: Int(step))
+        for slot in required {
+            guard let slotGroup = try slotGroup(slot) else {
+                throw HDF5Error("\(slotsGroup.location)/\(slot) is missing (\(keeps) for every parameter); the file is incomplete")
+            }
+            let tensors = try readTensors(from: slotGroup, expected: expected,
+                                          missing: "\(kind) at step \(step) keeps \(slot) for every parameter")
+            state.slots[slot] = Dictionary(uniqueKeysWithValues: tensors.map { ($0.path, $0.value) })
+        }
+        return (optimizer, state)
+    }
+
+    /// The training position, random stream, history and run settings; every attribute required.
+    private static func readTraining(_ group: HDF5Group, version: Int64) throws -> (TrainingState, RunSettings) {
+        func attribute<T>(_ name: String, _ read: (String) throws -> T) throws -> T {
+            guard group.hasAttribute(name) else {
+                throw HDF5Error("\(group.location) attribute '\(name)' is missing; the file is incomplete")
+            }
+            return try read(name)
+        }
         func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int {
-            let value = try context { try trainingGroup.integerAttribute(name) }
-            guard range.contains(value) else { throw fail("training/\(name) = \(value) is out of range \(range)") }
+            let value = try attribute(name, group.integerAttribute)
+            guard range.contains(value) else { throw HDF5Error("\(group.location)/\(name) = \(value) is out of range \(range)") }
             return Int(value)
         }
         let limit31 = Int64(Int32.max)
@@ -66,50 +120,66 @@ extension Checkpoint {
         let totalEpochs = try integer("total_epochs", in: 1...1_000_000)
         let batchSize = try integer("batch_size", in: 1...limit31)
         let limit = try integer("limit", in: 0...limit31)
-        guard Int64(globalStep) == step else {
-            throw fail("optimizer step \(step) disagrees with training/global_step \(globalStep)")
+        // Format 1 files of the earliest releases had no thread count.
+        let threads = version == 1 && !group.hasAttribute("threads") ? 0 : try integer("threads", in: 0...1024)
+        guard let seed = UInt64(try attribute("seed", group.stringAttribute)) else {
+            throw HDF5Error("\(group.location)/seed is not a whole number")
         }
-        guard let seed = UInt64(try context { try trainingGroup.stringAttribute("seed") }) else {
-            throw fail("training/seed is not a whole number")
-        }
-        let scheduleText = try context { try trainingGroup.stringAttribute("lr_schedule") }
+        let scheduleText = try attribute("lr_schedule", group.stringAttribute)
         guard let schedule = try? JSONDecoder().decode(LearningRateSchedule.self, from: Data(scheduleText.utf8)) else {
-            throw fail("training/lr_schedule is not a schedule: \(scheduleText)")
+            throw HDF5Error("\(group.location)/lr_schedule is not a schedule: \(scheduleText)")
         }
-        let classesText = try context { try trainingGroup.stringAttribute("classes") }
-        let classes = classesText.isEmpty ? [] : classesText.split(separator: ",").compactMap { Int($0) }
-        guard classes.count == (classesText.isEmpty ? 0 : classesText.split(separator: ",").count) else {
-            throw fail("training/classes is not a list of numbers: \(classesText)")
+        let classesText = try attribute("classes", group.stringAttribute)
+        let classParts = classesText.isEmpty ? [] : classesText.split(separator: ",", omittingEmptySubsequences: false)
+        let classes = classParts.compactMap { Int($0) }
+        guard classes.count == classParts.count else {
+            throw HDF5Error("\(group.location)/classes is not a list of numbers: \(classesText)")
         }
-        let randomState = try context { try trainingGroup.readUnsigned("random_state", maximumCount: 4) }
+        guard group.contains("random_state") else {
+            throw HDF5Error("\(group.location)/random_state is missing (the dropout stream); the file is incomplete")
+        }
+        let randomState = try group.readUnsigned("random_state", maximumCount: 4)
         guard randomState.shape == [4], let random = RandomGenerator(state: randomState.values) else {
-            throw fail("training/random_state must be 4 words, not all zero")
+            throw HDF5Error("\(group.location)/random_state must be 4 words, not all zero")
         }
-        let running = RunningTotals(lossSum: try context { try trainingGroup.doubleAttribute("running_loss_sum") },
+        let running = RunningTotals(lossSum: try attribute("running_loss_sum", group.doubleAttribute),
                                     correct: try integer("running_correct", in: 0...limit31),
                                     seen: try integer("running_seen", in: 0...limit31))
         guard running.lossSum.isFinite, running.lossSum >= 0, running.correct <= running.seen else {
-            throw fail("training running totals are inconsistent")
+            throw HDF5Error("\(group.location): the running totals are inconsistent")
         }
-        let history = try context { try readHistory(try trainingGroup.group("history"), epochs: epoch) }
+        let history = try readHistory(try group.group("history"), epochs: epoch)
         guard history.count == epoch else {
-            throw fail("training/history has \(history.count) epochs but training/epoch is \(epoch)")
+            throw HDF5Error("\(group.location)/history has \(history.count) epochs but epoch is \(epoch)")
+        }
+        // Format 1 kept no per-step losses: a resumed run logs from where it stands.
+        var stepLosses: [Float] = [], firstLoggedStep = globalStep
+        if version >= 2 {
+            guard group.contains("step_loss") else {
+                throw HDF5Error("\(group.location)/step_loss is missing; the file is incomplete")
+            }
+            firstLoggedStep = try integer("step_loss_first_step", in: 0...Int64(globalStep))
+            let log = try group.readFloats("step_loss", maximumCount: globalStep - firstLoggedStep)
+            guard log.shape == [globalStep - firstLoggedStep] else {
+                throw HDF5Error("\(group.location)/step_loss has shape \(log.shape); steps \(firstLoggedStep)..<\(globalStep) make \(globalStep - firstLoggedStep)")
+            }
+            stepLosses = log.values
         }
         let run = RunSettings(totalEpochs: totalEpochs, batchSize: batchSize, schedule: schedule,
-                              dataset: try context { try trainingGroup.stringAttribute("dataset") },
-                              dataDirectory: try context { try trainingGroup.stringAttribute("data_directory") },
-                              classes: classes, limit: limit,
-                              threads: trainingGroup.hasAttribute("threads") ? try integer("threads", in: 0...1024) : 0)
+                              dataset: try attribute("dataset", group.stringAttribute),
+                              dataDirectory: try attribute("data_directory", group.stringAttribute),
+                              classes: classes, limit: limit, threads: threads)
         let training = TrainingState(seed: seed, epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
-                                     random: random, running: running, history: history)
-        return Checkpoint(spec: spec, parameters: parameters, optimizer: optimizer,
-                          optimizerState: OptimizerState(step: Int(step), momentumBuffers: Dictionary(uniqueKeysWithValues: buffers)),
-                          training: training, run: run, writer: writer)
+                                     random: random, running: running, history: history,
+                                     stepLosses: stepLosses, firstLoggedStep: firstLoggedStep)
+        return (training, run)
     }
 
-    /// Reads `<layer>/<parameter>` datasets, checking names, shapes, dtype and finiteness.
+    /// Reads a `<layer>/<parameter>` dataset for every expected path, checking names, shapes,
+    /// dtype and finiteness; anything unexpected in the group is refused.
+    /// - Parameter missing: why a missing tensor is required, for the message.
     private static func readTensors(from group: HDF5Group, expected: [(path: String, shape: [Int])],
-                                    required: Bool) throws -> [(path: String, value: Tensor)] {
+                                    missing why: String? = nil) throws -> [(path: String, value: Tensor)] {
         let expectedPaths = Set(expected.map(\.path))
         var found: [String: HDF5Group] = [:]
         for layer in try group.names() {
@@ -118,27 +188,27 @@ extension Checkpoint {
             }
             let layerGroup = try group.group(layer)
             for name in try layerGroup.names() where !expectedPaths.contains("\(layer).\(name)") {
-                throw HDF5Error("\(layer).\(name): unexpected in \(group.location) — the model has no such parameter")
+                throw HDF5Error("\(group.location)/\(layer)/\(name) is unexpected: the model has no parameter \(layer).\(name)")
             }
             found[layer] = layerGroup
         }
         var tensors: [(path: String, value: Tensor)] = []
         for (path, shape) in expected {
             let (layer, name) = split(path)
+            let location = "\(group.location)/\(layer)/\(name)"
             guard let layerGroup = found[layer], layerGroup.contains(name) else {
-                if required { throw HDF5Error("\(path): missing from \(group.location)") }
-                continue
+                throw HDF5Error("\(location) is missing" + (why.map { " (\($0))" } ?? "") + "; the file is incomplete")
             }
             let description = try layerGroup.describe(name)
             guard description.element == .float32 else {
-                throw HDF5Error("\(path): holds \(description.element.rawValue) values in \(group.location), expected float32")
+                throw HDF5Error("\(location) holds \(description.element.rawValue) values, expected float32")
             }
             guard description.shape == shape else {
-                throw HDF5Error("\(path): checkpoint has \(description.shape), model expects \(shape)")
+                throw HDF5Error("\(location) has shape \(description.shape), but \(path) is \(shape) in the model")
             }
             let values = try layerGroup.readFloats(name).values
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw HDF5Error("\(path): value \(values[bad]) at index \(bad) in \(group.location) is not finite")
+                throw HDF5Error("\(location): value \(values[bad]) at index \(bad) is not finite")
             }
             tensors.append((path, Tensor(shape: shape, scalars: values)))
         }

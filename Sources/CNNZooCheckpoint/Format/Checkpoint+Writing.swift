@@ -63,19 +63,18 @@ extension Checkpoint {
 
         let weights = try file.createGroup("weights")
         try weights.setAttribute("layout", string: "PyTorch state_dict: conv [out, in, kh, kw], dense [out, in]; key = <layer>.<parameter>")
+        try weights.setAttribute("parameter_order", string: parameters.map(\.path).joined(separator: ","))
         try Self.writeTensors(parameters, into: weights)
 
         let optimizerGroup = try file.createGroup("optimizer")
-        try optimizerGroup.setAttribute("kind", string: "sgd")
-        try optimizerGroup.setAttribute("lr", double: optimizer.learningRate)
-        try optimizerGroup.setAttribute("momentum", double: optimizer.momentum)
-        try optimizerGroup.setAttribute("dampening", double: optimizer.dampening)
-        try optimizerGroup.setAttribute("nesterov", integer: optimizer.nesterov ? 1 : 0)
-        try optimizerGroup.setAttribute("weight_decay", double: optimizer.weightDecay)
+        try optimizerGroup.setAttribute("kind", string: optimizer.kind)
         try optimizerGroup.setAttribute("step", integer: Int64(optimizerState.step))
-        let buffers = try optimizerGroup.createGroup("momentum_buffers")
-        let ordered = parameters.compactMap { entry in optimizerState.momentumBuffers[entry.path].map { (entry.path, $0) } }
-        try Self.writeTensors(ordered, into: buffers)
+        for (name, value) in optimizer.hyperparameters { try optimizerGroup.setAttribute(name, setting: value) }
+        let stateGroup = try optimizerGroup.createGroup("state")
+        for slot in optimizerState.slots.keys.sorted() {
+            let tensors = parameters.compactMap { entry in optimizerState.tensor(slot, for: entry.path).map { (entry.path, $0) } }
+            try Self.writeTensors(tensors, into: try stateGroup.createGroup(slot))
+        }
 
         let trainingGroup = try file.createGroup("training")
         try trainingGroup.setAttribute("epoch", integer: Int64(training.epoch))
@@ -94,6 +93,9 @@ extension Checkpoint {
         try trainingGroup.setAttribute("running_loss_sum", double: training.running.lossSum)
         try trainingGroup.setAttribute("running_correct", integer: Int64(training.running.correct))
         try trainingGroup.setAttribute("running_seen", integer: Int64(training.running.seen))
+
+        try trainingGroup.write("step_loss", floats: training.stepLosses, shape: [training.stepLosses.count])
+        try trainingGroup.setAttribute("step_loss_first_step", integer: Int64(training.firstLoggedStep))
 
         let history = try trainingGroup.createGroup("history")
         let records = training.history
@@ -119,6 +121,34 @@ extension Checkpoint {
     static func split(_ path: String) -> (layer: String, parameter: String) {
         let dot = path.lastIndex(of: ".")!
         return (String(path[..<dot]), String(path[path.index(after: dot)...]))
+    }
+}
+
+extension HDF5Object {
+    /// Writes a spec setting as an attribute: a number as float64, a boolean as int64 0/1,
+    /// a list of numbers as a float64 array, a string as a string.
+    func setAttribute(_ name: String, setting: SettingValue) throws {
+        switch setting {
+        case .number(let value): try setAttribute(name, double: value)
+        case .bool(let value): try setAttribute(name, integer: value ? 1 : 0)
+        case .string(let value): try setAttribute(name, string: value)
+        case .array(let items):
+            let numbers = items.compactMap { item -> Double? in if case .number(let value) = item { return value } else { return nil } }
+            guard numbers.count == items.count, !numbers.isEmpty else {
+                throw HDF5Error("\(location): setting '\(name)' is not a list of numbers and cannot be stored")
+            }
+            try setAttribute(name, doubles: numbers)
+        }
+    }
+
+    /// Reads an attribute written by ``setAttribute(_:setting:)`` back as a setting.
+    func setting(_ name: String) throws -> SettingValue {
+        switch try attribute(name) {
+        case .double(let value): return .number(value)
+        case .integer(let value): return .bool(value != 0)
+        case .string(let value): return .string(value)
+        case .doubles(let values): return .array(values.map { .number($0) })
+        }
     }
 }
 

@@ -1,30 +1,37 @@
 import CNNZoo
 import Foundation
 
-/// A training run frozen between two steps: the model spec, its weights, the optimizer's
-/// momentum buffers and the training state, so `--resume` continues bit for bit.
+/// A training run frozen between two steps: the model spec, its weights, the optimizer with
+/// its whole state and the training state, so `--resume` continues bit for bit.
 ///
 /// The layout on disk is specified in `Sources/CNNZooCheckpoint/FORMAT.md`.
 public struct Checkpoint {
     /// The format's name, stored in the root attribute `format`.
     public static let formatName = "cnn-zoo checkpoint"
     /// The layout version this program writes and the newest it reads.
-    public static let formatVersion: Int64 = 1
+    public static let formatVersion: Int64 = 2
+    /// The oldest layout version this program reads.
+    public static let oldestReadableVersion: Int64 = 1
 
     /// The model as data; rebuilt through the registry on load.
     public var spec: ModelSpec
     /// Every parameter by dotted path (`conv1.weight`), in the model's order.
     public var parameters: [(path: String, value: Tensor)]
-    public var optimizer: SGDConfiguration
+    /// The update rule and its hyperparameters.
+    public var optimizer: any Optimizer
+    /// The optimizer's step count and every slot tensor.
     public var optimizerState: OptimizerState
     public var training: TrainingState
     /// How the run was set up (epochs, batch, schedule, data).
     public var run: RunSettings
     /// The program that wrote it (`cnn-zoo 0.1.0`).
     public var writer: String
+    /// The layout version of the file it was read from (``formatVersion`` for a new one).
+    public var fileVersion: Int
 
-    public init(spec: ModelSpec, parameters: [(path: String, value: Tensor)], optimizer: SGDConfiguration,
-                optimizerState: OptimizerState, training: TrainingState, run: RunSettings, writer: String) {
+    public init(spec: ModelSpec, parameters: [(path: String, value: Tensor)], optimizer: any Optimizer,
+                optimizerState: OptimizerState, training: TrainingState, run: RunSettings, writer: String,
+                fileVersion: Int = Int(Checkpoint.formatVersion)) {
         self.spec = spec
         self.parameters = parameters
         self.optimizer = optimizer
@@ -32,13 +39,14 @@ public struct Checkpoint {
         self.training = training
         self.run = run
         self.writer = writer
+        self.fileVersion = fileVersion
     }
 
     /// A checkpoint of a live trainer.
     public init(trainer: Trainer, run: RunSettings, writer: String) {
         self.init(spec: trainer.model.spec,
                   parameters: trainer.model.namedParameters.map { ($0.path, $0.parameter.value) },
-                  optimizer: trainer.optimizer.configuration, optimizerState: trainer.optimizer.state,
+                  optimizer: trainer.optimizer, optimizerState: trainer.optimizerState,
                   training: trainer.state, run: run, writer: writer)
     }
 

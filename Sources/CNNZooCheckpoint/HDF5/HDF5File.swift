@@ -5,10 +5,13 @@ import Foundation
 public final class HDF5File: HDF5Object {
     private var isOpen = true
 
-    /// Creates (truncating) the file at `path`.
+    /// Creates (truncating) the file at `path`, in the HDF5 1.10 file format, whose metadata
+    /// (superblock, object headers, chunk indexes) all carry checksums.
     public static func create(path: String) throws -> HDF5File {
         silenceLibrary()
-        let id = try check(H5Fcreate(path, cnnzoo_h5f_acc_trunc(), cnnzoo_h5p_default(), cnnzoo_h5p_default()),
+        let access = try check(cnnzoo_h5p_checksummed_file_access(), "\(path): cannot set up the file format")
+        defer { H5Pclose(access) }
+        let id = try check(H5Fcreate(path, cnnzoo_h5f_acc_trunc(), cnnzoo_h5p_default(), access),
                            "\(path): cannot create the file")
         return HDF5File(id: id, location: path + ":/")
     }

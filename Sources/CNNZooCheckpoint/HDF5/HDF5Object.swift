@@ -16,19 +16,28 @@ public class HDF5Object {
     }
 
     static func check(_ value: hid_t, _ what: @autoclosure () -> String) throws -> hid_t {
-        guard value >= 0 else { throw HDF5Error("\(what())\(lastError())") }
+        guard value >= 0 else { throw failure(what()) }
         return value
     }
 
     static func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {
-        guard status >= 0 else { throw HDF5Error("\(what())\(lastError())") }
+        guard status >= 0 else { throw failure(what()) }
+    }
+
+    /// The error for a failed call: a checksum mismatch anywhere on HDF5's error stack is
+    /// reported as damage to the file's metadata; anything else with HDF5's innermost message.
+    static func failure(_ what: String, data: Bool = false) -> HDF5Error {
+        let text = lastError()
+        if text.contains("[checksum]") {
+            return HDF5Error("\(what): \(data ? "data" : "metadata") checksum mismatch; the file is damaged")
+        }
+        return HDF5Error("\(what)\(text.isEmpty ? "" : " (\(text))")")
     }
 
     static func lastError() -> String {
         var buffer = [CChar](repeating: 0, count: 512)
         cnnzoo_h5_last_error(&buffer)
-        let text = String(nullTerminated: buffer)
-        return text.isEmpty ? "" : " (\(text))"
+        return String(nullTerminated: buffer)
     }
 
     func child(_ name: String) -> String { location.hasSuffix("/") ? location + name : location + "/" + name }
@@ -109,11 +118,16 @@ public class HDF5Object {
         try writeDataset(name, shape: shape, fileType: cnnzoo_h5t_std_u64le(), memoryType: cnnzoo_h5t_native_uint64(), values: unsigned)
     }
 
+    /// Writes a dataset as one chunk with HDF5's Fletcher-32 checksum, which every reader
+    /// (h5py, h5dump) verifies transparently. An empty dataset holds no data to check.
     private func writeDataset<T>(_ name: String, shape: [Int], fileType: hid_t, memoryType: hid_t, values: [T]) throws {
         let dims = shape.map { hsize_t($0) }
         let space = try Self.check(H5Screate_simple(Int32(dims.count), dims, nil), "cannot describe \(child(name))")
         defer { H5Sclose(space) }
-        let dataset = try Self.check(H5Dcreate2(id, name, fileType, space, cnnzoo_h5p_default(), cnnzoo_h5p_default(), cnnzoo_h5p_default()),
+        let creation = values.isEmpty ? cnnzoo_h5p_default()
+            : try Self.check(cnnzoo_h5p_checksummed_dataset(Int32(dims.count), dims), "cannot set up checksums for \(child(name))")
+        defer { if !values.isEmpty { H5Pclose(creation) } }
+        let dataset = try Self.check(H5Dcreate2(id, name, fileType, space, cnnzoo_h5p_default(), creation, cnnzoo_h5p_default()),
                                      "cannot create \(child(name))")
         defer { H5Dclose(dataset) }
         try values.withUnsafeBufferPointer { buffer in
@@ -190,10 +204,21 @@ public class HDF5Object {
         defer { H5Dclose(dataset) }
         var values = [T](repeating: zero, count: count)
         try values.withUnsafeMutableBufferPointer { buffer in
-            try Self.check(H5Dread(dataset, memoryType, cnnzoo_h5s_all(), cnnzoo_h5s_all(), cnnzoo_h5p_default(), buffer.baseAddress),
-                           "cannot read \(child(name))")
+            guard H5Dread(dataset, memoryType, cnnzoo_h5s_all(), cnnzoo_h5s_all(), cnnzoo_h5p_default(), buffer.baseAddress) >= 0 else {
+                throw Self.failure("cannot read \(child(name))", data: true)
+            }
         }
         return (shape, values)
+    }
+
+    /// Where dataset `name`'s first chunk lies in the file and how many bytes it takes
+    /// (nil for a dataset that is not chunked): for tests that damage a dataset's data.
+    public func firstChunk(of name: String) throws -> (offset: Int, size: Int)? {
+        let dataset = try Self.check(H5Dopen2(id, name, cnnzoo_h5p_default()), "cannot open \(child(name))")
+        defer { H5Dclose(dataset) }
+        var address: haddr_t = 0, size: hsize_t = 0
+        guard cnnzoo_h5_first_chunk(dataset, &address, &size) == 0 else { return nil }
+        return (Int(address), Int(size))
     }
 }
 

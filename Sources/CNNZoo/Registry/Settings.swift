@@ -1,19 +1,42 @@
-/// The settings of one layer in a spec, with typed accessors that throw
-/// errors naming the layer and the setting.
-public struct LayerSettings: Sendable, Equatable {
-    /// The layer's name in its model (used in every error message).
-    public let layerName: String
+/// The settings of one registered thing in a spec — a layer, an optimizer — with typed
+/// accessors that throw errors naming its owner and the setting.
+public struct Settings: Sendable, Equatable {
+    /// Whose settings these are, for error messages.
+    public enum Owner: Sendable, Equatable {
+        /// A layer, by its name in the model.
+        case layer(String)
+        /// An optimizer, by its kind.
+        case optimizer(String)
+    }
+
+    public let owner: Owner
     /// The raw values by setting name.
     public let values: [String: SettingValue]
 
-    public init(layerName: String, values: [String: SettingValue] = [:]) {
-        self.layerName = layerName
+    public init(owner: Owner, values: [String: SettingValue] = [:]) {
+        self.owner = owner
         self.values = values
     }
 
-    private func fail(_ message: String) -> ModelError {
-        .badSetting(layer: layerName, message: message)
+    /// A layer's settings.
+    public init(layerName: String, values: [String: SettingValue] = [:]) {
+        self.init(owner: .layer(layerName), values: values)
     }
+
+    /// The layer's name in its model, or the optimizer's kind.
+    public var layerName: String {
+        switch owner { case .layer(let name), .optimizer(let name): return name }
+    }
+
+    private func fail(_ message: String) -> ModelError {
+        switch owner {
+        case .layer(let name): return .badSetting(layer: name, message: message)
+        case .optimizer(let kind): return .badOptimizer("optimizer '\(kind)': \(message)")
+        }
+    }
+
+    /// An error about these settings as a whole, naming their owner.
+    public func problem(_ message: String) -> ModelError { fail(message) }
 
     /// A whole number; `range` bounds it.
     public func int(_ key: String, default defaultValue: Int? = nil, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
@@ -112,8 +135,26 @@ public struct LayerSettings: Sendable, Equatable {
         }
     }
 
+    /// A list of exactly `count` real numbers (`"betas": [0.9, 0.999]`), each within `range`.
+    public func doubles(_ key: String, count: Int, default defaultValue: [Double],
+                        in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> [Double] {
+        guard let raw = values[key] else { return defaultValue }
+        guard case .array(let items) = raw, items.count == count else {
+            throw fail("'\(key)' must be a list of \(count) numbers, got \(raw)")
+        }
+        return try items.map { item in
+            guard case .number(let value) = item, value.isFinite, range.contains(value) else {
+                throw fail("'\(key)' values must be numbers between \(range.lowerBound) and \(range.upperBound), got \(raw)")
+            }
+            return value
+        }
+    }
+
     private static func describe(_ range: ClosedRange<Int>) -> String {
         if range.upperBound == Int.max { return "at least \(range.lowerBound)" }
         return "between \(range.lowerBound) and \(range.upperBound)"
     }
 }
+
+/// The settings of one layer (the name layers have always used).
+public typealias LayerSettings = Settings

@@ -22,7 +22,7 @@ enum SyntheticTask {
     /// Trains `steps` batches of 16 at lr 0.05, momentum 0.9; returns final accuracy on fresh data.
     static func train(model: Model, steps: Int, seed: UInt64 = 1) throws -> (accuracy: Double, firstLoss: Double, lastLoss: Double) {
         let data = try data(count: 320, seed: 11)
-        let trainer = try Trainer(model: model, data: data, optimizer: SGDConfiguration(learningRate: 0.05, momentum: 0.9),
+        let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
                                   schedule: .constant, batchSize: 16, totalEpochs: steps / 20 + 1, state: TrainingState(seed: seed))
         var first = 0.0, last = 0.0
         for step in 0..<steps {
@@ -78,7 +78,7 @@ final class TrainingTests: XCTestCase {
         model.initializeParameters(seed: 1)
         model.namedParameters[0].parameter.value.scalars[0] = .nan
         let before = model.namedParameters.map { $0.parameter.value }
-        let trainer = try Trainer(model: model, data: SyntheticTask.data(count: 32, seed: 1), optimizer: SGDConfiguration(),
+        let trainer = try Trainer(model: model, data: SyntheticTask.data(count: 32, seed: 1), optimizer: SGD(),
                                   schedule: .constant, batchSize: 8, totalEpochs: 1, state: TrainingState(seed: 1))
         XCTAssertThrowsError(try trainer.step()) { error in
             XCTAssertTrue(String(describing: error).contains("epoch 1, step 1"), String(describing: error))

@@ -47,10 +47,7 @@ extension Checkpoint {
             try readOptimizer(try file.group("optimizer"), version: version, expected: expected, optimizers: optimizers)
         }
         let trainingGroup = try context { try file.group("training") }
-        let (training, run) = try context { try readTraining(trainingGroup, version: version) }
-        guard training.globalStep == optimizerState.step else {
-            throw fail("optimizer step \(optimizerState.step) disagrees with training/global_step \(training.globalStep)")
-        }
+        let (training, run) = try context { try readTraining(trainingGroup, version: version, optimizerStep: optimizerState.step) }
         return Checkpoint(spec: spec, parameters: parameters, optimizer: optimizer, optimizerState: optimizerState,
                           training: training, run: run, writer: writer, fileVersion: Int(version))
     }
@@ -101,7 +98,7 @@ extension Checkpoint {
     }
 
     /// The training position, random stream, history and run settings; every attribute required.
-    private static func readTraining(_ group: HDF5Group, version: Int64) throws -> (TrainingState, RunSettings) {
+    private static func readTraining(_ group: HDF5Group, version: Int64, optimizerStep: Int) throws -> (TrainingState, RunSettings) {
         func attribute<T>(_ name: String, _ read: (String) throws -> T) throws -> T {
             guard group.hasAttribute(name) else {
                 throw HDF5Error("\(group.location) attribute '\(name)' is missing; the file is incomplete")
@@ -117,6 +114,9 @@ extension Checkpoint {
         let epoch = try integer("epoch", in: 0...1_000_000)
         let batchInEpoch = try integer("batch_in_epoch", in: 0...limit31)
         let globalStep = try integer("global_step", in: 0...Int64(1) << 48)
+        guard globalStep == optimizerStep else {
+            throw HDF5Error("optimizer step \(optimizerStep) disagrees with training/global_step \(globalStep)")
+        }
         let totalEpochs = try integer("total_epochs", in: 1...1_000_000)
         let batchSize = try integer("batch_size", in: 1...limit31)
         let limit = try integer("limit", in: 0...limit31)

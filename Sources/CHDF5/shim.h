@@ -59,7 +59,11 @@ static inline hid_t cnnzoo_h5p_checksummed_dataset(int rank, const hsize_t *dims
 static inline int cnnzoo_h5_first_chunk(hid_t dataset, haddr_t *address, hsize_t *size) {
     hsize_t offset[32];
     unsigned mask = 0;
-    return H5Dget_chunk_info(dataset, H5S_ALL, 0, offset, &mask, address, size) < 0 ? -1 : 0;
+    hid_t space = H5Dget_space(dataset);
+    if (space < 0) return -1;
+    herr_t status = H5Dget_chunk_info(dataset, space, 0, offset, &mask, address, size);
+    H5Sclose(space);
+    return status < 0 ? -1 : 0;
 }
 
 /* Silences HDF5's automatic error-stack printing; errors become Swift throws. */

@@ -47,6 +47,16 @@ final class BadInputTests: XCTestCase {
         return target
     }
 
+    /// A copy of the good checkpoint with the byte at the offset `locate` finds (from the original) inverted.
+    func flipped(_ name: String, _ locate: (HDF5File) throws -> Int) throws -> String {
+        let original = try HDF5File.open(path: Self.good)
+        let offset = try locate(original)
+        try original.close()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: Self.good))
+        bytes[offset] ^= 0xFF
+        return self.bytes(name + ".h5", bytes)
+    }
+
     func bytes(_ name: String, _ data: Data) -> String {
         FileManager.default.createFile(atPath: path(name), contents: data)
         return path(name)
@@ -109,38 +119,53 @@ final class BadInputTests: XCTestCase {
             add("missing /\(group)", ["inspect", try checkpoint("no-\(group)") { try $0.remove(group) }], status: 1, "\(group) is missing")
         }
         add("missing parameter", ["inspect", try checkpoint("no-param") { try $0.group("weights").group("fc").remove("weight") }],
-            status: 1, "fc.weight: missing")
+            status: 1, "/weights/fc/weight is missing; the file is incomplete")
         add("float64 weights", ["inspect", try checkpoint("dtype") { file in
             let fc = try file.group("weights").group("fc")
             try fc.remove("bias")
             try fc.write("bias", doubles: [Double](repeating: 0, count: 10), shape: [10])
-        }], status: 1, "fc.bias: holds float64 values")
+        }], status: 1, "/weights/fc/bias holds float64 values")
         add("integer weights", ["inspect", try checkpoint("itype") { file in
             let fc = try file.group("weights").group("fc")
             try fc.remove("bias")
             try fc.write("bias", integers: [Int64](repeating: 0, count: 10), shape: [10])
-        }], status: 1, "fc.bias: holds int64 values")
+        }], status: 1, "/weights/fc/bias holds int64 values")
         add("wrong rank", ["inspect", try checkpoint("rank") { file in
             try replace(try file.group("weights").group("fc"), "bias", floats: [Float](repeating: 0, count: 10), shape: [10, 1])
-        }], status: 1, "fc.bias: checkpoint has [10, 1], model expects [10]")
+        }], status: 1, "/weights/fc/bias has shape [10, 1], but fc.bias is [10] in the model")
         add("shape disagrees with the spec", ["eval", try checkpoint("shape") { file in
             try replace(try file.group("weights").group("conv"), "weight", floats: [Float](repeating: 0, count: 72), shape: [8, 1, 3, 3])
-        }], status: 1, "conv.weight: checkpoint has [8, 1, 3, 3], model expects [16, 1, 3, 3]")
+        }], status: 1, "/weights/conv/weight has shape [8, 1, 3, 3], but conv.weight is [16, 1, 3, 3] in the model")
         add("NaN weight", ["inspect", try checkpoint("nan") { file in
             try replace(try file.group("weights").group("fc"), "bias", floats: [1, 2, .nan, 4, 5, 6, 7, 8, 9, 10], shape: [10])
-        }], status: 1, "fc.bias: value nan")
+        }], status: 1, "/weights/fc/bias: value nan")
         add("infinite momentum", ["train", "--resume", try checkpoint("inf") { file in
-            try replace(try file.group("optimizer").group("momentum_buffers").group("fc"), "bias",
+            try replace(try file.group("optimizer").group("state").group("momentum_buffer").group("fc"), "bias",
                         floats: [1, 2, 3, .infinity, 5, 6, 7, 8, 9, 10], shape: [10])
-        }], status: 1, "fc.bias: value inf")
+        }], status: 1, "/optimizer/state/momentum_buffer/fc/bias: value inf")
         add("negative epoch", ["inspect", try checkpoint("negative") { try $0.group("training").setAttribute("epoch", integer: -1) }],
             status: 1, "training/epoch = -1 is out of range")
         add("absurd step", ["inspect", try checkpoint("absurd") { try $0.group("training").setAttribute("batch_in_epoch", integer: Int64.max) }],
             status: 1, "training/batch_in_epoch")
         add("history disagrees", ["inspect", try checkpoint("history") { try $0.group("training").setAttribute("epoch", integer: 5) }],
-            status: 1, "history has 2 epochs but training/epoch is 5")
-        add("version from the future", ["eval", try checkpoint("future") { try $0.setAttribute("format_version", integer: 2) }],
-            status: 1, "format version 2 by a newer cnn-zoo; this program reads version 1")
+            status: 1, "/training/history has 2 epochs but epoch is 5")
+        add("version from the future", ["eval", try checkpoint("future") { try $0.setAttribute("format_version", integer: 3) }],
+            status: 1, "format version 3 by a newer cnn-zoo; this program reads version 2 and older")
+        for command in [["eval"], ["inspect"], ["train", "--resume"]] {
+            add("missing optimizer slot: \(command[0])", command + [try checkpoint("no-slot") { file in
+                try file.group("optimizer").group("state").group("momentum_buffer").group("conv").remove("weight")
+            }], status: 1, "/optimizer/state/momentum_buffer/conv/weight is missing (sgd at step 20 keeps momentum_buffer for every parameter); the file is incomplete")
+        }
+        add("missing random state", ["train", "--resume", try checkpoint("no-random") { try $0.group("training").remove("random_state") }],
+            status: 1, "/training/random_state is missing (the dropout stream); the file is incomplete")
+        add("one byte of a weight flipped", ["eval", try flipped("flip-weight") { file in
+            let chunk = try file.group("weights").group("fc").firstChunk(of: "weight")!
+            return chunk.offset + chunk.size / 2
+        }], status: 1, "/weights/fc/weight: data checksum mismatch; the file is damaged")
+        add("one byte of the spec flipped", ["inspect", try flipped("flip-spec") { _ in
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.good))
+            return bytes.range(of: Data("\"out_channels\"".utf8))!.lowerBound + 3
+        }], status: 1, "metadata checksum mismatch; the file is damaged")
         add("spec is not JSON", ["inspect", try checkpoint("notjson") { try $0.setAttribute("model_spec", string: "layers: conv") }],
             status: 1, "model_spec: not valid JSON")
         add("spec names an unknown kind", ["inspect", try checkpoint("unknownkind") { file in
@@ -233,6 +258,16 @@ final class BadInputTests: XCTestCase {
         add("option: zero save interval", train + ["--save-every", "0"], status: 2, "--save-every must be at least 1")
         add("option: class out of range", train + ["--classes", "0,99"], status: 2, "class 99 is out of range")
         add("option: huge batch", train + ["--batch-size", "100000000"], status: 2, "--batch-size must be at most 65536")
+        add("option: unknown optimizer", train + ["--optimizer", "adma"], status: 2,
+            "--optimizer: unknown optimizer 'adma' (did you mean 'adam'?); known: adam, adamw, sgd")
+        add("option: momentum for adam", train + ["--optimizer", "adam", "--momentum", "0.9"], status: 2,
+            "--momentum does not apply to adam; it takes --lr, --betas, --eps, --weight-decay, --amsgrad")
+        add("option: betas for sgd", train + ["--betas", "0.9,0.99"], status: 2, "--betas does not apply to sgd")
+        add("option: one beta", train + ["--optimizer", "adam", "--betas", "0.9"], status: 2, "--betas must be two numbers in [0, 1)")
+        add("option: beta of one", train + ["--optimizer", "adam", "--betas", "0.9,1"], status: 2, "--betas must be two numbers in [0, 1)")
+        add("option: negative eps", train + ["--optimizer", "adam", "--eps=-1"], status: 2, "--eps must be between 0 and 1")
+        add("option: changing the optimizer on resume", ["train", "--resume", Self.good, "--epochs", "3", "--optimizer", "adam"], status: 2,
+            "--optimizer cannot change when resuming")
     }
 
     /// Found by Tools/fuzz/run.sh checkpoint: libhdf5 1.10.8 loops forever in H5C_protect on this
@@ -263,7 +298,7 @@ final class BadInputTests: XCTestCase {
         buildSpecCases()
         try buildDataCases()
         try buildOptionCases()
-        XCTAssertEqual(cases.count, 70)
+        XCTAssertEqual(cases.count, 83)
         let run = folder + "/cwd"
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         for testCase in cases {

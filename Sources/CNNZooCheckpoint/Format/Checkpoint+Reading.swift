@@ -18,9 +18,8 @@ extension Checkpoint {
             }
         }
 
-        guard file.hasAttribute("format"), (try? file.stringAttribute("format")) == formatName else {
-            // A damaged header must say so, not pass for a foreign file.
-            if file.hasAttribute("format") { _ = try context { try file.stringAttribute("format") } }
+        // A damaged header must say so, not pass for a foreign file: lookups that fail throw.
+        guard try context({ try file.attributeExists("format") }), try context({ try file.stringAttribute("format") }) == formatName else {
             throw fail("not a cnn-zoo checkpoint (no root attribute format = \"\(formatName)\")")
         }
         let version = try context { try file.integerAttribute("format_version") }

@@ -109,9 +109,16 @@ extension HDF5Object {
         if hasAttribute(name) { H5Adelete(id, name) }
     }
 
-    /// Whether attribute `name` exists.
+    /// Whether attribute `name` exists (false also when the lookup fails; see ``attributeExists(_:)``).
     public func hasAttribute(_ name: String) -> Bool {
         H5Aexists(id, name) > 0
+    }
+
+    /// Whether attribute `name` exists; a lookup that fails (a damaged object header) throws.
+    public func attributeExists(_ name: String) throws -> Bool {
+        let status = H5Aexists(id, name)
+        guard status >= 0 else { throw Self.failure("cannot look up attribute \(name) of \(location)") }
+        return status > 0
     }
 
     private func openAttribute(_ name: String, expecting: H5T_class_t, what: String) throws -> hid_t {

@@ -32,14 +32,18 @@ final class KillSafetyTests: XCTestCase {
             let resumed = try Checkpoint.read(from: target)
             XCTAssertEqual(resumed.training.epoch, 4)
             XCTAssertEqual(resumed.parameters.map(\.value), uninterrupted.parameters.map(\.value), "weights after \(kills) kills")
-            XCTAssertEqual(resumed.optimizerState, uninterrupted.optimizerState, "momentum after \(kills) kills")
+            XCTAssertEqual(resumed.optimizerState, uninterrupted.optimizerState, "optimizer state after \(kills) kills")
+            XCTAssertEqual(resumed.training.stepLosses, uninterrupted.training.stepLosses, "step losses after \(kills) kills")
             completed += 1
             try FileManager.default.removeItem(atPath: target)
         }
-        // Delays spread over start-up, training and saving; every step saves, so many land mid-save.
-        let delays = [0.05, 0.12, 0.2, 0.27, 0.35, 0.41, 0.5, 0.58, 0.66, 0.73, 0.81, 0.9]
+        // Kills are timed by what the run is doing, not by the clock, so they land where they must on a
+        // fast machine or a slow, busy one: every fourth at start-up, the rest once the checkpoint exists —
+        // mid-save (while the save's temporary file exists), after the checkpoint was replaced a few times,
+        // or a moment after it appeared. Every step saves, so many states are hit.
+        var midSave = 0
         while kills < 12 && launches < 60 {
-            let delay = delays[launches % delays.count]
+            let moment = launches % 4
             launches += 1
             let resuming = FileManager.default.fileExists(atPath: target)
             let arguments = resuming
@@ -52,24 +56,42 @@ final class KillSafetyTests: XCTestCase {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            guard process.isRunning else {
+            let temporary = folder + "/.killed.h5.tmp-\(process.processIdentifier)"
+            let reached: Bool
+            switch moment {
+            case 0: Thread.sleep(forTimeInterval: 0.05); reached = true
+            case 1: reached = Self.wait(while: process) { FileManager.default.fileExists(atPath: temporary) }
+            case 2:
+                var replacements = 0, last = Self.inode(target)
+                reached = Self.wait(while: process) {
+                    let now = Self.inode(target)
+                    if now != last, now != nil { replacements += 1; last = now }
+                    return replacements >= 1 + launches % 5
+                }
+            default:
+                reached = Self.wait(while: process) { FileManager.default.fileExists(atPath: target) }
+                if reached { Thread.sleep(forTimeInterval: Double(launches % 7) * 0.03) }
+            }
+            let existed = FileManager.default.fileExists(atPath: target)
+            guard reached, process.isRunning else {
                 process.waitUntilExit()
                 XCTAssertEqual(process.terminationStatus, 0)
-                try verifyFinishedRun()  // it finished before this kill
+                try verifyFinishedRun()  // it finished before this moment came
                 continue
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             XCTAssertEqual(process.terminationReason, .uncaughtSignal)
             kills += 1
-            if FileManager.default.fileExists(atPath: target) {
-                XCTAssertNoThrow(try Checkpoint.read(from: target), "after kill \(kills) at \(delay)s")
+            if moment == 1 && FileManager.default.fileExists(atPath: temporary) { midSave += 1 }
+            if existed || FileManager.default.fileExists(atPath: target) {
+                XCTAssertNoThrow(try Checkpoint.read(from: target), "after kill \(kills) (moment \(moment))")
                 checked += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(kills, 10)
-        XCTAssertGreaterThanOrEqual(checked, 8)
+        XCTAssertEqual(kills, 12)
+        XCTAssertGreaterThanOrEqual(checked, 9, "every kill but the start-up ones finds a checkpoint to check")
+        XCTAssertGreaterThanOrEqual(midSave, 1, "a kill landed while a save was being written")
         if FileManager.default.fileExists(atPath: target) {
             if try Checkpoint.read(from: target).training.epoch < 4 {
                 let finish = try CommandRunner.run(["train", "--resume", target, "--json"], in: folder)
@@ -80,6 +102,23 @@ final class KillSafetyTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(completed, 1)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [], "temporary files of killed saves are cleaned up")
+    }
+
+    /// Polls `condition` until it holds (true) or `process` ends (false); a generous cap keeps a
+    /// wedged run from hanging the suite.
+    static func wait(while process: Process, timeout: TimeInterval = 120, _ condition: () -> Bool) -> Bool {
+        let limit = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < limit {
+            if condition() { return true }
+            usleep(300)
+        }
+        return false
+    }
+
+    /// The inode of `path`: it changes each time a save renames a new file into place.
+    static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
     /// Another process reads the checkpoint while training replaces it every step: each read

@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "CNNZooTests", dependencies: ["CNNZoo"]),
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", "CNNZoo"]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
-        .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels"]),
+        .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels", "CNNZoo"]),
         .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", "CNNZoo"],
                     resources: [.copy("Fixtures")]),
     ],

@@ -155,7 +155,7 @@ final class KillSafetyTests: XCTestCase {
 
     func testDivergenceStopsWithoutOverwritingTheLastGoodCheckpoint() throws {
         let data = folder + "/data"
-        let result = try CommandRunner.run(["train", "mnist-strided", "--data", data, "--lr", "1e6", "--momentum", "0.9",
+        let result = try CommandRunner.run(["train", "mnist-strided", "--data", data, "--optimizer", "sgd", "--lr", "1e6", "--momentum", "0.9",
                                             "--checkpoint", "div.h5", "--save-every", "1"], in: folder)
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("training diverged"), result.stderr)

@@ -11,18 +11,10 @@ public struct LayerSpec: Sendable, Equatable, Codable {
         self.settings = settings
     }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
-        kind = try container.decode(String.self, forKey: Key("kind"))
-        name = try container.decodeIfPresent(String.self, forKey: Key("name")) ?? ""
+        let container = try decoder.container(keyedBy: FlatKey.self)
+        kind = try container.decode(String.self, forKey: FlatKey("kind"))
+        name = try container.decodeIfPresent(String.self, forKey: FlatKey("name")) ?? ""
         var settings: [String: SettingValue] = [:]
         for key in container.allKeys where key.stringValue != "kind" && key.stringValue != "name" {
             settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
@@ -31,9 +23,19 @@ public struct LayerSpec: Sendable, Equatable, Codable {
     }
 
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(name, forKey: Key("name"))
-        try container.encode(kind, forKey: Key("kind"))
-        for (key, value) in settings { try container.encode(value, forKey: Key(key)) }
+        var container = encoder.container(keyedBy: FlatKey.self)
+        try container.encode(name, forKey: FlatKey("name"))
+        try container.encode(kind, forKey: FlatKey("kind"))
+        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
     }
+}
+
+/// A JSON key by name, for specs written flat (`{"kind": "conv2d", "kernel": 3}`), whose
+/// keys other than `kind` and `name` are settings.
+struct FlatKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }

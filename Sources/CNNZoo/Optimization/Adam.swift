@@ -8,7 +8,7 @@ import Foundation
 ///     v ← β₂·v + (1 − β₂)·g·g                       exp_avg_sq
 ///     v̂ ← max(v̂, v)  if amsgrad                      max_exp_avg_sq
 ///     θ ← θ − (η / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε)     (√v̂ with amsgrad)
-public struct Adam: Optimizer {
+public struct Adam: AdaptiveMomentOptimizer {
     public static let kind = "adam"
     public static let summary = "Adam with L2 weight decay (PyTorch's Adam)"
     public static let settings = AdamRule.settings(defaultDecay: "0")
@@ -24,7 +24,15 @@ public struct Adam: Optimizer {
     public init(settings: Settings) throws {
         rule = try AdamRule(settings: settings, defaultDecay: 0, decoupled: false)
     }
+}
 
+/// An optimizer whose update is an ``AdamRule`` (Adam, AdamW): everything but its kind,
+/// defaults and weight-decay form comes from the rule.
+public protocol AdaptiveMomentOptimizer: Optimizer {
+    var rule: AdamRule { get }
+}
+
+extension AdaptiveMomentOptimizer {
     public var learningRate: Double { rule.learningRate }
     public var hyperparameters: [(name: String, value: SettingValue)] { rule.hyperparameters }
     public var slots: [String] { rule.slots }

@@ -1,6 +1,6 @@
 /// AdamW, exactly as PyTorch's `torch.optim.AdamW`: Adam with decoupled weight decay,
 /// θ ← θ·(1 − η·λ) before each update, and λ = 0.01 by default. See ``Adam``.
-public struct AdamW: Optimizer {
+public struct AdamW: AdaptiveMomentOptimizer {
     public static let kind = "adamw"
     public static let summary = "Adam with decoupled weight decay (PyTorch's AdamW)"
     public static let settings = AdamRule.settings(defaultDecay: "0.01")
@@ -15,13 +15,5 @@ public struct AdamW: Optimizer {
 
     public init(settings: Settings) throws {
         rule = try AdamRule(settings: settings, defaultDecay: 0.01, decoupled: true)
-    }
-
-    public var learningRate: Double { rule.learningRate }
-    public var hyperparameters: [(name: String, value: SettingValue)] { rule.hyperparameters }
-    public var slots: [String] { rule.slots }
-
-    public func step(_ parameters: [(path: String, parameter: Parameter)], learningRate: Double, state: inout OptimizerState) {
-        rule.step(parameters, learningRate: learningRate, state: &state)
     }
 }

@@ -12,17 +12,9 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
     /// SGD at lr 0.01, the default when a spec names no optimizer.
     public static let `default` = OptimizerSpec(kind: "sgd", settings: ["lr": .number(0.01)])
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
-        kind = try container.decodeIfPresent(String.self, forKey: Key("kind")) ?? "sgd"
+        let container = try decoder.container(keyedBy: FlatKey.self)
+        kind = try container.decodeIfPresent(String.self, forKey: FlatKey("kind")) ?? "sgd"
         var settings: [String: SettingValue] = [:]
         for key in container.allKeys where key.stringValue != "kind" {
             settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
@@ -31,8 +23,8 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
     }
 
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(kind, forKey: Key("kind"))
-        for (key, value) in settings { try container.encode(value, forKey: Key(key)) }
+        var container = encoder.container(keyedBy: FlatKey.self)
+        try container.encode(kind, forKey: FlatKey("kind"))
+        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
     }
 }

@@ -14,7 +14,8 @@ struct CNNZooCommand: ParsableCommand {
               cnn-zoo train mnist-small --epochs 2      train on MNIST (or Fashion-MNIST if MNIST is absent)
               cnn-zoo eval checkpoints/mnist-small.h5   accuracy, per class, and the confusion matrix
               cnn-zoo inspect checkpoints/mnist-small.h5
+              cnn-zoo plot checkpoints/mnist-small.h5   curves, confusion matrix, filters, feature maps, report
             """,
-        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Inspect.self, Bench.self, CheckCheckpoint.self]
+        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Inspect.self, Plot.self, Bench.self, CheckCheckpoint.self]
     )
 }

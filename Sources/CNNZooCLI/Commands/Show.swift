@@ -20,11 +20,7 @@ struct Show: ParsableCommand {
         let (spec, source) = try resolveSpec(name)
         let model = try Model(spec: spec)
         let optimizer = try OptimizerRegistry.standard.makeOptimizer(spec.training.optimizer)
-        var rows: [LayerRow] = [LayerRow(name: "input", kind: "input", outputShape: spec.inputShape, parameters: 0, multiplyAdds: 0)]
-        for (name, layer) in model.layers {
-            rows.append(LayerRow(name: name, kind: type(of: layer).kind, outputShape: layer.outputShape,
-                                 parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds))
-        }
+        let rows = Self.rows(model)
         let totalMACs = rows.reduce(0) { $0 + $1.multiplyAdds }
         if json {
             Console.json(Summary(name: spec.name, source: source, layers: rows, parameters: model.parameterCount,
@@ -57,6 +53,15 @@ struct Show: ParsableCommand {
         case let .step(every, gamma): return "×\(gamma) every \(every) epochs"
         case let .warmupCosine(warmup, start, end): return "warm-up from \(start) over \(warmup) epochs, then cosine to \(end)"
         }
+    }
+
+    /// The layer table: the input, then every layer's output shape, parameters and cost.
+    static func rows(_ model: Model) -> [LayerRow] {
+        [LayerRow(name: "input", kind: "input", outputShape: model.spec.inputShape, parameters: 0, multiplyAdds: 0)]
+            + model.layers.map { name, layer in
+                LayerRow(name: name, kind: type(of: layer).kind, outputShape: layer.outputShape,
+                         parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds)
+            }
     }
 
     struct LayerRow: Encodable {

@@ -22,6 +22,7 @@ struct Train: ParsableCommand {
               cnn-zoo train my-model.json --data ~/datasets/mnist
               cnn-zoo train mnist-small --checkpoint run.h5 --save-every 200
               cnn-zoo train --resume run.h5 --epochs 10                   continue to 10 epochs
+              cnn-zoo train mnist-16-32-64 --plot pictures                 pictures/curves.svg after every epoch
             """)
 
     @Argument(help: "A zoo model name or the path of a spec .json (omit with --resume).")
@@ -78,6 +79,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Keep DIR/curves.svg up to date: redrawn after every epoch (see 'cnn-zoo plot').", valueName: "dir"))
+    var plot: String?
+
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
 
@@ -112,6 +116,7 @@ struct Train: ParsableCommand {
         let trainer = session.trainer
         let checkpointPath = noCheckpoint ? nil : session.checkpointPath
         if let checkpointPath { try ensureWritable(checkpointPath) }
+        if let plot { try AtomicFile.prepareFolder(plot, for: "--plot") }
         if !json {
             let what = resume == nil ? "training" : "resuming"
             Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
@@ -162,6 +167,11 @@ struct Train: ParsableCommand {
             let evaluation = session.data.test.count > 0 ? try Evaluation(model: trainer.model, data: session.data.test, batchSize: trainer.batchSize) : nil
             let record = try trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
             try save("epoch")
+            if let plot {
+                let curves = Plot.curves(spec: trainer.model.spec, state: trainer.state, run: session.run, optimizer: trainer.optimizer,
+                                         stepsPerEpoch: trainer.stepsPerEpoch)
+                try AtomicFile.write(curves.render().render(), to: (plot as NSString).appendingPathComponent("curves.svg"))
+            }
             report(record, images: images, seconds: seconds)
         }
         if let checkpointPath, !json { Console.notice("saved \(checkpointPath)") }

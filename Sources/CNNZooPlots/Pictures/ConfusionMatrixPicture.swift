@@ -27,7 +27,8 @@ public struct ConfusionMatrixPicture {
         let labelWidth = Double(names.map(\.count).max() ?? 1) * labelSize * 0.62 + 12
         let left = 40 + labelWidth, top = 70 + labelWidth * 0.75
         let gridSize = cell * Double(n)
-        var svg = SVGDocument(width: left + gridSize + 190, height: top + gridSize + 60)
+        // Wide enough for the grid and its key, and for the title (about 8.6 px a character at 15 px).
+        var svg = SVGDocument(width: max(left + gridSize + 190, Double(title.count) * 8.6 + 40), height: top + gridSize + 60)
         svg.text(title, x: 16, y: 24, size: 15, bold: true)
         let total = confusion.reduce(0) { $0 + $1.reduce(0, +) }
         let right = confusion.indices.reduce(0) { $0 + confusion[$1][$1] }

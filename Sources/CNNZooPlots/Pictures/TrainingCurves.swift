@@ -69,10 +69,15 @@ public struct TrainingCurves {
                         y: NiceTicks(low: min(sorted.first ?? 0, 0), high: high))
         axes.draw(on: &svg, title: "Training loss per step", xLabel: "step", yLabel: "loss")
         let clip = { (value: Double) in min(max(value, axes.y.lower), axes.y.upper) }
-        svg.polyline(zip(steps, raw).map { (axes.px($0), axes.py(clip($1))) }, stroke: ColorMap.lines[0], width: 0.8, opacity: 0.3)
-        svg.polyline(zip(steps, smooth).map { (axes.px($0), axes.py(clip($1))) }, stroke: ColorMap.lines[0], width: 2.2)
-        var legend: [(name: String, color: String, faint: Bool)] = [("each step", ColorMap.lines[0], true),
-                                                                    ("mean of \(window) steps", ColorMap.lines[0], false)]
+        var legend: [(name: String, color: String, faint: Bool)]
+        if window > 1 {
+            svg.polyline(zip(steps, raw).map { (axes.px($0), axes.py(clip($1))) }, stroke: ColorMap.lines[0], width: 0.8, opacity: 0.3)
+            svg.polyline(zip(steps, smooth).map { (axes.px($0), axes.py(clip($1))) }, stroke: ColorMap.lines[0], width: 2.2)
+            legend = [("each step", ColorMap.lines[0], true), ("mean of \(window) steps", ColorMap.lines[0], false)]
+        } else {  // too few steps to smooth: every step, drawn plainly
+            svg.polyline(zip(steps, raw).map { (axes.px($0), axes.py(clip($1))) }, stroke: ColorMap.lines[0], width: 1.8)
+            legend = [("each step", ColorMap.lines[0], false)]
+        }
         if let stepsPerEpoch {
             let ends = records.map { (Double($0.epoch * stepsPerEpoch), $0.trainLoss) }.filter { $0.0 >= axes.x.lower }
             for (step, loss) in ends { svg.circle(x: axes.px(step), y: axes.py(clip(loss)), radius: 3.5, fill: ColorMap.lines[1]) }

@@ -1,7 +1,8 @@
 import CNNZoo
 import Foundation
 
-/// The zoo: the entries shipped in `Models/zoo/` plus users' own spec files.
+/// The zoo: the entries of every registered plugin — the ones shipped in `Models/zoo/` come
+/// with the built-in plugin — plus users' own spec files.
 ///
 /// Users add entries by naming a spec file directly, or by pointing `CNN_ZOO_MODELS`
 /// at folders (`:`-separated) of `*.json` specs; those list and train exactly like built-ins.
@@ -9,22 +10,35 @@ public struct ZooCatalog: Sendable {
     /// One entry with where it came from.
     public struct Entry: Sendable {
         public let spec: ModelSpec
-        /// `built-in`, or the file it was read from.
+        /// `built-in`, `plugin <name>`, or the file it was read from.
         public let source: String
     }
 
     public let entries: [Entry]
+    /// What specs are built with.
+    public let registry: Registry
 
-    /// The built-in entries plus those in the folders of `CNN_ZOO_MODELS`.
+    /// The built-in plugin: the engine's kinds and the zoo entries shipped with the program.
+    public static func builtInPlugin() throws -> Plugin {
+        var plugin = Plugin.engine
+        plugin.models = try builtIns().map(\.spec)
+        return plugin
+    }
+
+    /// The registry's zoo entries plus those in the folders of `CNN_ZOO_MODELS`.
     /// - Throws: ``ZooError`` naming the file of an entry that does not parse.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        var entries = try Self.builtIns()
+    public init(registry: Registry, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.registry = registry
+        var entries = registry.models.map { spec in
+            let owner = registry.owner(of: .model(spec.name))?.name ?? Plugin.builtInName
+            return Entry(spec: spec, source: owner == Plugin.builtInName ? "built-in" : "plugin \(owner)")
+        }
         if let folders = environment["CNN_ZOO_MODELS"] {
             for folder in folders.split(separator: ":").map(String.init) where !folder.isEmpty {
                 let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
                 for file in files {
                     let path = (folder as NSString).appendingPathComponent(file)
-                    let spec = try Self.load(path: path)
+                    let spec = try Self.load(path: path, registry: registry)
                     if let clash = entries.first(where: { $0.spec.name == spec.name }) {
                         throw ZooError.duplicate(name: spec.name, first: clash.source, second: path)
                     }
@@ -45,7 +59,7 @@ public struct ZooCatalog: Sendable {
     }
 
     /// Reads and validates the spec file at `path`: it must parse and build through the registry.
-    public static func load(path: String, registry: LayerRegistry = .standard) throws -> ModelSpec {
+    public static func load(path: String, registry: Registry = .standard) throws -> ModelSpec {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
@@ -64,7 +78,7 @@ public struct ZooCatalog: Sendable {
     /// - Throws: ``ZooError/unknown(name:suggestion:)`` with the nearest name.
     public func spec(named name: String) throws -> (spec: ModelSpec, source: String) {
         if name.hasSuffix(".json") || name.contains("/") {
-            return (try Self.load(path: name), name)
+            return (try Self.load(path: name, registry: registry), name)
         }
         if let entry = entries.first(where: { $0.spec.name == name }) { return (entry.spec, entry.source) }
         throw ZooError.unknown(name: name, suggestion: Suggestion.nearest(to: name, in: entries.map(\.spec.name)),

@@ -1,16 +1,42 @@
 import ArgumentParser
+import CNNZoo
+import CNNZooModels
 import Foundation
 
-/// Runs the `cnn-zoo` command and returns its exit status:
+/// Runs the complete `cnn-zoo` command — every subcommand — and returns its exit status:
 /// 0 success, 1 a runtime failure, 2 a usage error, 130 interrupted.
+///
+/// A package of your own gets the whole command with its own layers, losses, optimizers and
+/// zoo entries by passing them as plugins:
+///
+///     import CNNZoo
+///     import CNNZooCLI
+///     CommandLineEntry.main(plugins: [Plugin(name: "acme", version: "1.0.0", layers: [Swish.self])])
 public enum CommandLineEntry {
-    public static func main() -> Never {
+    public static func main(plugins: [Plugin] = []) -> Never {
         BLASRuntime.selectFastKernels()
         AllocatorTuning.apply()
-        exit(run(Array(CommandLine.arguments.dropFirst())))
+        exit(run(Array(CommandLine.arguments.dropFirst()), plugins: plugins))
     }
 
-    public static func run(_ arguments: [String]) -> Int32 {
+    /// The registry of a program: the built-in plugin, then `plugins` in order.
+    public static func registry(plugins: [Plugin]) throws -> Registry {
+        do {
+            return try Registry(plugins: [try ZooCatalog.builtInPlugin()] + plugins,
+                                origins: ["built in"] + plugins.map { _ in "built in" })
+        } catch let error as ZooError {
+            throw RuntimeError(error.description)
+        } catch let error as ModelError {
+            throw RuntimeError(error.description)
+        }
+    }
+
+    public static func run(_ arguments: [String], plugins: [Plugin] = []) -> Int32 {
+        let registry: Registry
+        do { registry = try Self.registry(plugins: plugins) } catch {
+            Console.error(String(describing: error))
+            return 1
+        }
         let command: ParsableCommand
         do {
             command = try CNNZooCommand.parseAsRoot(arguments)
@@ -24,8 +50,12 @@ public enum CommandLineEntry {
             return 2
         }
         do {
-            var command = command
-            try command.run()
+            if let command = command as? RegistryCommand {
+                try command.run(with: registry)
+            } else {
+                var command = command
+                try command.run()
+            }
             return 0
         } catch let error as UsageError {
             Console.error(error.message + Self.helpHint(arguments))
@@ -68,4 +98,14 @@ struct UsageError: Error {
 struct RuntimeError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A command that works with the program's registry, handed to it as a value.
+protocol RegistryCommand: ParsableCommand {
+    func run(with registry: Registry) throws
+}
+
+extension RegistryCommand {
+    /// Runs with the built-in registry; ``CommandLineEntry`` calls ``run(with:)`` with the program's.
+    func run() throws { try run(with: try CommandLineEntry.registry(plugins: [])) }
 }

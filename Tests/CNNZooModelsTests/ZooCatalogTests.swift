@@ -62,7 +62,8 @@ final class ZooCatalogTests: XCTestCase {
         var spec = try XCTUnwrap(try ZooCatalog.builtIns().first { $0.spec.name == "mnist-conv-pool" }).spec
         spec.name = "my-net"
         try spec.jsonData().write(to: URL(fileURLWithPath: folder + "/my-net.json"))
-        let catalog = try ZooCatalog(environment: ["CNN_ZOO_MODELS": folder])
+        let registry = try Registry(plugins: [try ZooCatalog.builtInPlugin()])
+        let catalog = try ZooCatalog(registry: registry, environment: ["CNN_ZOO_MODELS": folder])
         XCTAssertEqual(catalog.matching("my-*").map(\.spec.name), ["my-net"])
         XCTAssertEqual(try catalog.spec(named: "my-net").source, folder + "/my-net.json")
         XCTAssertThrowsError(try catalog.spec(named: "mnist-smal")) { error in
@@ -70,7 +71,7 @@ final class ZooCatalogTests: XCTestCase {
         }
         try Data("{\"name\": \"broken\", \"input_shape\": [1, 28, 28], \"classes\": 10, \"layers\": [{\"kind\": \"conv3d\"}], \"loss\": {\"kind\": \"mse\"}}".utf8)
             .write(to: URL(fileURLWithPath: folder + "/broken.json"))
-        XCTAssertThrowsError(try ZooCatalog(environment: ["CNN_ZOO_MODELS": folder])) { error in
+        XCTAssertThrowsError(try ZooCatalog(registry: registry, environment: ["CNN_ZOO_MODELS": folder])) { error in
             XCTAssertTrue(String(describing: error).hasPrefix(folder + "/broken.json: layer 'conv3d1': unknown layer kind 'conv3d'"),
                           String(describing: error))
         }

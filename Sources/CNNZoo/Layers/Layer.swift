@@ -25,6 +25,10 @@ public protocol Layer: AnyObject, SendableMetatype {
     var outputShape: [Int] { get }
     /// The trainable parameters, in a stable order.
     var parameters: [Parameter] { get }
+    /// State that is saved and restored with the weights but not trained — BatchNorm's running
+    /// statistics, PyTorch's registered buffers. The optimizer never sees them; the layer
+    /// updates them itself (in training-mode forward passes). Their gradients go unused.
+    var buffers: [Parameter] { get }
     /// Multiply-adds per sample of one forward pass (for `show` and the benchmark).
     var multiplyAdds: Int { get }
 
@@ -44,6 +48,7 @@ extension Layer {
     }
 
     public var parameters: [Parameter] { [] }
+    public var buffers: [Parameter] { [] }
     public var multiplyAdds: Int { 0 }
 }
 

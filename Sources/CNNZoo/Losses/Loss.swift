@@ -5,42 +5,54 @@ public protocol Loss {
     func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor)
 }
 
-/// A loss as a spec names it: `{"kind": "cross_entropy", "from_logits": true}`.
-public struct LossSpec: Sendable, Equatable, Codable {
-    /// `cross_entropy`, `binary_cross_entropy` or `mse`.
-    public var kind: String
-    /// Whether the model's output is raw scores (the softmax or sigmoid is fused into the loss).
-    public var fromLogits: Bool
+/// A loss kind that can be registered and named by a spec, like a layer or an optimizer.
+public protocol RegisteredLoss: Loss {
+    /// The registry name (`cross_entropy`, …).
+    static var kind: String { get }
+    /// One line saying what it computes.
+    static var summary: String { get }
+    /// The settings a spec may give.
+    static var settings: [SettingDescription] { get }
+    /// Builds the loss from a spec's settings, validating them.
+    init(settings: Settings) throws
+}
 
-    public init(kind: String, fromLogits: Bool = true) {
+/// A loss as a spec names it, written flat: `{"kind": "cross_entropy", "from_logits": true}`.
+/// Built through a ``LossRegistry``.
+public struct LossSpec: Sendable, Equatable, Codable {
+    public var kind: String
+    public var settings: [String: SettingValue]
+
+    public init(kind: String, settings: [String: SettingValue] = [:]) {
         self.kind = kind
-        self.fromLogits = fromLogits
+        self.settings = settings
     }
 
-    enum CodingKeys: String, CodingKey {
-        case kind
-        case fromLogits = "from_logits"
+    /// A built-in loss with its `from_logits` setting.
+    public init(kind: String, fromLogits: Bool) {
+        self.init(kind: kind, settings: ["from_logits": .bool(fromLogits)])
+    }
+
+    /// Whether the model's output is raw scores (the softmax or sigmoid is fused into the loss);
+    /// true unless the spec says otherwise.
+    public var fromLogits: Bool {
+        if case .bool(let value)? = settings["from_logits"] { return value }
+        return true
     }
 
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try container.decode(String.self, forKey: .kind)
-        fromLogits = try container.decodeIfPresent(Bool.self, forKey: .fromLogits) ?? true
+        let container = try decoder.container(keyedBy: FlatKey.self)
+        kind = try container.decode(String.self, forKey: FlatKey("kind"))
+        var settings: [String: SettingValue] = [:]
+        for key in container.allKeys where key.stringValue != "kind" {
+            settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
+        }
+        self.settings = settings
     }
 
-    /// The loss kinds a spec may name.
-    public static let kinds = ["cross_entropy", "binary_cross_entropy", "mse"]
-
-    /// Builds the loss.
-    public func makeLoss() throws -> any Loss {
-        switch kind {
-        case "cross_entropy": return CategoricalCrossEntropy(fromLogits: fromLogits)
-        case "binary_cross_entropy": return BinaryCrossEntropy(fromLogits: fromLogits)
-        case "mse": return MeanSquaredError()
-        default:
-            var message = "unknown loss '\(kind)'"
-            if let nearest = Suggestion.nearest(to: kind, in: Self.kinds) { message += " (did you mean '\(nearest)'?)" }
-            throw ModelError.badSpec(message + "; known losses: \(Self.kinds.joined(separator: ", "))")
-        }
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: FlatKey.self)
+        try container.encode(kind, forKey: FlatKey("kind"))
+        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
     }
 }

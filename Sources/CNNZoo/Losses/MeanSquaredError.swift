@@ -1,5 +1,14 @@
 /// L = 1/N Σₙ 1/K Σₖ (yₙₖ − tₙₖ)², PyTorch's `MSELoss` with mean reduction over every element.
-public struct MeanSquaredError: Loss {
+public struct MeanSquaredError: RegisteredLoss {
+    public static let kind = "mse"
+    public static let summary = "mean squared error over every output (PyTorch's MSELoss)"
+    public static let settings = [SettingDescription("from_logits", "bool", default: "true", "ignored: MSE compares outputs as they are (accepted for older specs)")]
+
+    public init(settings: Settings) throws {
+        _ = try settings.bool("from_logits", default: true)
+        self.init()
+    }
+
     public init() {}
 
     public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {

@@ -7,10 +7,15 @@ public final class Model {
     /// The loss the spec names.
     public let loss: any Loss
 
-    /// Builds every layer, inferring shapes from the spec's input shape.
+    /// Builds every layer and the loss through `registry`, inferring shapes from the spec's input shape.
     /// Parameters start at zero: call ``initializeParameters(seed:)`` or load them.
     /// - Throws: ``ModelError`` naming the layer and the problem.
-    public init(spec: ModelSpec, registry: LayerRegistry = .standard) throws {
+    public convenience init(spec: ModelSpec, registry: Registry) throws {
+        try self.init(spec: spec, registry: registry.layers, losses: registry.losses)
+    }
+
+    /// Builds every layer through `registry` and the loss through `losses`.
+    public init(spec: ModelSpec, registry: LayerRegistry = .standard, losses: LossRegistry = .standard) throws {
         guard !spec.inputShape.isEmpty, spec.inputShape.allSatisfy({ $0 > 0 && $0 <= 1 << 16 }),
               Tensor.count(of: spec.inputShape) <= 1 << 26 else {
             throw ModelError.badSpec("input_shape must be positive sizes of sensible extent, got \(spec.inputShape)")
@@ -45,13 +50,17 @@ public final class Model {
         }
         self.spec = spec
         self.layers = built
-        self.loss = try spec.loss.makeLoss()
+        self.loss = try losses.makeLoss(spec.loss)
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
+        namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
     }
 
     /// Every parameter with its dotted path (`conv1.weight`), the key a checkpoint and PyTorch use.
     /// Fixed at build time: the layers and their parameters never change afterwards.
     public let namedParameters: [(path: String, parameter: Parameter)]
+
+    /// Every buffer (state saved but not trained) with its dotted path (`bn1.running_mean`).
+    public let namedBuffers: [(path: String, buffer: Parameter)]
 
     /// The number of trainable scalars.
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
@@ -63,6 +72,7 @@ public final class Model {
     public func initializeParameters(seed: UInt64) {
         var random = RandomGenerator(seed: seed)
         for (_, parameter) in namedParameters { parameter.initialize(using: &random) }
+        for (_, buffer) in namedBuffers { buffer.initialize(using: &random) }
     }
 
     /// Runs a batch `[N, inputShape…]` through every layer.

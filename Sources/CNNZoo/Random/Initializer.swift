@@ -12,6 +12,8 @@ import Darwin
 public enum Initializer: Sendable, Equatable {
     /// All zeros (biases).
     case zeros
+    /// All ones (scales, running variances).
+    case ones
     /// He/Kaiming normal for ReLU nets: N(0, 2/fan_in).
     case kaimingNormal
     /// He/Kaiming uniform: U(±√(6/fan_in)).
@@ -30,7 +32,7 @@ public enum Initializer: Sendable, Equatable {
     case normal(std: Float)
 
     /// The names accepted in a spec's `init` setting.
-    public static let names = ["zeros", "kaiming_normal", "kaiming_uniform", "xavier_normal",
+    public static let names = ["zeros", "ones", "kaiming_normal", "kaiming_uniform", "xavier_normal",
                                "xavier_uniform", "lecun_uniform", "randn_over_fan_in",
                                "normal:<std>", "randn/<divisor>"]
 
@@ -38,6 +40,7 @@ public enum Initializer: Sendable, Equatable {
     public init?(name: String) {
         switch name {
         case "zeros": self = .zeros
+        case "ones": self = .ones
         case "kaiming_normal", "he_normal": self = .kaimingNormal
         case "kaiming_uniform", "he_uniform": self = .kaimingUniform
         case "xavier_normal", "glorot_normal": self = .xavierNormal
@@ -63,6 +66,7 @@ public enum Initializer: Sendable, Equatable {
         func uniform(_ bound: Float) -> [Float] { (0..<count).map { _ in (2 * random.nextUniform() - 1) * bound } }
         switch self {
         case .zeros: return [Float](repeating: 0, count: count)
+        case .ones: return [Float](repeating: 1, count: count)
         case .kaimingNormal: return normal((2 / fanIn).squareRoot())
         case .kaimingUniform: return uniform((6 / fanIn).squareRoot())
         case .xavierNormal: return normal((2 / (fanIn + fanOut)).squareRoot())

@@ -20,11 +20,7 @@ public struct LayerRegistry: Sendable {
     /// The built-in layers.
     public static let standard: LayerRegistry = {
         var registry = LayerRegistry()
-        let builtIns: [any Layer.Type] = [
-            Conv2D.self, MaxPool2D.self, Dense.self, PositionBias.self, Dropout.self,
-            Flatten.self, Reshape.self, ReLU.self, Sigmoid.self, Tanh.self, Softmax.self,
-        ]
-        for type in builtIns { try! registry.register(type) }
+        for type in Plugin.engine.layers { try! registry.register(type) }
         return registry
     }()
 

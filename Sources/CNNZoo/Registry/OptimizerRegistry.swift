@@ -17,7 +17,7 @@ public struct OptimizerRegistry: Sendable {
     /// The built-in optimizers: `sgd`, `adam`, `adamw`.
     public static let standard: OptimizerRegistry = {
         var registry = OptimizerRegistry()
-        for type in [SGD.self, Adam.self, AdamW.self] as [any Optimizer.Type] { try! registry.register(type) }
+        for type in Plugin.engine.optimizers { try! registry.register(type) }
         return registry
     }()
 

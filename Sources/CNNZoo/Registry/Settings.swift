@@ -7,6 +7,8 @@ public struct Settings: Sendable, Equatable {
         case layer(String)
         /// An optimizer, by its kind.
         case optimizer(String)
+        /// A loss, by its kind.
+        case loss(String)
     }
 
     public let owner: Owner
@@ -25,13 +27,14 @@ public struct Settings: Sendable, Equatable {
 
     /// The layer's name in its model, or the optimizer's kind.
     public var layerName: String {
-        switch owner { case .layer(let name), .optimizer(let name): return name }
+        switch owner { case .layer(let name), .optimizer(let name), .loss(let name): return name }
     }
 
     private func fail(_ message: String) -> ModelError {
         switch owner {
         case .layer(let name): return .badSetting(layer: name, message: message)
         case .optimizer(let kind): return .badOptimizer("optimizer '\(kind)': \(message)")
+        case .loss(let kind): return .badSpec("loss '\(kind)': \(message)")
         }
     }
 

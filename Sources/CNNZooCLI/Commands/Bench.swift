@@ -3,7 +3,7 @@ import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
-struct Bench: ParsableCommand {
+struct Bench: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed: training and inference images/s, GFLOP/s, checkpoint time, memory.",
         discussion: """
@@ -45,10 +45,10 @@ struct Bench: ParsableCommand {
         if repeats < 1 || repeats > 101 { throw ValidationError("--repeats must be between 1 and 101, got \(repeats)") }
     }
 
-    func run() throws {
+    func run(with registry: Registry) throws {
         compute.apply()
-        let (spec, _) = try resolveSpec(model)
-        let built = try Model(spec: spec)
+        let (spec, _) = try resolveSpec(model, registry: registry)
+        let built = try Model(spec: spec, registry: registry)
         built.initializeParameters(seed: 1)
         let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
         var random = RandomGenerator(seed: 3)
@@ -60,7 +60,7 @@ struct Bench: ParsableCommand {
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
         let optimizer: any Optimizer
-        do { optimizer = try OptimizerRegistry.standard.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
+        do { optimizer = try registry.optimizers.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
             throw RuntimeError("\(spec.name): \(error.description)")
         }
         let trainer = try Trainer(model: built, data: images, optimizer: optimizer, schedule: .constant,
@@ -88,7 +88,7 @@ struct Bench: ParsableCommand {
         let checkpoint = Checkpoint(trainer: trainer, run: RunSettings(totalEpochs: 1, batchSize: batchSize, schedule: .constant,
                                                                         dataset: "synthetic", dataDirectory: folder), writer: Version.writer)
         let save = median(try (0..<repeats).map { _ in try Self.seconds { try checkpoint.write(to: path) } })
-        let load = median(try (0..<repeats).map { _ in try Self.seconds { _ = try Checkpoint.read(from: path).makeModel() } })
+        let load = median(try (0..<repeats).map { _ in try Self.seconds { _ = try Checkpoint.read(from: path, registry: registry).makeModel(registry: registry) } })
         let checkpointBytes = fileSize(atPath: path)
 
         let layerTimes = layers ? try Self.layerTimes(model: built, batch: batch, repeats: repeats) : []

@@ -1,9 +1,10 @@
 import ArgumentParser
+import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
 /// Reads a checkpoint and reports only whether it loads: the isolated half of ``CheckpointLoader``.
-struct CheckCheckpoint: ParsableCommand {
+struct CheckCheckpoint: RegistryCommand {
     static let configuration = CommandConfiguration(
         commandName: "_check-checkpoint",
         abstract: "Check that a checkpoint loads (used internally to isolate the HDF5 library).",
@@ -12,7 +13,7 @@ struct CheckCheckpoint: ParsableCommand {
     @Argument(help: "The checkpoint file.")
     var path: String
 
-    func run() throws {
+    func run(with registry: Registry) throws {
         // A damaged file can make libhdf5 allocate without bound; cap this throwaway process.
         let size = fileSize(atPath: path)
         var limit = rlimit()
@@ -20,7 +21,7 @@ struct CheckCheckpoint: ParsableCommand {
         limit.rlim_max = limit.rlim_cur
         setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         do {
-            _ = try Checkpoint.read(from: path)
+            _ = try Checkpoint.read(from: path, registry: registry)
         } catch let error as HDF5Error {
             throw RuntimeError(error.description)
         }

@@ -3,7 +3,7 @@ import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
-struct Eval: ParsableCommand {
+struct Eval: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a trained model: accuracy, per-class accuracy and the confusion matrix.",
         discussion: """
@@ -28,11 +28,11 @@ struct Eval: ParsableCommand {
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
 
-    func run() throws {
+    func run(with registry: Registry) throws {
         compute.apply()
-        let path = try Self.checkpointPath(for: target)
-        let saved = try CheckpointLoader.read(path)
-        let model = try saved.makeModel()
+        let path = try Self.checkpointPath(for: target, registry: registry)
+        let saved = try CheckpointLoader.read(path, registry: registry)
+        let model = try saved.makeModel(registry: registry)
         let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
         let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,
@@ -67,11 +67,11 @@ struct Eval: ParsableCommand {
     }
 
     /// A checkpoint path as given, or a model name's default checkpoint.
-    static func checkpointPath(for target: String) throws -> String {
+    static func checkpointPath(for target: String, registry: Registry) throws -> String {
         if FileManager.default.fileExists(atPath: target) || target.hasSuffix(".h5") || target.contains("/") { return target }
         let path = "checkpoints/\(target).h5"
         guard FileManager.default.fileExists(atPath: path) else {
-            _ = try resolveSpec(target)  // an unknown name is a usage error with a suggestion
+            _ = try resolveSpec(target, registry: registry)  // an unknown name is a usage error with a suggestion
             throw RuntimeError("no checkpoint for \(target) at \(path); train it first with: cnn-zoo train \(target)")
         }
         return path

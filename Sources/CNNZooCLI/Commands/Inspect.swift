@@ -3,7 +3,7 @@ import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
-struct Inspect: ParsableCommand {
+struct Inspect: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarise a checkpoint: model, progress, optimizer, history, parameter and optimizer-state norms.",
         discussion: """
@@ -20,23 +20,24 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
-        let saved = try CheckpointLoader.read(path)
+    func run(with registry: Registry) throws {
+        let saved = try CheckpointLoader.read(path, registry: registry)
         let training = saved.training
         let slots = saved.optimizerState.slots.keys.sorted()
         let parameters = saved.parameters.map { entry in
             ParameterRow(name: entry.path, shape: entry.value.shape, norm: entry.value.norm,
                          stateNorms: Dictionary(uniqueKeysWithValues: slots.compactMap { slot in
                              saved.optimizerState.tensor(slot, for: entry.path).map { (slot, $0.norm) }
-                         }))
+                         }), buffer: false)
         }
+        let buffers = saved.buffers.map { ParameterRow(name: $0.path, shape: $0.value.shape, norm: $0.value.norm, stateNorms: [:], buffer: true) }
         let optimizer = OptimizerRow(kind: saved.optimizer.kind, step: saved.optimizerState.step, slots: slots,
                                      settings: Dictionary(uniqueKeysWithValues: saved.optimizer.hyperparameters.map { ($0.name, $0.value) }))
         if json {
             Console.json(Report(path: path, formatVersion: saved.fileVersion, writer: saved.writer, model: saved.spec.name,
                                 epoch: training.epoch, batchInEpoch: training.batchInEpoch, globalStep: training.globalStep,
                                 totalEpochs: saved.run.totalEpochs, seed: String(training.seed), dataset: saved.run.dataset,
-                                optimizer: optimizer, history: training.history, parameters: parameters), pretty: true)
+                                optimizer: optimizer, history: training.history, parameters: parameters + buffers), pretty: true)
             return
         }
         print("\(path): \(saved.spec.name), written by \(saved.writer), format version \(saved.fileVersion)")
@@ -59,6 +60,9 @@ struct Inspect: ParsableCommand {
             table.add([row.name, Format.shape(row.shape), String(format: "%.4f", row.norm)]
                       + slots.map { slot in row.stateNorms[slot].map { String(format: "%.4f", $0) } ?? "–" })
         }
+        for row in buffers {
+            table.add(["\(row.name) (buffer, not trained)", Format.shape(row.shape), String(format: "%.4f", row.norm)] + slots.map { _ in "" })
+        }
         print(table.render())
     }
 
@@ -68,8 +72,10 @@ struct Inspect: ParsableCommand {
         let norm: Double
         /// Optimizer slot → the norm of this parameter's tensor in it.
         let stateNorms: [String: Double]
+        /// A buffer: saved and restored, never trained.
+        let buffer: Bool
         enum CodingKeys: String, CodingKey {
-            case name, shape, norm
+            case name, shape, norm, buffer
             case stateNorms = "state_norms"
         }
     }

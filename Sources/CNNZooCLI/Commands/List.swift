@@ -2,7 +2,7 @@ import ArgumentParser
 import CNNZoo
 import CNNZooModels
 
-struct List: ParsableCommand {
+struct List: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the models in the zoo.",
         discussion: """
@@ -21,11 +21,11 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    func run() throws {
-        let catalog = try loadCatalog()
+    func run(with registry: Registry) throws {
+        let catalog = try loadCatalog(registry: registry)
         let entries = catalog.matching(pattern)
         let rows = try entries.map { entry -> ModelRow in
-            let model = try Model(spec: entry.spec)
+            let model = try Model(spec: entry.spec, registry: registry)
             return ModelRow(name: entry.spec.name, parameters: model.parameterCount, inputShape: entry.spec.inputShape,
                             classes: entry.spec.classes, origin: entry.spec.origin, summary: entry.spec.summary, source: entry.source)
         }
@@ -61,18 +61,18 @@ struct List: ParsableCommand {
 }
 
 /// The zoo, with its errors made readable.
-func loadCatalog() throws -> ZooCatalog {
+func loadCatalog(registry: Registry) throws -> ZooCatalog {
     do {
-        return try ZooCatalog()
+        return try ZooCatalog(registry: registry)
     } catch let error as ZooError {
         throw RuntimeError(error.description)
     }
 }
 
 /// Resolves a model name or spec path into a spec, as a usage error when it is unknown.
-func resolveSpec(_ name: String) throws -> (spec: ModelSpec, source: String) {
+func resolveSpec(_ name: String, registry: Registry) throws -> (spec: ModelSpec, source: String) {
     do {
-        return try loadCatalog().spec(named: name)
+        return try loadCatalog(registry: registry).spec(named: name)
     } catch let error as ZooError {
         if case .unknown = error { throw UsageError(error.description) }
         throw RuntimeError(error.description)

@@ -4,7 +4,7 @@ import CNNZooCheckpoint
 import CNNZooPlots
 import Foundation
 
-struct Plot: ParsableCommand {
+struct Plot: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw a checkpoint: training curves, confusion matrix, filters, feature maps, and an HTML report.",
         discussion: """
@@ -45,10 +45,10 @@ struct Plot: ParsableCommand {
         if image < 0 { throw ValidationError("--image must be 0 or more, got \(image)") }
     }
 
-    func run() throws {
+    func run(with registry: Registry) throws {
         compute.apply()
-        let path = try Eval.checkpointPath(for: target)
-        let saved = try CheckpointLoader.read(path)
+        let path = try Eval.checkpointPath(for: target, registry: registry)
+        let saved = try CheckpointLoader.read(path, registry: registry)
         let folder = out ?? (path.hasSuffix(".h5") ? String(path.dropLast(3)) : path) + "-plots"
         let curves = Self.curves(spec: saved.spec, state: saved.training, run: saved.run, optimizer: saved.optimizer,
                                  stepsPerEpoch: saved.training.epoch > 0 ? (saved.training.globalStep - saved.training.batchInEpoch) / saved.training.epoch : nil)
@@ -56,7 +56,7 @@ struct Plot: ParsableCommand {
             throw RuntimeError("\(path): no training step has been taken yet, so there is no history to plot; train it first")
         }
 
-        let model = try saved.makeModel()
+        let model = try saved.makeModel(registry: registry)
         let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
         let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,

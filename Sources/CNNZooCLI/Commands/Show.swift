@@ -1,7 +1,7 @@
 import ArgumentParser
 import CNNZoo
 
-struct Show: ParsableCommand {
+struct Show: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a model's layers: output shapes, parameters and multiply-adds.",
         discussion: """
@@ -16,10 +16,10 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON (the layer table plus the full spec).")
     var json = false
 
-    func run() throws {
-        let (spec, source) = try resolveSpec(name)
-        let model = try Model(spec: spec)
-        let optimizer = try OptimizerRegistry.standard.makeOptimizer(spec.training.optimizer)
+    func run(with registry: Registry) throws {
+        let (spec, source) = try resolveSpec(name, registry: registry)
+        let model = try Model(spec: spec, registry: registry)
+        let optimizer = try registry.optimizers.makeOptimizer(spec.training.optimizer)
         let rows = Self.rows(model)
         let totalMACs = rows.reduce(0) { $0 + $1.multiplyAdds }
         if json {

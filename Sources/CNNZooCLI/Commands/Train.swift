@@ -3,7 +3,7 @@ import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
-struct Train: ParsableCommand {
+struct Train: RegistryCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a zoo model, saving a checkpoint after every epoch.",
         discussion: """
@@ -111,8 +111,8 @@ struct Train: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let session = try resume.map(resumeSession) ?? newSession()
+    func run(with registry: Registry) throws {
+        let session = try resume.map { try resumeSession($0, registry: registry) } ?? newSession(registry: registry)
         let trainer = session.trainer
         let checkpointPath = noCheckpoint ? nil : session.checkpointPath
         if let checkpointPath { try ensureWritable(checkpointPath) }
@@ -128,7 +128,7 @@ struct Train: ParsableCommand {
         func save(_ reason: String) throws {
             guard let checkpointPath else { return }
             do {
-                try Checkpoint(trainer: trainer, run: session.run, writer: Version.writer).write(to: checkpointPath)
+                try Checkpoint(trainer: trainer, run: session.run, writer: Version.writer, registry: registry).write(to: checkpointPath)
             } catch let error as HDF5Error {
                 throw RuntimeError("saving the checkpoint (\(reason)) failed: \(error.description)")
             }
@@ -221,8 +221,8 @@ struct Train: ParsableCommand {
         let checkpointPath: String
     }
 
-    private func newSession() throws -> Session {
-        var (spec, _) = try resolveSpec(model!)
+    private func newSession(registry: Registry) throws -> Session {
+        var (spec, _) = try resolveSpec(model!, registry: registry)
         let classes = try data.parsedClasses()
         let prepared = try PreparedData.load(name: data.dataset ?? spec.training.dataset, directory: data.data,
                                              classes: classes, limit: data.limit, quiet: json)
@@ -236,9 +236,9 @@ struct Train: ParsableCommand {
         if prepared.classCount != spec.classes {
             do { spec = try spec.withClasses(prepared.classCount) } catch let error as ModelError { throw RuntimeError(error.description) }
         }
-        let model = try Model(spec: spec)
+        let model = try Model(spec: spec, registry: registry)
         model.initializeParameters(seed: seed)
-        let optimizer = try makeOptimizer(default: spec.training.optimizer)
+        let optimizer = try makeOptimizer(default: spec.training.optimizer, registry: registry.optimizers)
         let epochs = self.epochs ?? spec.training.epochs
         let batchSize = self.batchSize ?? spec.training.batchSize
         let threads = compute.apply()
@@ -249,8 +249,8 @@ struct Train: ParsableCommand {
         return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? "checkpoints/\(spec.name).h5")
     }
 
-    private func resumeSession(_ path: String) throws -> Session {
-        let saved = try CheckpointLoader.read(path)
+    private func resumeSession(_ path: String, registry: Registry) throws -> Session {
+        let saved = try CheckpointLoader.read(path, registry: registry)
         var run = saved.run
         if let epochs {
             guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
@@ -271,7 +271,7 @@ struct Train: ParsableCommand {
                                              classes: run.classes.isEmpty ? nil : run.classes,
                                              limit: run.limit == 0 ? nil : run.limit, quiet: json)
         let model: Model
-        do { model = try saved.makeModel() } catch let error as HDF5Error { throw RuntimeError("\(path): \(error.description)") }
+        do { model = try saved.makeModel(registry: registry) } catch let error as HDF5Error { throw RuntimeError("\(path): \(error.description)") }
         let trainer = try Trainer(model: model, data: prepared.train, optimizer: saved.optimizer, optimizerState: saved.optimizerState,
                                   schedule: run.schedule, batchSize: run.batchSize, totalEpochs: run.totalEpochs, state: saved.training)
         guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
@@ -283,8 +283,7 @@ struct Train: ParsableCommand {
     /// The optimizer to train with: the spec's, or the kind `--optimizer` names from its own
     /// defaults, with every hyperparameter option applied; an option the kind does not take is
     /// a usage error naming the ones it does.
-    private func makeOptimizer(default spec: OptimizerSpec) throws -> any Optimizer {
-        let registry = OptimizerRegistry.standard
+    private func makeOptimizer(default spec: OptimizerSpec, registry: OptimizerRegistry) throws -> any Optimizer {
         var chosen = spec
         if let optimizer, optimizer != spec.kind { chosen = OptimizerSpec(kind: optimizer) }
         guard let entry = registry.entry(for: chosen.kind) else {

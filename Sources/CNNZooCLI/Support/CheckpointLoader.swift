@@ -1,3 +1,4 @@
+import CNNZoo
 import CNNZooCheckpoint
 import Foundation
 
@@ -18,7 +19,9 @@ enum CheckpointLoader {
         return base + Double(size) / 20_000_000
     }
 
-    static func read(_ path: String) throws -> Checkpoint {
+    static func read(_ path: String, registry: Registry) throws -> Checkpoint {
+        // In-process callers whose executable is not cnn-zoo (a test runner) read directly.
+        if ProcessInfo.processInfo.environment["CNN_ZOO_ISOLATE_HDF5"] == "0" { return try readInProcess(path, registry: registry) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = [CheckCheckpoint.configuration.commandName!, path]
@@ -34,7 +37,7 @@ enum CheckpointLoader {
         do {
             try process.run()
         } catch {
-            return try readInProcess(path)  // no way to isolate: read directly
+            return try readInProcess(path, registry: registry)  // no way to isolate: read directly
         }
         let size = fileSize(atPath: path)
         let limit = Date().addingTimeInterval(deadline(forBytes: size))
@@ -54,12 +57,14 @@ enum CheckpointLoader {
             let line = message.split(separator: "\n").first.map(String.init) ?? "cannot be read"
             throw RuntimeError(line.hasPrefix("cnn-zoo: error: ") ? String(line.dropFirst("cnn-zoo: error: ".count)) : line)
         }
-        return try readInProcess(path)
+        return try readInProcess(path, registry: registry)
     }
 
-    private static func readInProcess(_ path: String) throws -> Checkpoint {
+    private static func readInProcess(_ path: String, registry: Registry) throws -> Checkpoint {
         do {
-            return try Checkpoint.read(from: path)
+            let checkpoint = try Checkpoint.read(from: path, registry: registry)
+            for notice in checkpoint.notices { Console.notice(notice) }
+            return checkpoint
         } catch let error as HDF5Error {
             throw RuntimeError(error.description)
         }

@@ -1,5 +1,7 @@
-/// The program's version, stored in every checkpoint it writes.
+import CNNZoo
+
+/// The program's version, stored in every checkpoint it writes: the engine's.
 enum Version {
-    static let current = "0.1.0"
+    static let current = CNNZooVersion.current
     static let writer = "cnn-zoo \(current)"
 }

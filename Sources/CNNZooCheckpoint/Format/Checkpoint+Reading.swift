@@ -8,8 +8,7 @@ extension Checkpoint {
     /// state slots its kind, settings and step count require, and a complete, consistent
     /// training state. Checksums (format 2) are verified as the data is read.
     /// Every failure is one ``HDF5Error`` line naming the file and what is wrong.
-    public static func read(from path: String, registry: LayerRegistry = .standard,
-                            optimizers: OptimizerRegistry = .standard) throws -> Checkpoint {
+    public static func read(from path: String, registry: Registry = .standard) throws -> Checkpoint {
         let file = try HDF5File.open(path: path)
         func fail(_ message: String) -> HDF5Error { HDF5Error("\(path): \(message)") }
         func context<T>(_ body: () throws -> T) throws -> T {
@@ -30,25 +29,52 @@ extension Checkpoint {
         let writer = try context { try file.stringAttribute("writer") }
         let specText = try context { try file.stringAttribute("model_spec") }
         let spec: ModelSpec
+        do { spec = try ModelSpec(json: Data(specText.utf8)) } catch let error as ModelError {
+            throw fail("model_spec: \(error.description)")
+        }
+        // What the run needs from plugins: a kind that is not registered here is named with its plugin.
+        var needs: [PluginNeed] = []
+        if try context({ try file.attributeExists("plugins") }) {
+            let text = try context { try file.stringAttribute("plugins") }
+            guard let decoded = try? JSONDecoder().decode([PluginNeed].self, from: Data(text.utf8)) else {
+                throw fail("the root attribute plugins is not a list of plugin needs: \(text)")
+            }
+            needs = decoded
+        }
+        var notices: [String] = []
+        for need in needs {
+            let contribution: Registry.Contribution = need.role == "loss" ? .loss(need.kind) : need.role == "optimizer" ? .optimizer(need.kind) : .layer(need.kind)
+            guard let owner = registry.owner(of: contribution) else {
+                throw fail("model '\(spec.name)' uses \(need.role) kind '\(need.kind)' from plugin '\(need.plugin)' \(need.version), "
+                           + "which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS")
+            }
+            if owner.name != need.plugin {
+                notices.append("\(path): \(need.role) kind '\(need.kind)' was written with plugin '\(need.plugin)' \(need.version) and is read with '\(owner.name)' \(owner.version)")
+            } else if owner.version != need.version {
+                notices.append("\(path): written with plugin '\(need.plugin)' \(need.version), read with \(owner.version); results may differ")
+            }
+        }
         let model: Model
-        do {
-            spec = try ModelSpec(json: Data(specText.utf8))
-            model = try Model(spec: spec, registry: registry)
-        } catch let error as ModelError {
+        do { model = try Model(spec: spec, registry: registry) } catch let error as ModelError {
             throw fail("model_spec: \(error.description)")
         }
 
         let expected = model.namedParameters.map { (path: $0.path, shape: $0.parameter.shape) }
+        let expectedBuffers = model.namedBuffers.map { (path: $0.path, shape: $0.buffer.shape) }
         let weights = try context { try file.group("weights") }
-        let parameters = try context { try readTensors(from: weights, expected: expected) }
+        let stored = try context { try readTensors(from: weights, expected: expected + expectedBuffers) }
+        let parameters = Array(stored.prefix(expected.count)), buffers = Array(stored.dropFirst(expected.count))
 
         let (optimizer, optimizerState) = try context {
-            try readOptimizer(try file.group("optimizer"), version: version, expected: expected, optimizers: optimizers)
+            try readOptimizer(try file.group("optimizer"), version: version, expected: expected, optimizers: registry.optimizers)
         }
         let trainingGroup = try context { try file.group("training") }
         let (training, run) = try context { try readTraining(trainingGroup, version: version, optimizerStep: optimizerState.step) }
-        return Checkpoint(spec: spec, parameters: parameters, optimizer: optimizer, optimizerState: optimizerState,
-                          training: training, run: run, writer: writer, fileVersion: Int(version))
+        var checkpoint = Checkpoint(spec: spec, parameters: parameters, buffers: buffers, optimizer: optimizer,
+                                    optimizerState: optimizerState, training: training, run: run, writer: writer,
+                                    fileVersion: Int(version), plugins: needs)
+        checkpoint.notices = notices
+        return checkpoint
     }
 
     /// The optimizer from its attributes, and its state: exactly the slots the kind keeps at

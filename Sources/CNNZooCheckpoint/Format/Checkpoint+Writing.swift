@@ -60,11 +60,13 @@ extension Checkpoint {
         try file.setAttribute("model_name", string: spec.name)
         try file.setAttribute("model_spec", string: String(decoding: spec.jsonData(), as: UTF8.self))
         try file.setAttribute("created", string: ISO8601DateFormatter().string(from: Date()))
+        try file.setAttribute("plugins", string: String(decoding: try JSONEncoder.sorted.encode(plugins), as: UTF8.self))
 
         let weights = try file.createGroup("weights")
         try weights.setAttribute("layout", string: "PyTorch state_dict: conv [out, in, kh, kw], dense [out, in]; key = <layer>.<parameter>")
         try weights.setAttribute("parameter_order", string: parameters.map(\.path).joined(separator: ","))
-        try Self.writeTensors(parameters, into: weights)
+        try weights.setAttribute("buffers", string: buffers.map(\.path).joined(separator: ","))
+        try Self.writeTensors(parameters + buffers, into: weights)
 
         let optimizerGroup = try file.createGroup("optimizer")
         try optimizerGroup.setAttribute("kind", string: optimizer.kind)

@@ -17,6 +17,8 @@ public struct Checkpoint {
     public var spec: ModelSpec
     /// Every parameter by dotted path (`conv1.weight`), in the model's order.
     public var parameters: [(path: String, value: Tensor)]
+    /// Every buffer (saved, not trained: `bn1.running_mean`), in the model's order.
+    public var buffers: [(path: String, value: Tensor)]
     /// The update rule and its hyperparameters.
     public var optimizer: any Optimizer
     /// The optimizer's step count and every slot tensor.
@@ -28,12 +30,18 @@ public struct Checkpoint {
     public var writer: String
     /// The layout version of the file it was read from (``formatVersion`` for a new one).
     public var fileVersion: Int
+    /// For each kind the run uses that is not built in: the plugin that registered it and its version.
+    public var plugins: [PluginNeed]
+    /// Things a reader should tell the user (a plugin of another version than the one recorded).
+    public var notices: [String] = []
 
-    public init(spec: ModelSpec, parameters: [(path: String, value: Tensor)], optimizer: any Optimizer,
-                optimizerState: OptimizerState, training: TrainingState, run: RunSettings, writer: String,
-                fileVersion: Int = Int(Checkpoint.formatVersion)) {
+    public init(spec: ModelSpec, parameters: [(path: String, value: Tensor)], buffers: [(path: String, value: Tensor)] = [],
+                optimizer: any Optimizer, optimizerState: OptimizerState, training: TrainingState, run: RunSettings, writer: String,
+                fileVersion: Int = Int(Checkpoint.formatVersion), plugins: [PluginNeed] = []) {
         self.spec = spec
         self.parameters = parameters
+        self.buffers = buffers
+        self.plugins = plugins
         self.optimizer = optimizer
         self.optimizerState = optimizerState
         self.training = training
@@ -42,19 +50,21 @@ public struct Checkpoint {
         self.fileVersion = fileVersion
     }
 
-    /// A checkpoint of a live trainer.
-    public init(trainer: Trainer, run: RunSettings, writer: String) {
+    /// A checkpoint of a live trainer; `registry` says which plugin each kind it uses came from.
+    public init(trainer: Trainer, run: RunSettings, writer: String, registry: Registry = .standard) {
         self.init(spec: trainer.model.spec,
                   parameters: trainer.model.namedParameters.map { ($0.path, $0.parameter.value) },
+                  buffers: trainer.model.namedBuffers.map { ($0.path, $0.buffer.value) },
                   optimizer: trainer.optimizer, optimizerState: trainer.optimizerState,
-                  training: trainer.state, run: run, writer: writer)
+                  training: trainer.state, run: run, writer: writer,
+                  plugins: PluginNeed.needs(of: trainer.model.spec, optimizer: trainer.optimizer.kind, in: registry))
     }
 
-    /// Builds the model from the spec and loads the weights into it.
-    public func makeModel(registry: LayerRegistry = .standard) throws -> Model {
+    /// Builds the model from the spec through `registry` and loads the weights and buffers into it.
+    public func makeModel(registry: Registry = .standard) throws -> Model {
         let model = try Model(spec: spec, registry: registry)
-        let stored = Dictionary(parameters.map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for (path, parameter) in model.namedParameters {
+        let stored = Dictionary((parameters + buffers).map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
+        for (path, parameter) in model.namedParameters + model.namedBuffers.map({ ($0.path, $0.buffer) }) {
             guard let value = stored[path] else { throw HDF5Error("\(path): missing from the checkpoint") }
             guard value.shape == parameter.shape else {
                 throw HDF5Error("\(path): checkpoint has \(value.shape), model expects \(parameter.shape)")
@@ -90,5 +100,32 @@ public struct RunSettings: Sendable, Equatable {
         self.classes = classes
         self.limit = limit
         self.threads = threads
+    }
+}
+
+/// A kind a checkpoint's run uses that a plugin, not the built-ins, registered: what a reader
+/// must have loaded, said in the error when it has not.
+public struct PluginNeed: Sendable, Equatable, Codable {
+    /// `layer`, `loss` or `optimizer`.
+    public let role: String
+    public let kind: String
+    public let plugin: String
+    public let version: String
+
+    public init(role: String, kind: String, plugin: String, version: String) {
+        (self.role, self.kind, self.plugin, self.version) = (role, kind, plugin, version)
+    }
+
+    /// The needs of a run of `spec` with `optimizer`: every kind whose owner in `registry` is not built in.
+    public static func needs(of spec: ModelSpec, optimizer: String, in registry: Registry) -> [PluginNeed] {
+        Registry.contributions(of: spec, optimizer: optimizer).compactMap { contribution in
+            guard let owner = registry.owner(of: contribution), owner.name != Plugin.builtInName else { return nil }
+            switch contribution {
+            case .layer(let kind): return PluginNeed(role: "layer", kind: kind, plugin: owner.name, version: owner.version)
+            case .loss(let kind): return PluginNeed(role: "loss", kind: kind, plugin: owner.name, version: owner.version)
+            case .optimizer(let kind): return PluginNeed(role: "optimizer", kind: kind, plugin: owner.name, version: owner.version)
+            case .model: return nil
+            }
+        }
     }
 }

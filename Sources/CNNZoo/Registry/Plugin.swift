@@ -1,0 +1,38 @@
+/// What a plugin adds to cnn-zoo, under its name and version: layer, loss and optimizer kinds
+/// and zoo entries. The built-in kinds are themselves a plugin (``engine``), registered
+/// through the same path as anyone else's.
+public struct Plugin: Sendable {
+    public let name: String
+    public let version: String
+    public var layers: [any Layer.Type]
+    public var losses: [any RegisteredLoss.Type]
+    public var optimizers: [any Optimizer.Type]
+    /// Zoo entries: specs that `cnn-zoo list` shows and `train NAME` trains.
+    public var models: [ModelSpec]
+
+    public init(name: String, version: String, layers: [any Layer.Type] = [], losses: [any RegisteredLoss.Type] = [],
+                optimizers: [any Optimizer.Type] = [], models: [ModelSpec] = []) {
+        self.name = name
+        self.version = version
+        self.layers = layers
+        self.losses = losses
+        self.optimizers = optimizers
+        self.models = models
+    }
+
+    /// The name the built-in kinds (and the built-in zoo) are registered under.
+    public static let builtInName = "cnn-zoo"
+
+    /// The engine's own kinds; the zoo entries shipped with the program are added by `CNNZooModels`.
+    public static let engine = Plugin(
+        name: builtInName, version: CNNZooVersion.current,
+        layers: [Conv2D.self, MaxPool2D.self, Dense.self, PositionBias.self, Dropout.self,
+                 Flatten.self, Reshape.self, ReLU.self, Sigmoid.self, Tanh.self, Softmax.self],
+        losses: [CategoricalCrossEntropy.self, BinaryCrossEntropy.self, MeanSquaredError.self],
+        optimizers: [SGD.self, Adam.self, AdamW.self])
+}
+
+/// The engine's version, which the built-in plugin carries and checkpoints record.
+public enum CNNZooVersion {
+    public static let current = "0.2.0"
+}

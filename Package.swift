@@ -1,47 +1,52 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The engine (CNNZoo), from the nested package, linked as the shared library libCNNZoo.so.
+let engine: Target.Dependency = .product(name: "CNNZoo", package: "CNNZooEngine")
+
 let package = Package(
     name: "cnn-zoo",
     products: [
-        .library(name: "CNNZoo", targets: ["CNNZoo"]),
+        .library(name: "CNNZooData", targets: ["CNNZooData"]),
+        .library(name: "CNNZooCheckpoint", targets: ["CNNZooCheckpoint"]),
+        .library(name: "CNNZooModels", targets: ["CNNZooModels"]),
         .library(name: "CNNZooPlots", targets: ["CNNZooPlots"]),
+        .library(name: "CNNZooCLI", targets: ["CNNZooCLI"]),
         .executable(name: "cnn-zoo", targets: ["cnn-zoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The engine, a package of its own so that it is one shared library (see its Package.swift).
+        .package(path: "Sources/CNNZooEngine"),
     ],
     targets: [
         // Thin C shims over system libraries from Debian's packages.
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
 
-        // The engine: tensors, layers, registry, losses, optimizers, training.
-        .target(name: "CNNZoo", dependencies: ["CBLAS"]),
         // MNIST-format data sets.
-        .target(name: "CNNZooData", dependencies: ["CNNZoo", "CZlib"]),
+        .target(name: "CNNZooData", dependencies: [engine, "CZlib"]),
         // HDF5 checkpoints.
-        .target(name: "CNNZooCheckpoint", dependencies: ["CNNZoo", "CHDF5"], exclude: ["FORMAT.md"]),
+        .target(name: "CNNZooCheckpoint", dependencies: [engine, "CHDF5"], exclude: ["FORMAT.md"]),
         // Pictures of a model and its training: SVG primitives and the pictures built on them.
-        .target(name: "CNNZooPlots", dependencies: ["CNNZoo"]),
+        .target(name: "CNNZooPlots", dependencies: [engine]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
-        .target(name: "CNNZooModels", dependencies: ["CNNZoo"], path: "Models",
+        .target(name: "CNNZooModels", dependencies: [engine], path: "Models",
                 resources: [.copy("zoo")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [
-            "CNNZoo", "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CNNZooPlots", "CMalloc",
+            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CNNZooPlots", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
 
-        .testTarget(name: "CNNZooTests", dependencies: ["CNNZoo"]),
-        .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", "CNNZoo"]),
+        .testTarget(name: "CNNZooTests", dependencies: [engine]),
+        .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", engine]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
-        .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", "CNNZoo"]),
-        .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels", "CNNZoo"]),
-        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", "CNNZoo"],
+        .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", engine]),
+        .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels", engine]),
+        .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", engine],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The engine as a package of its own, so that it can be one shared library: the `cnn-zoo`
+// program links libCNNZoo.so, and a plugin loaded at run time links the same library, so the
+// process holds exactly one copy of every engine type. (SwiftPM links a library into an
+// executable of the same package statically; from another package, a `.dynamic` product is
+// linked as a shared library.)
+let package = Package(
+    name: "CNNZooEngine",
+    products: [
+        .library(name: "CNNZoo", type: .dynamic, targets: ["CNNZoo"]),
+    ],
+    targets: [
+        // A thin C shim over Debian's OpenBLAS.
+        .systemLibrary(name: "CBLAS", path: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The engine: tensors, layers, registry, losses, optimizers, training.
+        .target(name: "CNNZoo", dependencies: ["CBLAS"], path: "CNNZoo"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The engine as a package of its own, so that it can be one shared library: the `cnn-zoo`
@@ -15,7 +15,11 @@ let package = Package(
         // A thin C shim over Debian's OpenBLAS.
         .systemLibrary(name: "CBLAS", path: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The engine: tensors, layers, registry, losses, optimizers, training.
-        .target(name: "CNNZoo", dependencies: ["CBLAS"], path: "CNNZoo"),
+        .target(name: "CNNZoo", dependencies: ["CBLAS"], path: "CNNZoo", plugins: ["FingerprintPlugin"]),
+        // The build fingerprint: a hash of the engine's sources compiled into it, which a plugin
+        // inlines too, so the program can refuse a plugin built against other engine sources.
+        .executableTarget(name: "cnnzoo-fingerprint", path: "FingerprintTool"),
+        .plugin(name: "FingerprintPlugin", capability: .buildTool(), dependencies: ["cnnzoo-fingerprint"], path: "FingerprintPlugin"),
     ],
     swiftLanguageModes: [.v6]
 )

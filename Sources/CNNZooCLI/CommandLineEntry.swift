@@ -19,11 +19,12 @@ public enum CommandLineEntry {
         exit(run(Array(CommandLine.arguments.dropFirst()), plugins: plugins))
     }
 
-    /// The registry of a program: the built-in plugin, then `plugins` in order.
-    public static func registry(plugins: [Plugin]) throws -> Registry {
+    /// The registry of a program: the built-in plugin, then `plugins` in order, then those
+    /// `loaded` at run time (with the files they came from).
+    public static func registry(plugins: [Plugin], loaded: [(plugin: Plugin, origin: String)] = []) throws -> Registry {
         do {
-            return try Registry(plugins: [try ZooCatalog.builtInPlugin()] + plugins,
-                                origins: ["built in"] + plugins.map { _ in "built in" })
+            return try Registry(plugins: [try ZooCatalog.builtInPlugin()] + plugins + loaded.map(\.plugin),
+                                origins: ["built in"] + plugins.map { _ in "built in" } + loaded.map(\.origin))
         } catch let error as ZooError {
             throw RuntimeError(error.description)
         } catch let error as ModelError {
@@ -31,9 +32,18 @@ public enum CommandLineEntry {
         }
     }
 
-    public static func run(_ arguments: [String], plugins: [Plugin] = []) -> Int32 {
+    public static func run(_ givenArguments: [String], plugins: [Plugin] = []) -> Int32 {
+        // Plugins are loaded before parsing, so every subcommand accepts --plugin and sees their kinds.
         let registry: Registry
-        do { registry = try Self.registry(plugins: plugins) } catch {
+        let arguments: [String]
+        do {
+            let found = try PluginLoader.pluginPaths(in: givenArguments, environment: ProcessInfo.processInfo.environment)
+            arguments = found.arguments
+            registry = try Self.registry(plugins: plugins, loaded: try PluginLoader.load(found.paths))
+        } catch let error as UsageError {
+            Console.error(error.message + " (see 'cnn-zoo --help')")
+            return 2
+        } catch {
             Console.error(String(describing: error))
             return 1
         }

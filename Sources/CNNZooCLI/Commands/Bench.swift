@@ -45,6 +45,9 @@ struct Bench: RegistryCommand {
         if repeats < 1 || repeats > 101 { throw ValidationError("--repeats must be between 1 and 101, got \(repeats)") }
     }
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         compute.apply()
         let (spec, _) = try resolveSpec(model, registry: registry)

@@ -13,6 +13,9 @@ struct CheckCheckpoint: RegistryCommand {
     @Argument(help: "The checkpoint file.")
     var path: String
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         // A damaged file can make libhdf5 allocate without bound; cap this throwaway process.
         let size = fileSize(atPath: path)

@@ -28,6 +28,9 @@ struct Eval: RegistryCommand {
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         compute.apply()
         let path = try Self.checkpointPath(for: target, registry: registry)

@@ -20,6 +20,9 @@ struct Inspect: RegistryCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         let saved = try CheckpointLoader.read(path, registry: registry)
         let training = saved.training

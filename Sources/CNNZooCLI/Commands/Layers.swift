@@ -9,6 +9,9 @@ struct Layers: RegistryCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         func owner(_ contribution: Registry.Contribution) -> String { registry.owner(of: contribution)?.name ?? "?" }
         func rows(_ role: String, _ kinds: [String], _ describe: (String) -> (String, [SettingDescription]),

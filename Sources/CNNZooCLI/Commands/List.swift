@@ -21,6 +21,9 @@ struct List: RegistryCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         let catalog = try loadCatalog(registry: registry)
         let entries = catalog.matching(pattern)

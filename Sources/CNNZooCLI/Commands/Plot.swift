@@ -45,6 +45,9 @@ struct Plot: RegistryCommand {
         if image < 0 { throw ValidationError("--image must be 0 or more, got \(image)") }
     }
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         compute.apply()
         let path = try Eval.checkpointPath(for: target, registry: registry)

@@ -12,6 +12,9 @@ struct Plugins: RegistryCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         let rows = registry.plugins.map {
             PluginRow(name: $0.name, version: $0.version, origin: $0.origin, layers: $0.layers, losses: $0.losses,

@@ -16,6 +16,9 @@ struct Show: RegistryCommand {
     @Flag(help: "Print JSON (the layer table plus the full spec).")
     var json = false
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         let (spec, source) = try resolveSpec(name, registry: registry)
         let model = try Model(spec: spec, registry: registry)

@@ -111,6 +111,9 @@ struct Train: RegistryCommand {
         }
     }
 
+    @OptionGroup(title: "Plugins")
+    var pluginOptions: PluginOptions
+
     func run(with registry: Registry) throws {
         let session = try resume.map { try resumeSession($0, registry: registry) } ?? newSession(registry: registry)
         let trainer = session.trainer

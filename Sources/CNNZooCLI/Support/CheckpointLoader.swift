@@ -33,6 +33,8 @@ enum CheckpointLoader {
         process.standardOutput = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
+        // The child reads with the same plugins: the files this process loaded them from.
+        environment["CNN_ZOO_PLUGINS"] = registry.plugins.map(\.origin).filter { $0.hasPrefix("/") }.joined(separator: ":")
         process.environment = environment
         do {
             try process.run()

@@ -10,6 +10,8 @@ let package = Package(
     name: "CNNZooEngine",
     products: [
         .library(name: "CNNZoo", type: .dynamic, targets: ["CNNZoo"]),
+        // Applied to a plugin's target, it stamps the plugin with the engine it is built against.
+        .plugin(name: "FingerprintPlugin", targets: ["FingerprintPlugin"]),
     ],
     targets: [
         // A thin C shim over Debian's OpenBLAS.

@@ -128,18 +128,18 @@ final class StaticPluginTests: XCTestCase {
             do { _ = try CommandLineEntry.registry(plugins: plugins); return "accepted" } catch { return String(describing: error) }
         }
         XCTAssertEqual(refusal([Plugin(name: "shadow", version: "0.1", layers: [ReLU.self])]),
-                       "plugin 'shadow' 0.1 registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) already registers")
+                       "plugin 'shadow' 0.1 (built in) registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers")
         XCTAssertEqual(refusal([Self.plugin, Plugin(name: "other", version: "2", layers: [RunningCentre.self])]),
-                       "plugin 'other' 2 registers layer kind 'running_centre', which plugin 'acme-centre' 1.2.0 already registers")
+                       "plugin 'other' 2 (built in) registers layer kind 'running_centre', which plugin 'acme-centre' 1.2.0 (built in) already registers")
         XCTAssertEqual(refusal([Self.plugin, Self.plugin]), "plugin 'acme-centre' (built in) is already loaded (built in)")
         var broken = Self.spec
         broken.name = "broken-net"
         broken.layers[1].kind = "conv3d"
         XCTAssertTrue(refusal([Plugin(name: "bad-zoo", version: "1", layers: [RunningCentre.self], models: [broken])])
-            .hasPrefix("plugin 'bad-zoo': zoo entry 'broken-net' does not build: layer 'conv': unknown layer kind 'conv3d'"))
+            .hasPrefix("plugin 'bad-zoo' (built in): zoo entry 'broken-net' does not build: layer 'conv': unknown layer kind 'conv3d'"))
         var clash = Self.spec
         clash.name = "mnist-small"
         XCTAssertEqual(refusal([Plugin(name: "copycat", version: "1", layers: [RunningCentre.self], models: [clash])]),
-                       "plugin 'copycat' 1 registers zoo entry 'mnist-small', which plugin 'cnn-zoo' \(CNNZooVersion.current) already registers")
+                       "plugin 'copycat' 1 (built in) registers zoo entry 'mnist-small', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers")
     }
 }

@@ -27,7 +27,7 @@ enum CheckpointLoader {
         process.arguments = [CheckCheckpoint.configuration.commandName!, path]
         // The child's messages go to a file: a pipe could fill and stall it.
         let errorPath = NSTemporaryDirectory() + "cnn-zoo-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { unlink(errorPath) }
         process.standardError = FileHandle(forWritingAtPath: errorPath)
         process.standardOutput = FileHandle.nullDevice

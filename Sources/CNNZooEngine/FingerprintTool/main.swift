@@ -14,12 +14,9 @@ for path in arguments.dropFirst(3).sorted() {
     for byte in name + Array(FileManager.default.contents(atPath: path) ?? Data()) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
 }
 let text = """
-    // Generated at build time by the engine's FingerprintPlugin from the hash of its sources. Do not edit.
-    extension PluginABI {
-        /// The fingerprint of the engine sources the code that uses it was compiled against: inlined
-        /// into a plugin, it names the engine the plugin was built with.
-        @_alwaysEmitIntoClient public static var buildFingerprint: StaticString { "1-\(String(hash, radix: 16))" }
-    }
+    // Generated at build time by the engine's FingerprintPlugin: the hash of the engine sources this
+    // module is compiled against. Do not edit.
+    let cnnzooBuildFingerprint: StaticString = "1-\(String(hash, radix: 16))"
 
     """
 let output = arguments[2]

@@ -61,8 +61,8 @@ public struct Registry: Sendable {
             + record.optimizers.map(Contribution.optimizer) + record.models.map(Contribution.model)
         for contribution in contributions {
             if let owner = next.owners[contribution] {
-                let by = owner.name == plugin.name ? "itself" : "plugin '\(owner.name)' \(owner.version)"
-                throw ModelError.badSpec("plugin '\(plugin.name)' \(plugin.version) registers \(contribution), which \(by) already registers")
+                let by = owner.name == plugin.name ? "it" : "plugin '\(owner.name)' \(owner.version) (\(owner.origin))"
+                throw ModelError.badSpec("plugin '\(plugin.name)' \(plugin.version) (\(origin)) registers \(contribution), which \(by) already registers")
             }
             next.owners[contribution] = record
         }
@@ -71,14 +71,14 @@ public struct Registry: Sendable {
             for type in plugin.losses { try next.losses.register(type) }
             for type in plugin.optimizers { try next.optimizers.register(type) }
         } catch let error as ModelError {
-            throw ModelError.badSpec("plugin '\(plugin.name)': \(error.description)")
+            throw ModelError.badSpec("plugin '\(plugin.name)' (\(origin)): \(error.description)")
         }
         for spec in plugin.models {
             do {
                 _ = try Model(spec: spec, registry: next)
                 _ = try next.optimizers.makeOptimizer(spec.training.optimizer)
             } catch let error as ModelError {
-                throw ModelError.badSpec("plugin '\(plugin.name)': zoo entry '\(spec.name)' does not build: \(error.description)")
+                throw ModelError.badSpec("plugin '\(plugin.name)' (\(origin)): zoo entry '\(spec.name)' does not build: \(error.description)")
             }
         }
         next.models += plugin.models

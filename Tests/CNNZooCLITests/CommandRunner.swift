@@ -21,7 +21,8 @@ enum CommandRunner {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+    static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+                    executable: URL = CommandRunner.executable) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -1,0 +1,123 @@
+import CNNZoo
+import CNNZooCheckpoint
+import Foundation
+import XCTest
+
+/// The example plugin package (Tools/batchnorm-plugin), built by the test command, loaded into the
+/// real cnn-zoo binary at run time — and its cnn-zoo-bn, the command with the plugin built in.
+final class RuntimePluginTests: XCTestCase {
+    var folder: String!
+    var plugins: String!
+
+    override func setUpWithError() throws {
+        // Tools/test.sh builds the plugin package first and says where.
+        guard let built = ProcessInfo.processInfo.environment["CNN_ZOO_TEST_PLUGINS"] else {
+            throw XCTSkip("run through Tools/test.sh, which builds Tools/batchnorm-plugin and sets CNN_ZOO_TEST_PLUGINS")
+        }
+        plugins = built
+        XCTAssertTrue(FileManager.default.fileExists(atPath: plugins + "/libCNNZooBatchNorm.so"), "the plugin package is not built in \(built)")
+        folder = NSTemporaryDirectory() + "runtime-plugin-\(UUID().uuidString)"
+        try FixtureData.write(to: folder + "/data", trainCount: 192, testCount: 64)
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    var batchNorm: String { plugins + "/libCNNZooBatchNorm.so" }
+
+    func command(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try CommandRunner.run(arguments, in: folder, environment: environment)
+    }
+
+    func testTheStockProgramLoadsTrainsResumesAndEvaluatesWithThePlugin() throws {
+        let listed = try command(["plugins", "--plugin", batchNorm])
+        XCTAssertEqual(listed.status, 0, listed.stderr)
+        XCTAssertTrue(listed.stdout.contains("cnn-zoo-batchnorm 0.1.0 (\(URL(fileURLWithPath: batchNorm).standardizedFileURL.path))"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("zoo: mnist-16-32-64-bn"), listed.stdout)
+        XCTAssertTrue(try command(["layers", "--plugin", batchNorm]).stdout.contains("batchnorm2d — batch normalisation per channel"))
+        XCTAssertTrue(try command(["list", "--plugin", batchNorm]).stdout.contains("[plugin cnn-zoo-batchnorm]"))
+
+        let train = ["train", "mnist-16-32-64-bn", "--data", "data", "--batch-size", "32", "--json"]
+        XCTAssertEqual(try command(train + ["--epochs", "2", "--checkpoint", "straight.h5", "--plugin", batchNorm]).status, 0)
+        // The environment works as well as the option.
+        let half = try command(train + ["--epochs", "1", "--checkpoint", "half.h5"], environment: ["CNN_ZOO_PLUGINS": batchNorm])
+        XCTAssertEqual(half.status, 0, half.stderr)
+        let resumed = try command(["train", "--resume", "half.h5", "--epochs", "2", "--json", "--plugin", batchNorm])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+
+        // Read in this process, the plugin's types are unknown: the test compares the raw datasets.
+        func datasets(_ name: String) throws -> [String: [Float]] {
+            let file = try HDF5File.open(path: folder + "/" + name)
+            let weights = try file.group("weights")
+            var out: [String: [Float]] = [:]
+            for layer in try weights.names() {
+                let group = try weights.group(layer)
+                for dataset in try group.names() { out["\(layer).\(dataset)"] = try group.readFloats(dataset).values }
+            }
+            return out
+        }
+        let straight = try datasets("straight.h5"), continued = try datasets("half.h5")
+        XCTAssertEqual(straight.count, continued.count)
+        XCTAssertEqual(straight, continued, "the resumed run ends bit-identical, running statistics included")
+        XCTAssertNotEqual(straight["bn1.running_var"], [Float](repeating: 1, count: 16), "running statistics moved")
+
+        let inspect = try command(["inspect", "straight.h5", "--plugin", batchNorm])
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("bn1.running_mean (buffer, not trained)"), inspect.stdout)
+        let eval = try command(["eval", "straight.h5", "--plugin", batchNorm, "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+
+        let missing = try command(["eval", "straight.h5"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "cnn-zoo: error: straight.h5: model 'mnist-16-32-64-bn' uses layer kind 'batchnorm2d' from plugin "
+                       + "'cnn-zoo-batchnorm' 0.1.0, which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS\n")
+
+        // h5py reads the running statistics as PyTorch names them.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import h5py, sys; f = h5py.File(sys.argv[1]); print(f['weights/bn2/running_var'].shape)", folder + "/straight.h5"]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        python.waitUntilExit()
+        XCTAssertEqual(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), "(32,)\n")
+    }
+
+    func testTheCommandWithThePluginBuiltIn() throws {
+        let builtIn = try CommandRunner.run(["plugins"], executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
+        XCTAssertEqual(builtIn.status, 0, builtIn.stderr)
+        XCTAssertTrue(builtIn.stdout.contains("cnn-zoo-batchnorm 0.1.0 (built in)"), builtIn.stdout)
+        let trained = try CommandRunner.run(["train", "mnist-16-32-64-bn", "--data", "data", "--epochs", "1", "--limit", "64",
+                                             "--checkpoint", "static.h5", "--json"], in: folder, executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        // The stock program reads what the static one wrote, given the plugin.
+        XCTAssertEqual(try command(["inspect", "static.h5", "--plugin", batchNorm]).status, 0)
+    }
+
+    /// Each bad plugin is one line, exit status 1 or 2, no crash, and nothing written.
+    func testBadPluginsAreOneLine() throws {
+        FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data(String(repeating: "These are notes, not a plugin library.\n", count: 8).utf8))
+        let cases: [(arguments: [String], status: Int32, message: String)] = [
+            (["list", "--plugin", "missing.so"], 1, "missing.so: no such plugin file"),
+            (["list", "--plugin", "notes.txt"], 1, "notes.txt: cannot be loaded as a plugin library: invalid ELF header"),
+            (["list", "--plugin", CommandRunner.executable.path], 1, "cannot be loaded as a plugin library: cannot dynamically load position-independent executable"),
+            (["list", "--plugin", plugins + "/libCNNZoo.so"], 1, "is a shared library but not a cnn-zoo plugin (it has no cnnzoo_plugin_fingerprint symbol)"),
+            (["list", "--plugin", plugins + "/libStalePlugin.so"], 1, "libStalePlugin.so was built against cnn-zoo 1-0123456789abcdef; this program is 1-"),
+            (["list", "--plugin", plugins + "/libClashPlugin.so"], 1, "registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers"),
+            (["list", "--plugin", batchNorm, "--plugin", plugins + "/libTwinPlugin.so"], 1,
+             "plugin 'batchnorm-twin' 9.9.9 (\(URL(fileURLWithPath: plugins + "/libTwinPlugin.so").standardizedFileURL.path)) registers layer kind 'batchnorm2d', which plugin 'cnn-zoo-batchnorm' 0.1.0"),
+            (["list", "--plugin", plugins + "/libBadZooPlugin.so"], 1, "zoo entry 'broken-net' does not build: layer 'mystery': unknown layer kind 'conv3d'"),
+            (["list", "--plugin"], 2, "--plugin needs the path of a plugin library"),
+            (["train", "mnist-16-32-64-bn", "--data", "data"], 2, "unknown model 'mnist-16-32-64-bn'"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try command(arguments)
+            XCTAssertFalse(result.signalled, "\(arguments) crashed")
+            XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)\n  expected: \(message)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["data", "notes.txt"], "nothing written")
+    }
+}

@@ -36,6 +36,9 @@ public final class BatchNorm2D: Layer {
         bias = Parameter(name: "bias", shape: [channels], initializer: .zeros, fanIn: 1, fanOut: 1)
         runningMean = Parameter(name: "running_mean", shape: [channels], initializer: .zeros, fanIn: 1, fanOut: 1)
         runningVariance = Parameter(name: "running_var", shape: [channels], initializer: .ones, fanIn: 1, fanOut: 1)
+        // As PyTorch's module starts: γ = 1, running variance 1 (the model's initialisation gives the same).
+        weight.value = Tensor(repeating: 1, shape: [channels])
+        runningVariance.value = Tensor(repeating: 1, shape: [channels])
     }
 
     public var parameters: [Parameter] { [weight, bias] }

@@ -59,10 +59,16 @@ def parameter_order(f):
     return [key for layer in spec["layers"] for key in keys if key.rsplit(".", 1)[0] == layer["name"]]
 
 
+def buffer_names(f):
+    """Buffers: state saved beside the weights but not trained (BatchNorm's running_mean, ...)."""
+    names = text(f["weights"].attrs.get("buffers", ""))
+    return names.split(",") if names else []
+
+
 def weights(f):
-    """The weights as {"conv1.weight": array}, in parameter order."""
+    """The whole state_dict as {"conv1.weight": array}: parameters in order, then buffers."""
     stored = tensors(f["weights"])
-    return {key: stored[key][()] for key in parameter_order(f)}
+    return {key: stored[key][()] for key in parameter_order(f) + buffer_names(f)}
 
 
 def slots(f):
@@ -96,7 +102,7 @@ def torch_optimizer_state(f):
     kind = text(f["optimizer"].attrs["kind"])
     state = {}
     for slot, stored in slots(f).items():
-        for index, key in enumerate(order):
+        for index, key in enumerate(order):  # buffers have no optimizer state
             entry = state.setdefault(index, {})
             entry[slot] = torch.from_numpy(stored[key][()])
             if kind in ("adam", "adamw"):
@@ -135,7 +141,7 @@ def check(f):
 
     stored = tensors(f["weights"])
     need(len(stored) > 0, "no weights")
-    need(sorted(parameter_order(f)) == sorted(stored), "parameter_order does not list exactly the stored weights")
+    need(sorted(parameter_order(f) + buffer_names(f)) == sorted(stored), "parameter_order and buffers do not list exactly the stored weights")
     for key, dataset in stored.items():
         need(dataset.dtype == np.float32, f"weights {key} must be float32, is {dataset.dtype}")
         need(key.rsplit(".", 1)[0] in layer_names, f"weights {key} belongs to no layer of the spec")
@@ -153,7 +159,7 @@ def check(f):
         expected = set(expected_slots) if step > 0 else set()
         need(set(slots(f)) == expected, f"{kind} at step {step} keeps {sorted(expected)}, the file has {sorted(slots(f))}")
     for slot, buffers in slots(f).items():
-        need(set(buffers) == set(stored), f"optimizer state {slot} must hold one tensor per weight")
+        need(set(buffers) == set(parameter_order(f)), f"optimizer state {slot} must hold one tensor per weight")
         for key, dataset in buffers.items():
             if key in stored:
                 need(dataset.shape == stored[key].shape, f"optimizer state {slot} {key} is {dataset.shape}, weight is {stored[key].shape}")
@@ -194,7 +200,7 @@ def summary(f):
               f"test accuracy {history['test_accuracy'][i]:.4f}")
     state = slots(f)
     for key, value in weights(f).items():
-        norms = "".join(f"  {slot} norm {np.linalg.norm(state[slot][key][()]):.4f}" for slot in state)
+        norms = "".join(f"  {slot} norm {np.linalg.norm(state[slot][key][()]):.4f}" for slot in state if key in state[slot])
         print(f"  {key:<24} {str(value.shape):<18} norm {np.linalg.norm(value):.4f}{norms}")
 
 

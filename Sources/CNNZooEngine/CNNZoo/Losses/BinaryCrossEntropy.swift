@@ -8,15 +8,9 @@ import Darwin
 ///
 /// From logits z (p = σ(z)) it uses the stable form max(z,0) − z·t + log(1 + e^−|z|),
 /// whose gradient is (σ(z) − t)/(N·K); from probabilities it clips p to [ε, 1−ε].
-public struct BinaryCrossEntropy: RegisteredLoss {
+public struct BinaryCrossEntropy: FusedActivationLoss {
     public static let kind = "binary_cross_entropy"
     public static let summary = "per-class sigmoid cross-entropy (PyTorch's BCEWithLogitsLoss from logits)"
-    public static let settings = [SettingDescription("from_logits", "bool", default: "true", "the model outputs raw scores and the loss applies the activation")]
-
-    public init(settings: Settings) throws {
-        self.init(fromLogits: try settings.bool("from_logits", default: true))
-    }
-
     public let fromLogits: Bool
     /// The clipping bound for probabilities (Keras's epsilon).
     public static let epsilon: Float = 1e-7

@@ -9,15 +9,9 @@ import Darwin
 /// From logits z it fuses the softmax: log pₖ = zₖ − m − log Σ e^(zⱼ−m) with m = max z,
 /// so no exponential overflows, and the gradient is (softmax(z) − t)/N.
 /// From probabilities it clips p to [ε, 1] before the log.
-public struct CategoricalCrossEntropy: RegisteredLoss {
+public struct CategoricalCrossEntropy: FusedActivationLoss {
     public static let kind = "cross_entropy"
     public static let summary = "softmax cross-entropy (PyTorch's CrossEntropyLoss from logits)"
-    public static let settings = [SettingDescription("from_logits", "bool", default: "true", "the model outputs raw scores and the loss applies the activation")]
-
-    public init(settings: Settings) throws {
-        self.init(fromLogits: try settings.bool("from_logits", default: true))
-    }
-
     public let fromLogits: Bool
     public static let epsilon: Float = 1e-7
 

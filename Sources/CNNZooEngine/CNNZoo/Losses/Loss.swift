@@ -17,6 +17,22 @@ public protocol RegisteredLoss: Loss {
     init(settings: Settings) throws
 }
 
+/// A loss that takes raw scores and applies its activation itself (softmax, sigmoid), or
+/// probabilities: its one setting is `from_logits`.
+public protocol FusedActivationLoss: RegisteredLoss {
+    init(fromLogits: Bool)
+}
+
+extension FusedActivationLoss {
+    public static var settings: [SettingDescription] {
+        [SettingDescription("from_logits", "bool", default: "true", "the model outputs raw scores and the loss applies the activation")]
+    }
+
+    public init(settings: Settings) throws {
+        self.init(fromLogits: try settings.bool("from_logits", default: true))
+    }
+}
+
 /// A loss as a spec names it, written flat: `{"kind": "cross_entropy", "from_logits": true}`.
 /// Built through a ``LossRegistry``.
 public struct LossSpec: Sendable, Equatable, Codable {
@@ -41,18 +57,10 @@ public struct LossSpec: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: FlatKey.self)
-        kind = try container.decode(String.self, forKey: FlatKey("kind"))
-        var settings: [String: SettingValue] = [:]
-        for key in container.allKeys where key.stringValue != "kind" {
-            settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
-        }
-        self.settings = settings
+        (kind, settings) = try FlatKey.decodeKindAndSettings(from: decoder, defaultKind: nil)
     }
 
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: FlatKey.self)
-        try container.encode(kind, forKey: FlatKey("kind"))
-        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
+        try FlatKey.encode(kind: kind, settings: settings, to: encoder)
     }
 }

@@ -39,3 +39,24 @@ struct FlatKey: CodingKey {
     init?(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }
+
+extension FlatKey {
+    /// Decodes `{"kind": …, <setting>: …}`: the kind (or `defaultKind` when absent) and every other key as a setting.
+    static func decodeKindAndSettings(from decoder: Decoder, defaultKind: String?) throws -> (String, [String: SettingValue]) {
+        let container = try decoder.container(keyedBy: FlatKey.self)
+        let kind = try defaultKind.map { try container.decodeIfPresent(String.self, forKey: FlatKey("kind")) ?? $0 }
+            ?? container.decode(String.self, forKey: FlatKey("kind"))
+        var settings: [String: SettingValue] = [:]
+        for key in container.allKeys where key.stringValue != "kind" {
+            settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
+        }
+        return (kind, settings)
+    }
+
+    /// Encodes a kind and its settings flat.
+    static func encode(kind: String, settings: [String: SettingValue], to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: FlatKey.self)
+        try container.encode(kind, forKey: FlatKey("kind"))
+        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
+    }
+}

@@ -13,18 +13,10 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
     public static let `default` = OptimizerSpec(kind: "sgd", settings: ["lr": .number(0.01)])
 
     public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: FlatKey.self)
-        kind = try container.decodeIfPresent(String.self, forKey: FlatKey("kind")) ?? "sgd"
-        var settings: [String: SettingValue] = [:]
-        for key in container.allKeys where key.stringValue != "kind" {
-            settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
-        }
-        self.settings = settings
+        (kind, settings) = try FlatKey.decodeKindAndSettings(from: decoder, defaultKind: "sgd")
     }
 
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: FlatKey.self)
-        try container.encode(kind, forKey: FlatKey("kind"))
-        for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
+        try FlatKey.encode(kind: kind, settings: settings, to: encoder)
     }
 }

@@ -97,7 +97,8 @@ struct Bench: RegistryCommand {
         let layerTimes = layers ? try Self.layerTimes(model: built, batch: batch, repeats: repeats) : []
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let result = Result(model: spec.name, batchSize: batchSize, threads: Parallelism.threads, blas: BLAS.coreName,
+        let result = Result(model: spec.name, cpu: CPUInfo.model, vectorExtensions: CPUInfo.vectorExtensions,
+                            kernels: Self.kernels, batchSize: batchSize, threads: Parallelism.threads, blas: BLAS.coreName,
                             trainImagesPerSecond: trainRate, inferenceImagesPerSecond: inferenceRate,
                             trainGFLOPS: 6 * Double(multiplyAdds) * trainRate / 1e9, sgemmGFLOPS: sgemm,
                             checkpointSaveSeconds: save, checkpointLoadSeconds: load, checkpointBytes: checkpointBytes,
@@ -106,7 +107,9 @@ struct Bench: RegistryCommand {
             Console.json(result, pretty: true)
             return
         }
-        var table = Table([("MEASURE", .left), ("VALUE", .right)])
+        var table = Table([("MEASURE", .left), ("VALUE", .left)])
+        table.add(["CPU", "\(result.cpu) (\(result.vectorExtensions))"])
+        table.add(["kernels", result.kernels])
         table.add(["training", "\(Format.grouped(Int(trainRate))) images/s"])
         table.add(["inference", "\(Format.grouped(Int(inferenceRate))) images/s"])
         table.add(["training compute", String(format: "%.1f GFLOP/s (%.0f%% of sgemm)", result.trainGFLOPS, 100 * result.trainGFLOPS / sgemm)])
@@ -179,8 +182,17 @@ struct Bench: RegistryCommand {
         }
     }
 
+    /// The kernels the engine runs, as the benchmark reports them.
+    static var kernels: String {
+        "OpenBLAS \(BLAS.coreName) sgemm (single-threaded per batch chunk) for convolutions (im2col) and dense layers; "
+            + "portable Swift loops compiled for baseline x86-64 for the rest"
+    }
+
     struct Result: Encodable {
         let model: String
+        let cpu: String
+        let vectorExtensions: String
+        let kernels: String
         let batchSize: Int
         let threads: Int
         let blas: String
@@ -194,7 +206,8 @@ struct Bench: RegistryCommand {
         let peakResidentMegabytes: Double
         let layers: [LayerTime]
         enum CodingKeys: String, CodingKey {
-            case model, blas, layers, threads
+            case model, cpu, kernels, blas, layers, threads
+            case vectorExtensions = "vector_extensions"
             case batchSize = "batch_size"
             case trainImagesPerSecond = "train_images_per_second"
             case inferenceImagesPerSecond = "inference_images_per_second"

@@ -12,7 +12,7 @@ enum BLASRuntime {
 
     static func selectFastKernels() {
         let environment = ProcessInfo.processInfo.environment
-        guard let core = recommendedCore(chosen: BLAS.coreName, cpuFlags: cpuFlags() ?? [], environment: environment) else { return }
+        guard let core = recommendedCore(chosen: BLAS.coreName, cpuFlags: CPUInfo.flags, environment: environment) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv(marker, "1", 1)
         let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
@@ -38,10 +38,4 @@ enum BLASRuntime {
         return "OpenBLAS kernels: \(BLAS.coreName) (\(source)), one BLAS thread per engine thread"
     }
 
-    private static func cpuFlags() -> Set<String>? {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return nil }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Side by side, in one run on this machine: cnn-zoo and its PyTorch twins (Tools/bench_pytorch.py),
+# alternating, for mnist-16-32-64 and mnist-small at batch 64 and 2 threads; prints the ratio table
+# with the CPU model and OpenBLAS's kernel choice. Needs PyTorch (pip install torch numpy).
+#   Tools/compare_pytorch.sh [rounds] [steps]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+steps=${2:-60}
+swift build -c release --product cnn-zoo > /dev/null
+binary=.build/release/cnn-zoo
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for round in $(seq "$rounds"); do
+    for model in mnist-16-32-64 mnist-small; do
+        "$binary" bench "$model" --batch-size 64 --threads 2 --steps "$steps" --repeats 3 --json 2>/dev/null > "$work/zoo-$model-$round.json"
+        python3 Tools/bench_pytorch.py "$model" --batch-size 64 --threads 2 --steps "$steps" --repeats 3 --json > "$work/torch-$model-$round.json"
+    done
+done
+python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys, glob
+work, rounds = sys.argv[1], int(sys.argv[2])
+def load(prefix, model):
+    return [json.load(open(f"{work}/{prefix}-{model}-{r}.json")) for r in range(1, rounds + 1)]
+first = load("zoo", "mnist-16-32-64")[0]
+torch_first = load("torch", "mnist-16-32-64")[0]
+print(f"CPU: {first['cpu']} ({first['vector_extensions']}); OpenBLAS kernels: {first['blas']}; {torch_first['framework']}")
+print(f"batch 64, 2 threads, synthetic images; medians over {rounds} alternating rounds (each itself a median of 3 runs)\n")
+print("| model | measure | cnn-zoo img/s | PyTorch img/s | ratio |")
+print("|---|---|---:|---:|---:|")
+for model in ("mnist-16-32-64", "mnist-small"):
+    zoo, torch = load("zoo", model), load("torch", model)
+    for key, name in (("train_images_per_second", "training"), ("inference_images_per_second", "inference")):
+        a = statistics.median(r[key] for r in zoo)
+        b = statistics.median(r[key] for r in torch)
+        print(f"| {model} | {name} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× |")
+sgemm = statistics.median(r["sgemm_gflops"] for r in load("zoo", "mnist-16-32-64"))
+compute = statistics.median(r["train_gflops"] for r in load("zoo", "mnist-16-32-64"))
+print(f"\nmnist-16-32-64 training compute {compute:.1f} GFLOP/s = {100 * compute / sgemm:.0f}% of this machine's sgemm 512³ ({sgemm:.1f} GFLOP/s)")
+PY

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kill-safety soak: SIGKILLs `cnn-zoo train` (saving every step) N times at random moments,
 # checks after each kill that the checkpoint on disk loads, resumes to the end, and compares
-# the final weights and momentum buffers with an uninterrupted run (they must be identical).
+# the final weights and optimizer state with an uninterrupted run (they must be identical).
 #   Tools/kill_soak.sh [kills] [binary]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,6 +2,9 @@
 // engine's sources into one module, with one of FUZZ_IDX, FUZZ_SPEC or FUZZ_CHECKPOINT defined.
 import Foundation
 
+/// Built from the sources directly, the engine has no generated fingerprint; any value will do.
+let cnnzooBuildFingerprint: StaticString = "1-fuzz"
+
 /// Where file-based loaders read the input; one file per fuzzing process.
 let scratch = NSTemporaryDirectory() + "cnn-zoo-fuzz-\(getpid())"
 

@@ -16,9 +16,9 @@ case "$target" in
 esac
 work=.build-fuzz/$target
 mkdir -p "$work/corpus" "$work/artifacts"
-sources=$(find Sources/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint -name '*.swift')
+sources=$(find Sources/CNNZooEngine/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint -name '*.swift')
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CNNZoo -D "$flag" \
-    -I Sources/CBLAS -I Sources/CZlib -I Sources/CHDF5 \
+    -I Sources/CNNZooEngine/CBLAS -I Sources/CZlib -I Sources/CHDF5 \
     $(pkg-config --cflags-only-I openblas hdf5 zlib | sed 's/-I/-Xcc -I/g') \
     $(pkg-config --libs openblas hdf5 zlib) \
     Tools/fuzz/Fuzz.swift $sources -o "$work/fuzz" 2> "$work/build.log" || { cat "$work/build.log" >&2; exit 1; }

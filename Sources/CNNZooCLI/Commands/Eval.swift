@@ -36,13 +36,7 @@ struct Eval: RegistryCommand {
         let path = try Self.checkpointPath(for: target, registry: registry)
         let saved = try CheckpointLoader.read(path, registry: registry)
         let model = try saved.makeModel(registry: registry)
-        let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
-        let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
-        let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,
-                                             classes: classes, limit: data.limit, quiet: json)
-        guard prepared.test.imageShape == model.spec.inputShape else {
-            throw RuntimeError("\(model.spec.name) takes \(Format.shape(model.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
-        }
+        let (prepared, classes) = try data.testData(for: saved, model: model, quiet: json)
         guard prepared.classCount <= model.spec.classes else {
             throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(model.spec.classes)")
         }

@@ -60,15 +60,9 @@ struct Plot: RegistryCommand {
         }
 
         let model = try saved.makeModel(registry: registry)
-        let classes = try data.parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
-        let directory = data.data ?? (data.dataset == nil ? saved.run.dataDirectory : nil)
-        let prepared = try PreparedData.load(name: data.dataset ?? saved.run.dataset, directory: directory,
-                                             classes: classes, limit: data.limit, quiet: true)
+        let (prepared, classes) = try data.testData(for: saved, model: model, quiet: true)
         guard prepared.test.count > 0 else {
             throw RuntimeError("\(prepared.directory) has no test images; the confusion matrix and the feature maps need them")
-        }
-        guard prepared.test.imageShape == model.spec.inputShape else {
-            throw RuntimeError("\(model.spec.name) takes \(Format.shape(model.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
         }
         guard image < prepared.test.count else {
             throw UsageError("--image \(image) is out of range: the test set of \(prepared.name) has \(Format.grouped(prepared.test.count)) images (0–\(prepared.test.count - 1))")

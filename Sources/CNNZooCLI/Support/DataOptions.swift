@@ -1,8 +1,9 @@
 import ArgumentParser
 import CNNZoo
+import CNNZooCheckpoint
 import CNNZooData
 
-/// The options that choose training and test data, shared by `train` and `eval`.
+/// The options that choose training and test data, shared by `train`, `eval` and `plot`.
 struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Data set by name: mnist or fashion-mnist.",
                                discussion: "Searched in $CNN_ZOO_DATA/NAME, ./data/NAME and /usr/share/datasets/NAME. Default: MNIST when present, else Fashion-MNIST."))
@@ -78,5 +79,21 @@ struct PreparedData {
         } catch let error as DataError {
             throw RuntimeError(error.description)
         }
+    }
+}
+
+extension DataOptions {
+    /// The test set to judge a checkpoint's model on: the data the run used unless these options
+    /// name another, with the run's class subset; images must have the model's shape.
+    /// Returns it with the original class numbers kept (nil: all).
+    func testData(for saved: Checkpoint, model: Model, quiet: Bool) throws -> (data: PreparedData, classes: [Int]?) {
+        let classes = try parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
+        let directory = data ?? (dataset == nil ? saved.run.dataDirectory : nil)
+        let prepared = try PreparedData.load(name: dataset ?? saved.run.dataset, directory: directory,
+                                             classes: classes, limit: limit, quiet: quiet)
+        guard prepared.test.imageShape == model.spec.inputShape else {
+            throw RuntimeError("\(model.spec.name) takes \(Format.shape(model.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
+        }
+        return (prepared, classes)
     }
 }

@@ -23,8 +23,9 @@ public enum CommandLineEntry {
     /// `loaded` at run time (with the files they came from).
     public static func registry(plugins: [Plugin], loaded: [(plugin: Plugin, origin: String)] = []) throws -> Registry {
         do {
-            return try Registry(plugins: [try ZooCatalog.builtInPlugin()] + plugins + loaded.map(\.plugin),
-                                origins: ["built in"] + plugins.map { _ in "built in" } + loaded.map(\.origin))
+            var registry = try Registry(plugins: [try ZooCatalog.builtInPlugin()] + plugins)
+            for (plugin, origin) in loaded { try registry.add(plugin, origin: origin) }
+            return registry
         } catch let error as ZooError {
             throw RuntimeError(error.description)
         } catch let error as ModelError {

@@ -43,8 +43,7 @@ extension Checkpoint {
         }
         var notices: [String] = []
         for need in needs {
-            let contribution: Registry.Contribution = need.role == "loss" ? .loss(need.kind) : need.role == "optimizer" ? .optimizer(need.kind) : .layer(need.kind)
-            guard let owner = registry.owner(of: contribution) else {
+            guard let owner = need.contribution.flatMap(registry.owner(of:)) else {
                 throw fail("model '\(spec.name)' uses \(need.role) kind '\(need.kind)' from plugin '\(need.plugin)' \(need.version), "
                            + "which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS")
             }

@@ -116,16 +116,14 @@ public struct PluginNeed: Sendable, Equatable, Codable {
         (self.role, self.kind, self.plugin, self.version) = (role, kind, plugin, version)
     }
 
+    /// The kind as the registry names it (nil for a role this program does not know).
+    public var contribution: Registry.Contribution? { Registry.Contribution(role: role, name: kind) }
+
     /// The needs of a run of `spec` with `optimizer`: every kind whose owner in `registry` is not built in.
     public static func needs(of spec: ModelSpec, optimizer: String, in registry: Registry) -> [PluginNeed] {
         Registry.contributions(of: spec, optimizer: optimizer).compactMap { contribution in
             guard let owner = registry.owner(of: contribution), owner.name != Plugin.builtInName else { return nil }
-            switch contribution {
-            case .layer(let kind): return PluginNeed(role: "layer", kind: kind, plugin: owner.name, version: owner.version)
-            case .loss(let kind): return PluginNeed(role: "loss", kind: kind, plugin: owner.name, version: owner.version)
-            case .optimizer(let kind): return PluginNeed(role: "optimizer", kind: kind, plugin: owner.name, version: owner.version)
-            case .model: return nil
-            }
+            return PluginNeed(role: contribution.role, kind: contribution.name, plugin: owner.name, version: owner.version)
         }
     }
 }

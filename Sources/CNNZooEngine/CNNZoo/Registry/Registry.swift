@@ -17,6 +17,32 @@ public struct Registry: Sendable {
     /// A contribution, for ownership and messages: `layer kind 'batchnorm2d'`.
     public enum Contribution: Hashable, Sendable, CustomStringConvertible {
         case layer(String), loss(String), optimizer(String), model(String)
+
+        /// What it is (`layer`, `loss`, `optimizer`, `model`) and its name.
+        public var role: String {
+            switch self {
+            case .layer: return "layer"
+            case .loss: return "loss"
+            case .optimizer: return "optimizer"
+            case .model: return "model"
+            }
+        }
+
+        public var name: String {
+            switch self { case .layer(let n), .loss(let n), .optimizer(let n), .model(let n): return n }
+        }
+
+        /// The contribution of `role` called `name`, or nil for an unknown role.
+        public init?(role: String, name: String) {
+            switch role {
+            case "layer": self = .layer(name)
+            case "loss": self = .loss(name)
+            case "optimizer": self = .optimizer(name)
+            case "model": self = .model(name)
+            default: return nil
+            }
+        }
+
         public var description: String {
             switch self {
             case .layer(let kind): return "layer kind '\(kind)'"
@@ -38,9 +64,9 @@ public struct Registry: Sendable {
     /// An empty registry.
     public init() {}
 
-    /// A registry of `plugins`, added in order.
-    public init(plugins: [Plugin], origins: [String]? = nil) throws {
-        for (index, plugin) in plugins.enumerated() { try add(plugin, origin: origins?[index] ?? "built in") }
+    /// A registry of `plugins` built into the program, added in order.
+    public init(plugins: [Plugin]) throws {
+        for plugin in plugins { try add(plugin) }
     }
 
     /// The engine's built-in kinds (no zoo entries).

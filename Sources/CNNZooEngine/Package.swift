@@ -16,8 +16,10 @@ let package = Package(
     targets: [
         // A thin C shim over Debian's OpenBLAS.
         .systemLibrary(name: "CBLAS", path: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // The engine's hand-written hot loops, one copy per instruction set, chosen at run time.
+        .target(name: "CKernels", path: "CKernels"),
         // The engine: tensors, layers, registry, losses, optimizers, training.
-        .target(name: "CNNZoo", dependencies: ["CBLAS"], path: "CNNZoo", plugins: ["FingerprintPlugin"]),
+        .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels"], path: "CNNZoo", plugins: ["FingerprintPlugin"]),
         // The build fingerprint: a hash of the engine's sources compiled into it, which a plugin
         // inlines too, so the program can refuse a plugin built against other engine sources.
         .executableTarget(name: "cnnzoo-fingerprint", path: "FingerprintTool"),

@@ -1,9 +1,11 @@
 /// 2-D cross-correlation, PyTorch's `Conv2d`: y[n,o] = Σ_c W[o,c] ⋆ x[n,c] + b[o].
 ///
-/// The batch is split into one chunk of m samples per thread. A chunk's inputs are unfolded
-/// side by side into columns X̂ of shape [C·kh·kw, m·P] (P = output positions), so each
-/// product is one large matrix multiplication: Ŷ = W·X̂, ∂W = ∂Ŷ·X̂ᵀ, ∂X̂ = Wᵀ·∂Ŷ, and ∂X̂
-/// folds back onto the input. Each chunk's ∂W is added in chunk order (deterministic).
+/// One sample at a time: its input is unfolded into columns X̂ of shape [C·kh·kw, P]
+/// (P = output positions), so each product is one matrix multiplication — Y = W·X̂,
+/// ∂W += ∂Y·X̂ᵀ, ∂X̂ = Wᵀ·∂Y, and ∂X̂ folds back onto the input. A sample's columns fit in
+/// the core's cache, and backward unfolds them again rather than keeping the whole
+/// batch's. The batch is split into one chunk per thread; each chunk sums its samples'
+/// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
 public final class Conv2D: Layer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
@@ -23,11 +25,11 @@ public final class Conv2D: Layer {
     /// Rows of the unfolded input: C·kh·kw.
     private let patchSize: Int
     private let positions: Int
-    /// The unfolded input of the last forward batch: chunk after chunk, each [patchSize, m·P].
-    private var columns: [Float] = []
-    /// Per-thread room for one chunk's [O, m·P] product or gradient.
-    private var products: [Float] = []
-    private var batchSize = 0
+    private var input = Tensor(zeros: [0])
+    /// One sample's columns [patchSize, P] per thread.
+    private let columns = ScratchBuffer()
+    /// Each chunk's partial ∂W [O, patchSize] and ∂b [O].
+    private let partials = ScratchBuffer()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
@@ -55,41 +57,22 @@ public final class Conv2D: Layer {
     private var inputSize: Int { window.channels * window.height * window.width }
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
-        batchSize = input.batchSize
-        let (k, p, o, inputSize) = (patchSize, positions, outChannels, inputSize)
-        if columns.count != batchSize * k * p { columns = [Float](repeating: 0, count: batchSize * k * p) }
-        if products.count != batchSize * o * p { products = [Float](repeating: 0, count: batchSize * o * p) }
-        var output = Tensor.uninitialized([batchSize] + outputShape)
-        let biasValues = bias?.value.scalars ?? [Float](repeating: 0, count: o)
-        input.scalars.withUnsafeBufferPointer { x in
-            columns.withUnsafeMutableBufferPointer { col in
-                products.withUnsafeMutableBufferPointer { product in
-                    weight.value.scalars.withUnsafeBufferPointer { w in
-                        output.scalars.withUnsafeMutableBufferPointer { y in
-                            let (x, col, product, w, y) = (x.baseAddress!, col.baseAddress!, product.baseAddress!, w.baseAddress!, y.baseAddress!)
-                            Parallelism.forEachChunk(batchSize) { _, samples in
-                                let m = samples.count, width = m * p
-                                let chunkColumns = col + samples.lowerBound * k * p
-                                let chunkProduct = product + samples.lowerBound * o * p
-                                for n in samples {
-                                    window.unfold(x + n * inputSize, into: chunkColumns + (n - samples.lowerBound) * p, rowStride: width)
-                                }
-                                BLAS.gemm(m: o, n: width, k: k, a: w, lda: k, b: chunkColumns, ldb: width, c: chunkProduct, ldc: width)
-                                // [O, m·P] → [m, O, P], adding the bias.
-                                for n in samples {
-                                    for channel in 0..<o {
-                                        let source = chunkProduct + channel * width + (n - samples.lowerBound) * p
-                                        let target = y + (n * o + channel) * p
-                                        let b = biasValues[channel]
-                                        for i in 0..<p { target[i] = source[i] + b }
-                                    }
-                                }
-                            }
-                        }
+        self.input = input
+        let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
+        let columns = columns.reserve(Parallelism.chunkCount(batch) * k * p)
+        var output = Tensor.uninitialized([batch] + outputShape)
+        withPointers(self.input, weight.value) { x, w in
+            output.withMutablePointer { y in
+                Parallelism.forEachChunk(batch) { chunk, samples in
+                    let columns = columns + chunk * k * p
+                    for n in samples {
+                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: y + n * o * p, ldc: p)
                     }
                 }
             }
         }
+        if let bias { addChannelBias(bias.value, to: &output) }
         return output
     }
 
@@ -102,62 +85,56 @@ public final class Conv2D: Layer {
     }
 
     private func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
-        let (k, p, o, inputSize) = (patchSize, positions, outChannels, inputSize)
-        let chunks = Parallelism.chunkCount(batchSize)
-        var weightParts = [Float](repeating: 0, count: chunks * o * k)
-        var biasParts = [Float](repeating: 0, count: chunks * o)
-        var inputGradient = needsInputGradient ? Tensor(zeros: [batchSize, window.channels, window.height, window.width]) : Tensor(zeros: [0])
-        outputGradient.scalars.withUnsafeBufferPointer { dy in
-            columns.withUnsafeMutableBufferPointer { col in
-                products.withUnsafeMutableBufferPointer { product in
-                    weight.value.scalars.withUnsafeBufferPointer { w in
-                        weightParts.withUnsafeMutableBufferPointer { dw in
-                            biasParts.withUnsafeMutableBufferPointer { db in
-                                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                                    let (dy, col, product, w, dw, db) = (dy.baseAddress!, col.baseAddress!, product.baseAddress!,
-                                                                          w.baseAddress!, dw.baseAddress!, db.baseAddress!)
-                                    let dx = dx.baseAddress
-                                    Parallelism.forEachChunk(batchSize) { chunk, samples in
-                                        let m = samples.count, width = m * p
-                                        let chunkColumns = col + samples.lowerBound * k * p
-                                        let rows = product + samples.lowerBound * o * p
-                                        // [m, O, P] → [O, m·P], summing each channel for ∂b.
-                                        for n in samples {
-                                            for channel in 0..<o {
-                                                let source = dy + (n * o + channel) * p
-                                                let target = rows + channel * width + (n - samples.lowerBound) * p
-                                                var sum: Float = 0
-                                                for i in 0..<p {
-                                                    target[i] = source[i]
-                                                    sum += source[i]
-                                                }
-                                                db[chunk * o + channel] += sum
-                                            }
-                                        }
-                                        BLAS.gemm(transposeB: true, m: o, n: k, k: width, a: rows, lda: width, b: chunkColumns, ldb: width,
-                                                  c: dw + chunk * o * k, ldc: k)
-                                        if needsInputGradient, let dx {
-                                            // The chunk's columns are no longer needed: ∂X̂ overwrites them.
-                                            BLAS.gemm(transposeA: true, m: k, n: width, k: o, a: w, lda: k, b: rows, ldb: width,
-                                                      c: chunkColumns, ldc: width)
-                                            for n in samples {
-                                                window.fold(chunkColumns + (n - samples.lowerBound) * p, rowStride: width, into: dx + n * inputSize)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
+        let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, input.batchSize)
+        let chunks = Parallelism.chunkCount(batch)
+        let columns = columns.reserve(chunks * k * p)
+        let partialSize = o * k + o
+        let partials = partials.reserve(chunks * partialSize)
+        var inputGradient = needsInputGradient ? Tensor(zeros: [batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
+        withPointers(outputGradient, input, weight.value) { dy, x, w in
+            inputGradient.withMutablePointer { dx in
+                Parallelism.forEachChunk(batch) { chunk, samples in
+                    let columns = columns + chunk * k * p
+                    let dw = partials + chunk * partialSize, db = dw + o * k
+                    db.update(repeating: 0, count: o)
+                    for n in samples {
+                        let dyn = dy + n * o * p
+                        for channel in 0..<o {
+                            var sum: Float = 0
+                            for i in 0..<p { sum += dyn[channel * p + i] }
+                            db[channel] += sum
+                        }
+                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        // The chunk's first sample starts its partial ∂W; the others add to it.
+                        BLAS.gemm(transposeB: true, m: o, n: k, k: p, a: dyn, lda: p, b: columns, ldb: p,
+                                  beta: n == samples.lowerBound ? 0 : 1, c: dw, ldc: k)
+                        if needsInputGradient {
+                            BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                            Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }
                     }
                 }
             }
         }
         for chunk in 0..<chunks {
-            for i in 0..<(o * k) { weight.gradient.scalars[i] += weightParts[chunk * o * k + i] }
-            if let bias {
-                for i in 0..<o { bias.gradient.scalars[i] += biasParts[chunk * o + i] }
-            }
+            let dw = partials + chunk * partialSize
+            weight.gradient.add(dw, count: o * k)
+            bias?.gradient.add(dw + o * k, count: o)
         }
         return inputGradient
+    }
+
+    /// y[n,o,·] += b[o].
+    private func addChannelBias(_ bias: Tensor, to output: inout Tensor) {
+        let (o, p) = (outChannels, positions)
+        let batch = output.batchSize
+        bias.withPointer { b in
+            output.withMutablePointer { y in
+                for plane in 0..<(batch * o) {
+                    let value = b[plane % o], row = y + plane * p
+                    for i in 0..<p { row[i] += value }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,303 @@
+// Included once per instruction set by Kernels.c, with VARIANT(name) naming the copy and
+// TARGET its target attribute. Plain C loops: the compiler vectorises them for that target.
+
+/// The output columns whose window puts kernel column j on a real input column.
+static inline void VARIANT(valid_columns)(const cnnzoo_window *w, long j, long *low, long *high) {
+    long offset = w->pad_left - j;
+    long lo = (offset + w->stride_width - 1) / w->stride_width;
+    long hi = offset + w->width - 1 < 0 ? 0 : (offset + w->width - 1) / w->stride_width + 1;
+    *low = lo < 0 ? 0 : (lo > w->output_width ? w->output_width : lo);
+    *high = hi > w->output_width ? w->output_width : hi;
+    if (*high < *low) *high = *low;
+}
+
+/// Stride 1 with an output as wide as the input ("same" padding): output rows then follow each
+/// other exactly as input rows do, so one unfolded row is the input plane shifted by a fixed
+/// offset — a single long copy — with the few entries that wrapped around a row edge zeroed.
+static inline int VARIANT(is_same_size)(const cnnzoo_window *w) {
+    return w->stride_width == 1 && w->stride_height == 1 && w->output_width == w->width;
+}
+
+/// The output rows [first, last) whose kernel row i reads a real input row.
+static inline void VARIANT(valid_rows)(const cnnzoo_window *w, long i, long *first, long *last) {
+    long lo = w->pad_top - i, hi = w->height + w->pad_top - i;
+    *first = lo < 0 ? 0 : (lo > w->output_height ? w->output_height : lo);
+    *last = hi > w->output_height ? w->output_height : hi;
+    if (*last < *first) *last = *first;
+}
+
+/// Zeroes columns [0, low) and [high, width) of rows [first, last): a column at a time, since
+/// there are only kernel-width-minus-one of them.
+static inline void VARIANT(zero_edge_columns)(float *line, long width, long first, long last, long low, long high) {
+    for (long ow = 0; ow < low; ow++)
+        for (long oh = first; oh < last; oh++) line[oh * width + ow] = 0;
+    for (long ow = high; ow < width; ow++)
+        for (long oh = first; oh < last; oh++) line[oh * width + ow] = 0;
+}
+
+TARGET static void VARIANT(unfold_same_size)(const cnnzoo_window *w, const float *restrict x, float *restrict columns,
+                                             long row_stride) {
+    const long width = w->width, plane = w->height * width, positions = w->output_height * width;
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        for (long i = 0; i < w->kernel_height; i++) {
+            long first, last;
+            VARIANT(valid_rows)(w, i, &first, &last);
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long low, high;
+                VARIANT(valid_columns)(w, j, &low, &high);
+                float *restrict line = row;
+                if (first == last || low == high) {
+                    for (long d = 0; d < positions; d++) line[d] = 0;
+                    continue;
+                }
+                // line[d] = x[c][d + offset] for every d whose source is in the plane.
+                const float *restrict source = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
+                const long begin = first * width + low, end = (last - 1) * width + high;
+                for (long d = 0; d < begin; d++) line[d] = 0;
+                for (long d = begin; d < end; d++) line[d] = source[d];
+                for (long d = end; d < positions; d++) line[d] = 0;
+                // Entries that wrapped around into a neighbouring row read padding.
+                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+            }
+        }
+    }
+}
+
+TARGET static void VARIANT(fold_same_size)(const cnnzoo_window *w, float *restrict columns, long row_stride,
+                                           float *restrict x) {
+    const long width = w->width, plane = w->height * width;
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        for (long i = 0; i < w->kernel_height; i++) {
+            long first, last;
+            VARIANT(valid_rows)(w, i, &first, &last);
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long low, high;
+                VARIANT(valid_columns)(w, j, &low, &high);
+                if (first == last || low == high) continue;
+                float *restrict line = row;
+                // Entries that belong to the padding would wrap onto a neighbouring row: drop them
+                // (columns is the caller's scratch), then add the rest with one long loop.
+                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+                float *restrict target = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
+                const long begin = first * width + low, end = (last - 1) * width + high;
+                for (long d = begin; d < end; d++) target[d] += line[d];
+            }
+        }
+    }
+}
+
+TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns, long row_stride) {
+    const long plane = w->height * w->width, ow_count = w->output_width;
+    if (VARIANT(is_same_size)(w)) {
+        VARIANT(unfold_same_size)(w, x, columns, row_stride);
+        return;
+    }
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        const float *source = x + c * plane;
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long low, high;
+                VARIANT(valid_columns)(w, j, &low, &high);
+                const long shift = j - w->pad_left;
+                for (long oh = 0; oh < w->output_height; oh++) {
+                    const long ih = oh * w->stride_height - w->pad_top + i;
+                    float *restrict line = row + oh * ow_count;
+                    if (ih < 0 || ih >= w->height) {
+                        for (long ow = 0; ow < ow_count; ow++) line[ow] = 0;
+                        continue;
+                    }
+                    const float *restrict source_line = source + ih * w->width;
+                    for (long ow = 0; ow < low; ow++) line[ow] = 0;
+                    if (w->stride_width == 1) {
+                        for (long ow = low; ow < high; ow++) line[ow] = source_line[ow + shift];
+                    } else {
+                        for (long ow = low; ow < high; ow++) line[ow] = source_line[ow * w->stride_width + shift];
+                    }
+                    for (long ow = high; ow < ow_count; ow++) line[ow] = 0;
+                }
+            }
+        }
+    }
+}
+
+TARGET static void VARIANT(fold)(const cnnzoo_window *w, const float *restrict columns, long row_stride, float *restrict x) {
+    const long plane = w->height * w->width, ow_count = w->output_width;
+    if (VARIANT(is_same_size)(w)) {
+        VARIANT(fold_same_size)(w, (float *)columns, row_stride, x);
+        return;
+    }
+    const float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        float *target = x + c * plane;
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long low, high;
+                VARIANT(valid_columns)(w, j, &low, &high);
+                const long shift = j - w->pad_left;
+                for (long oh = 0; oh < w->output_height; oh++) {
+                    const long ih = oh * w->stride_height - w->pad_top + i;
+                    if (ih < 0 || ih >= w->height) continue;
+                    const float *restrict line = row + oh * ow_count;
+                    float *restrict target_line = target + ih * w->width;
+                    if (w->stride_width == 1) {
+                        for (long ow = low; ow < high; ow++) target_line[ow + shift] += line[ow];
+                    } else {
+                        for (long ow = low; ow < high; ow++) target_line[ow * w->stride_width + shift] += line[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The best of a run of windows along the input: window f covers
+/// line[f·stride + shift ..< f·stride + shift + kernel]; the first maximum wins (a later value
+/// replaces only when strictly greater). 32-bit indices: a plane holds at most 2²⁶ values.
+static inline void VARIANT(window_maxima)(const float *restrict line, long stride, long kernel, long shift,
+                                          long begin, long end, float *restrict best, int32_t *restrict index) {
+    for (int32_t f = (int32_t)begin; f < (int32_t)end; f++) {
+        const int32_t start = f * (int32_t)stride + (int32_t)shift;
+        float b = line[start];
+        int32_t k = start;
+        for (int32_t j = 1; j < (int32_t)kernel; j++) {
+            const float v = line[start + j];
+            const int greater = v > b;
+            b = greater ? v : b;
+            k = greater ? start + j : k;
+        }
+        best[f] = b;
+        index[f] = k;
+    }
+}
+
+/// The same for seed 004's 3-wide, stride-2 windows, spelt out with mask selections so that
+/// one lane handles one window on every vector unit.
+static inline void VARIANT(window_maxima_3_by_2)(const float *restrict line, long shift, long begin, long end,
+                                                 float *restrict best, int32_t *restrict index) {
+    VECTORIZE
+    for (int32_t f = (int32_t)begin; f < (int32_t)end; f++) {
+        const int32_t start = 2 * f + (int32_t)shift;
+        const float v0 = line[start], v1 = line[start + 1], v2 = line[start + 2];
+        const int32_t m1 = -(int32_t)(v1 > v0);
+        const float b1 = v1 > v0 ? v1 : v0;
+        const int32_t k1 = ((start + 1) & m1) | (start & ~m1);
+        const int32_t m2 = -(int32_t)(v2 > b1);
+        best[f] = v2 > b1 ? v2 : b1;
+        index[f] = ((start + 2) & m2) | (k1 & ~m2);
+    }
+}
+
+static inline void VARIANT(window_maxima_specialised)(const cnnzoo_window *w, const float *line, long shift, long begin,
+                                                      long end, float *best, int32_t *index) {
+    if (w->stride_width == 2 && w->kernel_width == 3)
+        VARIANT(window_maxima_3_by_2)(line, shift, begin, end, best, index);
+    else
+        VARIANT(window_maxima)(line, w->stride_width, w->kernel_width, shift, begin, end, best, index);
+}
+
+/// A window clipped by the row's padding: only its real columns compete.
+static inline void VARIANT(clipped_window_maximum)(const cnnzoo_window *w, const float *line, long ow, long row_offset,
+                                                   float *best, int32_t *index) {
+    long start = ow * w->stride_width - w->pad_left, end = start + w->kernel_width;
+    if (start < 0) start = 0;
+    if (end > w->width) end = w->width;
+    float b = line[start];
+    long k = start;
+    for (long iw = start + 1; iw < end; iw++) if (line[iw] > b) { b = line[iw]; k = iw; }
+    *best = b;
+    *index = (int32_t)(row_offset + k);
+}
+
+TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restrict x, long planes, float *restrict y,
+                                     int32_t *restrict winners, float *restrict row_best, int32_t *restrict row_index) {
+    const long height = w->height, width = w->width, ow_count = w->output_width;
+    const long plane = height * width, output_plane = w->output_height * ow_count;
+    // Output columns whose windows lie wholly inside the row: [low, high).
+    long low = (w->pad_left + w->stride_width - 1) / w->stride_width;
+    long high = width - w->kernel_width + w->pad_left < 0 ? 0 : (width - w->kernel_width + w->pad_left) / w->stride_width + 1;
+    if (low > ow_count) low = ow_count;
+    if (high > ow_count) high = ow_count;
+    if (high < low) high = low;
+    // When the rows hold exactly stride·OW values, window (ih, ow) starts at (ih·OW + ow)·stride − left:
+    // the whole plane is one run of windows, and only the clipped ones at row ends need redoing.
+    const int flat = width == w->stride_width * ow_count && high > low;
+    for (long p = 0; p < planes; p++) {
+        const float *source = x + p * plane;
+        // Pass 1: each input row's maximum under every window's columns.
+        if (flat) {
+            VARIANT(window_maxima_specialised)(w, source, -w->pad_left, low, (height - 1) * ow_count + high, row_best, row_index);
+        } else {
+            for (long ih = 0; ih < height; ih++)
+                VARIANT(window_maxima_specialised)(w, source + ih * width, -w->pad_left, low, high,
+                                                   row_best + ih * ow_count - 0, row_index + ih * ow_count);
+            // Indices from the per-row runs are within the row; make them within the plane.
+            for (long ih = 1; ih < height; ih++)
+                for (long ow = low; ow < high; ow++) row_index[ih * ow_count + ow] += (int32_t)(ih * width);
+        }
+        for (long ih = 0; ih < height; ih++) {
+            const float *line = source + ih * width;
+            for (long ow = 0; ow < low; ow++)
+                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow, row_index + ih * ow_count + ow);
+            for (long ow = high; ow < ow_count; ow++)
+                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow, row_index + ih * ow_count + ow);
+        }
+        // Pass 2: down each window's rows, in order; a later row wins only when strictly greater,
+        // so the first maximum in row-major order wins, as in PyTorch.
+        float *out = y + p * output_plane;
+        int32_t *out_index = winners + p * output_plane;
+        for (long oh = 0; oh < w->output_height; oh++) {
+            long top = oh * w->stride_height - w->pad_top, bottom = top + w->kernel_height;
+            if (top < 0) top = 0;
+            if (bottom > height) bottom = height;
+            float *restrict o = out + oh * ow_count;
+            int32_t *restrict oi = out_index + oh * ow_count;
+            const float *restrict b0 = row_best + top * ow_count;
+            const int32_t *restrict i0 = row_index + top * ow_count;
+            if (bottom - top == 3) {
+                // The common 3-row window, spelt out so the loop over columns vectorises.
+                const float *restrict b1 = b0 + ow_count, *restrict b2 = b1 + ow_count;
+                const int32_t *restrict i1 = i0 + ow_count, *restrict i2 = i1 + ow_count;
+                // Selections as masks (all ones where a later row is strictly greater): the form
+                // every vector unit blends, where a conditional would stay scalar on AVX2. Rows
+                // are short (14 and 7 columns in the zoo), so narrow vectors: wide ones would
+                // leave every row to the scalar remainder loop.
+                VECTORIZE_SHORT
+                for (long ow = 0; ow < ow_count; ow++) {
+                    float b = b0[ow];
+                    int32_t k = i0[ow];
+                    const int32_t m1 = -(int32_t)(b1[ow] > b);
+                    b = b1[ow] > b ? b1[ow] : b;
+                    k = (i1[ow] & m1) | (k & ~m1);
+                    const int32_t m2 = -(int32_t)(b2[ow] > b);
+                    b = b2[ow] > b ? b2[ow] : b;
+                    k = (i2[ow] & m2) | (k & ~m2);
+                    o[ow] = b;
+                    oi[ow] = k;
+                }
+                continue;
+            }
+            for (long ow = 0; ow < ow_count; ow++) {
+                float b = b0[ow];
+                int32_t k = i0[ow];
+                for (long r = 1; r < bottom - top; r++) {
+                    const float v = b0[r * ow_count + ow];
+                    const int32_t vi = i0[r * ow_count + ow];
+                    const int g = v > b;
+                    b = g ? v : b;
+                    k = g ? vi : k;
+                }
+                o[ow] = b;
+                oi[ow] = k;
+            }
+        }
+    }
+}
+
+static const cnnzoo_kernel_table VARIANT(table) = {
+    .unfold = VARIANT(unfold),
+    .fold = VARIANT(fold),
+    .max_pool = VARIANT(max_pool),
+};

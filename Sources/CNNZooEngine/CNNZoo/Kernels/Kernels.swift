@@ -1,0 +1,85 @@
+internal import CKernels
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling), compiled for several
+/// instruction sets and chosen once at run time — the one place a layer reaches for them.
+///
+/// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another
+/// (`portable`, `avx2`, `avx512`); tests run every variant the machine has against `portable`.
+public enum Kernels {
+    /// An instruction-set variant of the kernels.
+    public enum Variant: String, CaseIterable, Sendable {
+        case portable, avx2, avx512
+
+        var c: cnnzoo_kernel_variant {
+            switch self {
+            case .portable: CNNZOO_KERNELS_PORTABLE
+            case .avx2: CNNZOO_KERNELS_AVX2
+            case .avx512: CNNZOO_KERNELS_AVX512
+            }
+        }
+
+        /// Whether this build and this CPU can run the variant.
+        public var isSupported: Bool { cnnzoo_kernels_supported(c) != 0 }
+
+        /// The fastest variant this CPU runs.
+        public static var best: Variant { allCases.last { $0.isSupported } ?? .portable }
+    }
+
+    /// The variant in use: `CNN_ZOO_KERNELS` if it names one this CPU runs, else the best.
+    public static var variant: Variant {
+        get { state.withLock { $0.variant } }
+        set { state.withLock { $0 = Selection(newValue) } }
+    }
+
+    private struct Selection: @unchecked Sendable {
+        let variant: Variant
+        let table: UnsafePointer<cnnzoo_kernel_table>
+        init(_ variant: Variant) {
+            let chosen = variant.isSupported ? variant : .portable
+            self.variant = chosen
+            table = cnnzoo_kernels(chosen.c)!
+        }
+    }
+
+    private static let state = Mutex(Selection(environmentChoice ?? Variant.best))
+
+    private static var environmentChoice: Variant? {
+        guard let name = getenv("CNN_ZOO_KERNELS").map({ String(cString: $0) }) else { return nil }
+        return Variant(rawValue: name).flatMap { $0.isSupported ? $0 : nil }
+    }
+
+    private static var table: UnsafePointer<cnnzoo_kernel_table> { state.withLock { $0.table } }
+}
+
+extension Kernels {
+    static func unfold(_ window: SlidingWindow, _ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+        var w = window.c
+        table.pointee.unfold(&w, x, columns, rowStride)
+    }
+
+    static func fold(_ window: SlidingWindow, _ columns: UnsafePointer<Float>, rowStride: Int, into x: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.fold(&w, columns, rowStride, x)
+    }
+
+    static func maxPool(_ window: SlidingWindow, _ x: UnsafePointer<Float>, planes: Int, into y: UnsafeMutablePointer<Float>,
+                        winners: UnsafeMutablePointer<Int32>, scratch: UnsafeMutablePointer<Float>,
+                        scratchIndex: UnsafeMutablePointer<Int32>) {
+        var w = window.c
+        table.pointee.max_pool(&w, x, planes, y, winners, scratch, scratchIndex)
+    }
+}
+
+extension SlidingWindow {
+    var c: cnnzoo_window {
+        cnnzoo_window(channels: channels, height: height, width: width, kernel_height: kernelHeight, kernel_width: kernelWidth,
+                      stride_height: strideHeight, stride_width: strideWidth, pad_top: padding.top, pad_left: padding.left,
+                      output_height: outputHeight, output_width: outputWidth)
+    }
+}

@@ -1,0 +1,140 @@
+import XCTest
+@testable import CNNZoo
+
+/// Every kernel variant this machine can run against the portable one and against a plain
+/// Swift statement of the kernel's definition, bit for bit.
+final class KernelVariantTests: XCTestCase {
+    /// Windows covering the kernels' paths: "same" stride-1 (the fast path), strided, asymmetric
+    /// and one-sided padding, non-square kernels, windows clipped at both ends.
+    private let convolutions: [(settings: [String: SettingValue], input: [Int])] = [
+        (["out_channels": 1, "kernel": 3, "padding": 1], [3, 14, 14]),
+        (["out_channels": 1, "kernel": 3, "padding": 1], [2, 7, 5]),
+        (["out_channels": 1, "kernel": 3], [2, 9, 8]),
+        (["out_channels": 1, "kernel": [3, 2], "stride": 2, "padding": [1, 0]], [2, 7, 6]),
+        (["out_channels": 1, "kernel": 5, "stride": [2, 1], "padding": [0, 1, 2, 0]], [1, 9, 9]),
+        (["out_channels": 1, "kernel": 1], [2, 4, 4]),
+    ]
+    private let pools: [(settings: [String: SettingValue], input: [Int])] = [
+        (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [3, 28, 28]),
+        (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [2, 7, 7]),
+        (["kernel": 2], [2, 6, 8]),
+        (["kernel": 3, "stride": 1, "padding": 1], [2, 5, 6]),
+        (["kernel": [2, 3], "stride": [1, 2], "padding": [1, 0, 2, 1]], [2, 7, 9]),
+        (["kernel": 3, "stride": 3], [1, 10, 10]),
+    ]
+
+    override func tearDown() {
+        Kernels.variant = .best
+    }
+
+    func testTheBestVariantIsChosenAndPortableIsAlwaysThere() {
+        XCTAssertTrue(Kernels.Variant.portable.isSupported)
+        XCTAssertTrue(Kernels.Variant.best.isSupported)
+        XCTAssertEqual(Kernels.variant, ProcessInfo.processInfo.environment["CNN_ZOO_KERNELS"].flatMap(Kernels.Variant.init) ?? .best)
+    }
+
+    func testUnfoldAndFoldMatchTheirDefinitionOnEveryVariant() throws {
+        for (index, testCase) in convolutions.enumerated() {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: 1) as? Conv2D)
+            let w = layer.window
+            let rows = w.channels * w.kernelHeight * w.kernelWidth, positions = w.outputHeight * w.outputWidth
+            let x = GradientCheck.randomTensor(testCase.input, seed: UInt64(index)).scalars
+            let columnValues = GradientCheck.randomTensor([rows, positions], seed: UInt64(50 + index)).scalars
+            // The definitions, straight from the formula.
+            var expectedColumns = [Float](repeating: 0, count: rows * positions)
+            var expectedFold = [Float](repeating: 0, count: x.count)
+            for c in 0..<w.channels { for i in 0..<w.kernelHeight { for j in 0..<w.kernelWidth {
+                let row = (c * w.kernelHeight + i) * w.kernelWidth + j
+                for oh in 0..<w.outputHeight { for ow in 0..<w.outputWidth {
+                    let ih = oh * w.strideHeight - w.padding.top + i, iw = ow * w.strideWidth - w.padding.left + j
+                    guard ih >= 0, ih < w.height, iw >= 0, iw < w.width else { continue }
+                    expectedColumns[row * positions + oh * w.outputWidth + ow] = x[(c * w.height + ih) * w.width + iw]
+                    expectedFold[(c * w.height + ih) * w.width + iw] += columnValues[row * positions + oh * w.outputWidth + ow]
+                } }
+            } } }
+            for variant in Kernels.Variant.allCases where variant.isSupported {
+                Kernels.variant = variant
+                // Garbage first: the kernel must write every entry, zeros included.
+                var columns = [Float](repeating: .nan, count: rows * positions)
+                x.withUnsafeBufferPointer { x in
+                    columns.withUnsafeMutableBufferPointer { Kernels.unfold(w, x.baseAddress!, into: $0.baseAddress!, rowStride: positions) }
+                }
+                XCTAssertEqual(columns, expectedColumns, "unfold, case \(index), \(variant)")
+                var scratch = columnValues
+                var folded = [Float](repeating: 0, count: x.count)
+                scratch.withUnsafeMutableBufferPointer { c in
+                    folded.withUnsafeMutableBufferPointer { Kernels.fold(w, c.baseAddress!, rowStride: positions, into: $0.baseAddress!) }
+                }
+                for (got, want) in zip(folded, expectedFold) {
+                    XCTAssertEqual(got, want, accuracy: 1e-5, "fold, case \(index), \(variant)")
+                }
+            }
+        }
+    }
+
+    func testFoldIsBitIdenticalAcrossVariants() throws {
+        let layer = try XCTUnwrap(GradientCheck.layer("conv2d", ["out_channels": 1, "kernel": 3, "padding": 1], input: [4, 14, 14], seed: 1) as? Conv2D)
+        let w = layer.window
+        let rows = 4 * 9, positions = 14 * 14
+        let columnValues = GradientCheck.randomTensor([rows, positions], seed: 9).scalars
+        var results: [[Float]] = []
+        for variant in Kernels.Variant.allCases where variant.isSupported {
+            Kernels.variant = variant
+            var scratch = columnValues
+            var folded = [Float](repeating: 0, count: 4 * 14 * 14)
+            scratch.withUnsafeMutableBufferPointer { c in
+                folded.withUnsafeMutableBufferPointer { Kernels.fold(w, c.baseAddress!, rowStride: positions, into: $0.baseAddress!) }
+            }
+            results.append(folded)
+        }
+        for result in results.dropFirst() { XCTAssertEqual(result, results[0]) }
+    }
+
+    func testMaxPoolMatchesItsDefinitionIncludingTiesOnEveryVariant() throws {
+        for (index, testCase) in pools.enumerated() {
+            let layer = try XCTUnwrap(GradientCheck.layer("maxpool2d", testCase.settings, input: testCase.input, seed: 1) as? MaxPool2D)
+            let w = layer.window
+            let batch = 2, planes = batch * w.channels
+            let plane = w.height * w.width, outputPlane = w.outputHeight * w.outputWidth
+            // Few distinct values, so windows hold ties: the first in row-major order must win.
+            var random = RandomGenerator(seed: UInt64(index))
+            let x = (0..<(planes * plane)).map { _ in Float(random.next() % 4) - 1 }
+            var expected = [Float](repeating: 0, count: planes * outputPlane)
+            var expectedWinners = [Int32](repeating: 0, count: planes * outputPlane)
+            for p in 0..<planes { for oh in 0..<w.outputHeight { for ow in 0..<w.outputWidth {
+                var best = -Float.infinity, winner = -1
+                for i in 0..<w.kernelHeight { for j in 0..<w.kernelWidth {
+                    let ih = oh * w.strideHeight - w.padding.top + i, iw = ow * w.strideWidth - w.padding.left + j
+                    guard ih >= 0, ih < w.height, iw >= 0, iw < w.width else { continue }
+                    if winner < 0 || x[p * plane + ih * w.width + iw] > best {
+                        best = x[p * plane + ih * w.width + iw]
+                        winner = ih * w.width + iw
+                    }
+                } }
+                expected[p * outputPlane + oh * w.outputWidth + ow] = best
+                expectedWinners[p * outputPlane + oh * w.outputWidth + ow] = Int32(winner)
+            } } }
+            for variant in Kernels.Variant.allCases where variant.isSupported {
+                Kernels.variant = variant
+                var y = [Float](repeating: .nan, count: planes * outputPlane)
+                var winners = [Int32](repeating: -7, count: planes * outputPlane)
+                var scratch = [Float](repeating: 0, count: w.height * w.outputWidth)
+                var scratchIndex = [Int32](repeating: 0, count: w.height * w.outputWidth)
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { y in
+                        winners.withUnsafeMutableBufferPointer { winners in
+                            scratch.withUnsafeMutableBufferPointer { s in
+                                scratchIndex.withUnsafeMutableBufferPointer { si in
+                                    Kernels.maxPool(w, x.baseAddress!, planes: planes, into: y.baseAddress!, winners: winners.baseAddress!,
+                                                    scratch: s.baseAddress!, scratchIndex: si.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(y, expected, "max-pool values, case \(index), \(variant)")
+                XCTAssertEqual(winners, expectedWinners, "max-pool winners, case \(index), \(variant)")
+            }
+        }
+    }
+}

@@ -29,7 +29,7 @@ public final class Conv2D: Layer {
     /// One sample's columns [patchSize, P] per thread.
     private let columns = ScratchBuffer()
     /// Each chunk's partial ∂W [O, patchSize] and ∂b [O].
-    private let partials = ScratchBuffer()
+    private let weightPartials = ScratchBuffer(), biasPartials = ScratchBuffer()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
@@ -86,23 +86,25 @@ public final class Conv2D: Layer {
 
     private func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, input.batchSize)
+        let hasBias = bias != nil
         let chunks = Parallelism.chunkCount(batch)
         let columns = columns.reserve(chunks * k * p)
-        let partialSize = o * k + o
-        let partials = partials.reserve(chunks * partialSize)
+        let weightPartials = weightPartials.reserve(chunks * o * k), biasPartials = biasPartials.reserve(chunks * o)
         var inputGradient = needsInputGradient ? Tensor(zeros: [batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
         withPointers(outputGradient, input, weight.value) { dy, x, w in
             inputGradient.withMutablePointer { dx in
                 Parallelism.forEachChunk(batch) { chunk, samples in
                     let columns = columns + chunk * k * p
-                    let dw = partials + chunk * partialSize, db = dw + o * k
+                    let dw = weightPartials + chunk * o * k, db = biasPartials + chunk * o
                     db.update(repeating: 0, count: o)
                     for n in samples {
                         let dyn = dy + n * o * p
-                        for channel in 0..<o {
-                            var sum: Float = 0
-                            for i in 0..<p { sum += dyn[channel * p + i] }
-                            db[channel] += sum
+                        if hasBias {
+                            for channel in 0..<o {
+                                var sum: Float = 0
+                                for i in 0..<p { sum += dyn[channel * p + i] }
+                                db[channel] += sum
+                            }
                         }
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
                         // The chunk's first sample starts its partial ∂W; the others add to it.
@@ -116,11 +118,8 @@ public final class Conv2D: Layer {
                 }
             }
         }
-        for chunk in 0..<chunks {
-            let dw = partials + chunk * partialSize
-            weight.gradient.add(dw, count: o * k)
-            bias?.gradient.add(dw + o * k, count: o)
-        }
+        weight.accumulate(partials: weightPartials, chunks: chunks)
+        bias?.accumulate(partials: biasPartials, chunks: chunks)
         return inputGradient
     }
 

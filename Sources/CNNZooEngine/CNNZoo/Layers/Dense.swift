@@ -1,7 +1,7 @@
 /// A fully connected layer, PyTorch's `Linear`: y = x·Wᵀ + b with W of shape [out, in].
 ///
-/// Forward and ∂x split the batch across threads; ∂W = ∂yᵀ·x splits W's rows, so no
-/// partial sums need adding.
+/// The batch is split into one chunk of samples per thread: each chunk computes its rows of y
+/// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order.
 public final class Dense: Layer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
@@ -17,6 +17,8 @@ public final class Dense: Layer {
     public let bias: Parameter?
     public var outputShape: [Int] { [units] }
     private var input = Tensor(zeros: [0])
+    /// Each chunk's partial ∂W [units, inputCount] and ∂b [units].
+    private let weightPartials = ScratchBuffer(), biasPartials = ScratchBuffer()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         guard inputShape.count == 1 else {
@@ -39,22 +41,17 @@ public final class Dense: Layer {
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         self.input = input
-        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
-        var output = Tensor(zeros: [batch, units])
-        if let bias {
-            for n in 0..<batch {
-                for u in 0..<units { output.scalars[n * units + u] = bias.value.scalars[u] }
-            }
-        }
-        input.scalars.withUnsafeBufferPointer { x in
-            weight.value.scalars.withUnsafeBufferPointer { w in
-                output.scalars.withUnsafeMutableBufferPointer { y in
-                    let (x, w, y) = (x.baseAddress!, w.baseAddress!, y.baseAddress!)
-                    Parallelism.forEachChunk(batch) { _, rows in
-                        BLAS.gemm(transposeB: true, m: rows.count, n: units, k: inputCount,
-                                  a: x + rows.lowerBound * inputCount, lda: inputCount, b: w, ldb: inputCount,
-                                  beta: 1, c: y + rows.lowerBound * units, ldc: units)
-                    }
+        let (batch, units, inputCount) = (self.input.batchSize, units, inputCount)
+        var output = Tensor.uninitialized([batch, units])
+        let bias = bias?.value ?? Tensor(zeros: [units])
+        withPointers(self.input, weight.value, bias) { x, w, b in
+            output.withMutablePointer { y in
+                Parallelism.forEachChunk(batch) { _, rows in
+                    // y = b, then y += x·Wᵀ.
+                    for n in rows { (y + n * units).update(from: b, count: units) }
+                    BLAS.gemm(transposeB: true, m: rows.count, n: units, k: inputCount,
+                              a: x + rows.lowerBound * inputCount, lda: inputCount, b: w, ldb: inputCount,
+                              beta: 1, c: y + rows.lowerBound * units, ldc: units)
                 }
             }
         }
@@ -62,42 +59,42 @@ public final class Dense: Layer {
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
-        accumulateParameterGradients(outputGradient)
+        var inputGradient = Tensor.uninitialized([input.batchSize, inputCount])
+        backward(outputGradient, inputGradient: &inputGradient)
+        return inputGradient
+    }
+
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        var none = Tensor(zeros: [0])
+        backward(outputGradient, inputGradient: &none)
+    }
+
+    /// ∂W and ∂b, and ∂x unless `inputGradient` is empty.
+    private func backward(_ outputGradient: Tensor, inputGradient: inout Tensor) {
         let (batch, units, inputCount) = (input.batchSize, units, inputCount)
-        var inputGradient = Tensor.uninitialized([batch, inputCount])
-        outputGradient.scalars.withUnsafeBufferPointer { dy in
-            weight.value.scalars.withUnsafeBufferPointer { w in
-                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                    let (dy, w, dx) = (dy.baseAddress!, w.baseAddress!, dx.baseAddress!)
-                    Parallelism.forEachChunk(batch) { _, rows in
-                        BLAS.gemm(m: rows.count, n: inputCount, k: units,
-                                  a: dy + rows.lowerBound * units, lda: units, b: w, ldb: inputCount,
+        let needsInputGradient = inputGradient.count > 0
+        let chunks = Parallelism.chunkCount(batch)
+        let weightPartials = weightPartials.reserve(chunks * units * inputCount)
+        let biasPartials = biasPartials.reserve(chunks * units)
+        withPointers(outputGradient, input, weight.value) { dy, x, w in
+            inputGradient.withMutablePointer { dx in
+                Parallelism.forEachChunk(batch) { chunk, rows in
+                    let (dy, x, m) = (dy + rows.lowerBound * units, x + rows.lowerBound * inputCount, rows.count)
+                    BLAS.gemm(transposeA: true, m: units, n: inputCount, k: m, a: dy, lda: units, b: x, ldb: inputCount,
+                              c: weightPartials + chunk * units * inputCount, ldc: inputCount)
+                    let db = biasPartials + chunk * units
+                    db.update(repeating: 0, count: units)
+                    for n in 0..<m {
+                        for u in 0..<units { db[u] += dy[n * units + u] }
+                    }
+                    if needsInputGradient {
+                        BLAS.gemm(m: m, n: inputCount, k: units, a: dy, lda: units, b: w, ldb: inputCount,
                                   c: dx + rows.lowerBound * inputCount, ldc: inputCount)
                     }
                 }
             }
         }
-        return inputGradient
-    }
-
-    public func accumulateParameterGradients(_ outputGradient: Tensor) {
-        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
-        outputGradient.scalars.withUnsafeBufferPointer { dy in
-            if let bias {
-                for n in 0..<batch {
-                    for u in 0..<units { bias.gradient.scalars[u] += dy[n * units + u] }
-                }
-            }
-            input.scalars.withUnsafeBufferPointer { x in
-                weight.gradient.scalars.withUnsafeMutableBufferPointer { dw in
-                    let (dy, x, dw) = (dy.baseAddress!, x.baseAddress!, dw.baseAddress!)
-                    Parallelism.forEachChunk(units) { _, outputs in
-                        BLAS.gemm(transposeA: true, m: outputs.count, n: inputCount, k: batch,
-                                  a: dy + outputs.lowerBound, lda: units, b: x, ldb: inputCount,
-                                  beta: 1, c: dw + outputs.lowerBound * inputCount, ldc: inputCount)
-                    }
-                }
-            }
-        }
+        weight.accumulate(partials: weightPartials, chunks: chunks)
+        bias?.accumulate(partials: biasPartials, chunks: chunks)
     }
 }

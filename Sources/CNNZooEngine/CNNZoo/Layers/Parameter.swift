@@ -44,3 +44,22 @@ public final class Parameter {
         value.scalars = initializer.values(count: value.count, fanIn: fanIn, fanOut: fanOut, using: &random)
     }
 }
+
+extension Parameter {
+    /// Adds a batch's gradient given as per-chunk partial sums — `chunks` blocks of `count`
+    /// floats, one per ``Parallelism`` chunk of samples — in chunk order.
+    ///
+    /// Every built-in layer reduces over its batch through here, so a gradient is always the
+    /// same sum: each chunk's samples summed from zero, then the chunks added in order. That
+    /// is what makes a run bit-identical for a thread count, and what lets a data-parallel run
+    /// over several processes form exactly the same sum from the processes' chunks.
+    public func accumulate(partials: UnsafePointer<Float>, chunks: Int) {
+        let count = gradient.count
+        gradient.withMutablePointer { target in
+            for chunk in 0..<chunks {
+                let part = partials + chunk * count
+                for i in 0..<count { target[i] += part[i] }
+            }
+        }
+    }
+}

@@ -9,6 +9,8 @@ public final class PositionBias: Layer {
 
     public let bias: Parameter
     public let outputShape: [Int]
+    /// Each chunk's partial ∂b.
+    private let partials = ScratchBuffer()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         outputShape = inputShape
@@ -39,18 +41,19 @@ public final class PositionBias: Layer {
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let width = bias.value.count, batch = outputGradient.batchSize
-        outputGradient.scalars.withUnsafeBufferPointer { dy in
-            bias.gradient.scalars.withUnsafeMutableBufferPointer { db in
-                let (dy, db) = (dy.baseAddress!, db.baseAddress!)
-                // Split the positions, not the batch: each thread owns a slice of ∂b.
-                Parallelism.forEachSpan(width, minimum: max(1, (1 << 15) / batch)) { span in
-                    for n in 0..<batch {
-                        let row = dy + n * width
-                        for i in span { db[i] += row[i] }
-                    }
+        let chunks = Parallelism.chunkCount(batch)
+        let partials = partials.reserve(chunks * width)
+        outputGradient.withPointer { dy in
+            Parallelism.forEachChunk(batch) { chunk, samples in
+                let db = partials + chunk * width
+                db.update(repeating: 0, count: width)
+                for n in samples {
+                    let row = dy + n * width
+                    for i in 0..<width { db[i] += row[i] }
                 }
             }
         }
+        bias.accumulate(partials: partials, chunks: chunks)
         return outputGradient
     }
 }

@@ -29,13 +29,3 @@ func withPointers<R>(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 
 /// What an empty tensor's pointer points at (an empty array has no storage); never read or written.
 nonisolated(unsafe) private let emptyStorage = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-
-extension Tensor {
-    /// Adds `count` values from `values` element-wise: a chunk's partial sum into a gradient.
-    mutating func add(_ values: UnsafePointer<Float>, count: Int) {
-        precondition(count == self.count, "adding \(count) values to a tensor of \(self.count)")
-        withMutablePointer { target in
-            for i in 0..<count { target[i] += values[i] }
-        }
-    }
-}

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import CNNZoo
 
@@ -92,22 +93,31 @@ final class ForwardValueTests: XCTestCase {
     }
 }
 
-final class ExponentialTests: XCTestCase {
-    /// The vectorised exp stays within 4e-7 relative error of libm's over its whole range,
-    /// and saturates instead of overflowing beyond it.
-    func testMatchesLibmAcrossTheRange() {
-        var values = stride(from: Float(-87), through: 88, by: 0.0137).map { $0 }
-        let inputs = values
-        values.withUnsafeMutableBufferPointer { Activation.exponentiate($0.baseAddress!, count: $0.count) }
-        var worst: Float = 0
-        for (x, y) in zip(inputs, values) { worst = max(worst, abs(y - expf(x)) / expf(x)) }
-        XCTAssertLessThan(worst, 4e-7)
-        var extremes: [Float] = [-1e30, -200, 200, 1e30, 0]
-        extremes.withUnsafeMutableBufferPointer { Activation.exponentiate($0.baseAddress!, count: $0.count) }
-        XCTAssertTrue(extremes.allSatisfy(\.isFinite))
-        XCTAssertLessThan(extremes[0], 1e-37)
-        XCTAssertGreaterThan(extremes[3], 1e38)
-        XCTAssertEqual(extremes[4], 1)
+final class SigmoidKernelTests: XCTestCase {
+    override func tearDown() { Kernels.variant = .best }
+
+    /// On every variant this CPU runs: within 1e-6 relative error of σ computed in double over
+    /// the whole range, exactly ½ at 0, and saturating without overflow beyond the range.
+    func testMatchesDoublePrecisionOnEveryVariant() {
+        let inputs = stride(from: Float(-87), through: 88, by: 0.0137).map { $0 }
+        for variant in Kernels.Variant.allCases where variant.isSupported {
+            Kernels.variant = variant
+            var values = inputs
+            values.withUnsafeMutableBufferPointer { Kernels.sigmoid($0.baseAddress!, count: $0.count) }
+            var worst = 0.0
+            for (x, y) in zip(inputs, values) {
+                let exact = 1 / (1 + Foundation.exp(-Double(x)))
+                worst = max(worst, abs(Double(y) - exact) / exact)
+            }
+            XCTAssertLessThan(worst, 1e-6, "\(variant)")
+            var extremes: [Float] = [-1e30, -200, 200, 1e30, 0]
+            extremes.withUnsafeMutableBufferPointer { Kernels.sigmoid($0.baseAddress!, count: $0.count) }
+            XCTAssertTrue(extremes.allSatisfy(\.isFinite), "\(variant)")
+            XCTAssertLessThan(extremes[0], 1e-37)
+            XCTAssertGreaterThanOrEqual(extremes[0], 0)
+            XCTAssertEqual(extremes[3], 1)
+            XCTAssertEqual(extremes[4], 0.5, "\(variant)")
+        }
     }
 }
 

@@ -296,8 +296,32 @@ TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restri
     }
 }
 
+/// Branch-free e^x: x = k·ln 2 + r with |r| ≤ ln2/2; k is rounded by adding 1.5·2²³ (its integer
+/// then sits in the low mantissa bits), and 2^k is built from exponent bits.
+TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
+    const float shifter = 12582912.0f;  // 1.5·2²³
+    for (long i = 0; i < count; i++) {
+        float x = -values[i];
+        x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+        const float shifted = x * 1.44269504f + shifter;
+        const float k = shifted - shifter;
+        const float r = x - k * 0.693359375f + k * 2.1219444e-4f;
+        float p = 1.9875691e-4f;
+        p = p * r + 1.3981999e-3f;
+        p = p * r + 8.3334520e-3f;
+        p = p * r + 4.1665796e-2f;
+        p = p * r + 0.16666666f;
+        p = p * r + 0.5f;
+        p = p * r * r + r + 1.0f;
+        union { float f; int32_t i; } bits = { shifted };
+        union { int32_t i; float f; } power = { .i = (bits.i - 0x4B400000 + 127) << 23 };
+        values[i] = 1.0f / (1.0f + p * power.f);
+    }
+}
+
 static const cnnzoo_kernel_table VARIANT(table) = {
     .unfold = VARIANT(unfold),
     .fold = VARIANT(fold),
     .max_pool = VARIANT(max_pool),
+    .sigmoid = VARIANT(sigmoid),
 };

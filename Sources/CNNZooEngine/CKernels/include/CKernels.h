@@ -34,6 +34,9 @@ typedef struct {
     /// and as many int32s.
     void (*max_pool)(const cnnzoo_window *window, const float *x, long planes, float *y, int32_t *winners,
                      float *scratch, int32_t *scratch_index);
+    /// σ(x) = 1/(1 + e^−x) in place, e^ by Cody–Waite reduction and a degree-6 polynomial
+    /// (within a few ulp of expf on [−87, 88]; inputs beyond are clamped, σ saturating to ≈0 and 1).
+    void (*sigmoid)(float *values, long count);
 } cnnzoo_kernel_table;
 
 /// Whether this CPU can run `variant` (the portable one always).

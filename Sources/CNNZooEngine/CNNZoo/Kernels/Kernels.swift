@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's hand-written hot loops (im2col, col2im, max-pooling), compiled for several
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid), compiled for several
 /// instruction sets and chosen once at run time — the one place a layer reaches for them.
 ///
 /// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another
@@ -73,6 +73,13 @@ extension Kernels {
                         scratchIndex: UnsafeMutablePointer<Int32>) {
         var w = window.c
         table.pointee.max_pool(&w, x, planes, y, winners, scratch, scratchIndex)
+    }
+}
+
+extension Kernels {
+    /// σ(x) = 1/(1 + e^−x) for `count` values in place.
+    static func sigmoid(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        table.pointee.sigmoid(values, count)
     }
 }
 

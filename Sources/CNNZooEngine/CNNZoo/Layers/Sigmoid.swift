@@ -8,9 +8,7 @@ public final class Sigmoid: ElementwiseActivation {
 
     /// σ(x) = 1/(1 + e^−x); for very negative x, e^−x saturates to a large finite value and σ to ≈0.
     public static func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { values[i] = -values[i] }
-        Activation.exponentiate(values, count: count)
-        for i in 0..<count { values[i] = 1 / (1 + values[i]) }
+        Kernels.sigmoid(values, count: count)
     }
 
     public static func derivative(output y: Float) -> Float { y * (1 - y) }

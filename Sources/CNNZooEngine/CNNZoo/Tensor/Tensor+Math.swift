@@ -8,7 +8,14 @@ extension Tensor {
 
     /// Whether every element is finite (no NaN, no infinity).
     public var isFinite: Bool {
-        scalars.allSatisfy { $0.isFinite }
+        // A value is NaN or infinite exactly when its exponent bits are all ones; the largest
+        // exponent field over the tensor is one vectorised integer max, where a test per
+        // element through a closure is not.
+        scalars.withUnsafeBufferPointer { values in
+            var largestExponent: UInt32 = 0
+            for value in values { largestExponent = max(largestExponent, value.bitPattern & 0x7F80_0000) }
+            return largestExponent != 0x7F80_0000
+        }
     }
 
     /// Sets every element to zero, keeping the storage.

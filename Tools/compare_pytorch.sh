@@ -3,12 +3,18 @@
 # alternating, for mnist-16-32-64 and mnist-small at batch 64 and 2 threads; prints the ratio table
 # with the CPU model and OpenBLAS's kernel choice. Needs PyTorch (pip install torch numpy).
 #   Tools/compare_pytorch.sh [rounds] [steps]
+#   CNN_ZOO_COMPARE_ISA=avx2 Tools/compare_pytorch.sh …   both sides limited to AVX2 + FMA on an AVX-512
+#       machine (cnn-zoo's avx2 kernels, OpenBLAS's Haswell kernels, PyTorch's and oneDNN's AVX2 code):
+#       the instruction set of an AVX2-only CPU such as Zen 3, though not its caches or clocks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 steps=${2:-60}
 swift build -c release --product cnn-zoo > /dev/null
 binary=.build/release/cnn-zoo
+if [ "${CNN_ZOO_COMPARE_ISA:-}" = avx2 ]; then
+    export CNN_ZOO_KERNELS=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for round in $(seq "$rounds"); do
@@ -25,6 +31,7 @@ def load(prefix, model):
 first = load("zoo", "mnist-16-32-64")[0]
 torch_first = load("torch", "mnist-16-32-64")[0]
 print(f"CPU: {first['cpu']} ({first['vector_extensions']}); OpenBLAS kernels: {first['blas']}; {torch_first['framework']}")
+print(f"cnn-zoo kernels: {first['kernels']}")
 print(f"batch 64, 2 threads, synthetic images; medians over {rounds} alternating rounds (each itself a median of 3 runs)\n")
 print("| model | measure | cnn-zoo img/s | PyTorch img/s | ratio |")
 print("|---|---|---:|---:|---:|")

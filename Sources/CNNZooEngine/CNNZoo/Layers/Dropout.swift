@@ -26,7 +26,12 @@ public final class Dropout: Layer {
         }
         let scale = 1 / (1 - rate)
         var output = input
+        // One draw per value, sample after sample; in a data-parallel step, the other
+        // processes' samples are skipped so the stream is the same as one process's.
+        let share = random.batchShare
+        if let share { random.skip(share.offset * output.sampleCount) }
         mask = (0..<output.count).map { _ in random.nextUniform() < rate ? 0 : scale }
+        if let share { random.skip((share.total - share.offset - share.count) * output.sampleCount) }
         for i in 0..<output.count { output.scalars[i] *= mask[i] }
         return output
     }

@@ -39,6 +39,13 @@ public final class Parameter {
     /// The parameter's shape.
     public var shape: [Int] { value.shape }
 
+    /// When set, ``accumulate(partials:chunks:)`` keeps the per-chunk partials in
+    /// ``collectedPartials`` instead of adding them, so that a data-parallel trainer can add
+    /// every process's chunks in one global order.
+    public var collectsPartials = false
+    /// The partials kept since the trainer last took them, chunk after chunk.
+    public var collectedPartials: [Float] = []
+
     /// Draws fresh values with the parameter's initializer.
     public func initialize(using random: inout RandomGenerator) {
         value.scalars = initializer.values(count: value.count, fanIn: fanIn, fanOut: fanOut, using: &random)
@@ -55,6 +62,10 @@ extension Parameter {
     /// over several processes form exactly the same sum from the processes' chunks.
     public func accumulate(partials: UnsafePointer<Float>, chunks: Int) {
         let count = gradient.count
+        if collectsPartials {
+            collectedPartials.append(contentsOf: UnsafeBufferPointer(start: partials, count: chunks * count))
+            return
+        }
         gradient.withMutablePointer { target in
             for chunk in 0..<chunks {
                 let part = partials + chunk * count

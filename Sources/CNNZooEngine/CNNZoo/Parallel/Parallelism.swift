@@ -28,7 +28,7 @@ public enum Parallelism {
     }
 
     /// The number of chunks ``forEachChunk(_:_:)`` splits `count` items into.
-    static func chunkCount(_ count: Int) -> Int { max(1, min(threads, count)) }
+    public static func chunkCount(_ count: Int) -> Int { max(1, min(threads, count)) }
 
     /// Calls `body(chunk, range)` on contiguous chunks of `0..<count`, one per thread, concurrently.
     /// Chunks are a pure function of `count` and the thread count.
@@ -58,9 +58,16 @@ public enum Parallelism {
         forEachChunk(count) { _, range in body(range) }
     }
 
-    /// The `chunk`-th of `chunks` contiguous ranges covering `0..<count`.
-    static func range(_ chunk: Int, of chunks: Int, over count: Int) -> Range<Int> {
-        (count * chunk / chunks) ..< (count * (chunk + 1) / chunks)
+    /// The `chunk`-th of `chunks` contiguous ranges covering `0..<count`: ⌊count/chunks⌋ items
+    /// each, and the first `count mod chunks` chunks one more.
+    ///
+    /// Splitting this way nests: give R processes T consecutive chunks each of an R·T split, and
+    /// each process's own T-way split of its share falls on exactly the same boundaries — so a
+    /// data-parallel run (see ``DataParallelGroup``) sums the same chunks as one process would.
+    public static func range(_ chunk: Int, of chunks: Int, over count: Int) -> Range<Int> {
+        let (size, extra) = count.quotientAndRemainder(dividingBy: chunks)
+        let start = chunk * size + min(chunk, extra)
+        return start ..< start + size + (chunk < extra ? 1 : 0)
     }
 }
 

@@ -7,6 +7,30 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     /// The full internal state: restore it to continue the stream exactly.
     public var state: [UInt64]
 
+    /// During a data-parallel training step, the samples of the batch this process runs:
+    /// a layer that draws numbers per sample (dropout) skips the draws of the other processes'
+    /// samples, so every process's stream stays where one process's would be. Not saved.
+    public var batchShare: BatchShare?
+
+    /// Samples `offset ..< offset + count` of a batch of `total`.
+    public struct BatchShare: Sendable, Equatable {
+        public let offset: Int, count: Int, total: Int
+        public init(offset: Int, count: Int, total: Int) {
+            self.offset = offset
+            self.count = count
+            self.total = total
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool { a.state == b.state }
+
+    /// Advances the stream by `count` draws.
+    public mutating func skip(_ count: Int) {
+        for _ in 0..<max(0, count) { _ = next() }
+    }
+
     /// A generator whose stream is a pure function of `seed`.
     public init(seed: UInt64) {
         var mixer = seed

@@ -15,7 +15,15 @@ public final class Trainer {
     /// The epoch count the run is to reach; may be raised when resuming.
     public var totalEpochs: Int
     public let data: LabeledImages
-    public private(set) var state: TrainingState
+    public internal(set) var state: TrainingState
+
+    /// The processes this one trains with, each on its share of every batch (nil: alone).
+    /// Set it before the first step; see ``DataParallelGroup``.
+    public var group: (any DataParallelGroup)? {
+        didSet { for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil } }
+    }
+    /// Seconds spent in the group's collective operations, over all steps so far.
+    public internal(set) var communicationSeconds = 0.0
 
     private var order: [Int] = []
     private var orderEpoch = -1
@@ -89,11 +97,16 @@ public final class Trainer {
         let rate = learningRate
 
         model.zeroGradients()
-        let output = try model.forward(images, mode: .training, random: &state.random)
-        let target = Tensor(oneHot: labels, classes: model.spec.classes)
-        let (loss, gradient) = model.loss.evaluate(output: output, target: target)
-        guard loss.isFinite else { throw diverged("the loss became \(loss)") }
-        model.backward(gradient)
+        let output: Tensor, loss: Float
+        if let group {
+            (output, loss) = try dataParallelGradients(images: images, labels: labels, group: group)
+        } else {
+            output = try model.forward(images, mode: .training, random: &state.random)
+            let gradient: Tensor
+            (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: model.spec.classes))
+            guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+            model.backward(gradient)
+        }
         for (path, parameter) in model.namedParameters where !parameter.gradient.isFinite {
             throw diverged("the gradient of \(path) is not finite")
         }
@@ -115,7 +128,7 @@ public final class Trainer {
     }
 
     /// The error for a step that went non-finite, placed at the step under way.
-    private func diverged(_ what: String) -> TrainingError {
+    func diverged(_ what: String) -> TrainingError {
         let position = "epoch \(state.epoch + 1), step \(state.batchInEpoch + 1) (global step \(state.globalStep + 1))"
         return .diverged(epoch: state.epoch + 1, step: state.batchInEpoch + 1, message: "\(what) at \(position)")
     }

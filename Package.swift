@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CNNZooCheckpoint", targets: ["CNNZooCheckpoint"]),
         .library(name: "CNNZooModels", targets: ["CNNZooModels"]),
         .library(name: "CNNZooPlots", targets: ["CNNZooPlots"]),
+        .library(name: "CNNZooDistributed", targets: ["CNNZooDistributed"]),
         .library(name: "CNNZooCLI", targets: ["CNNZooCLI"]),
         .executable(name: "cnn-zoo", targets: ["cnn-zoo"]),
     ],
@@ -24,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // Open MPI, loaded at run time (dlopen) only when mpirun starts the program: nothing to
+        // install for a build, nothing loaded in a plain run.
+        .target(name: "CMPI"),
 
         // MNIST-format data sets.
         .target(name: "CNNZooData", dependencies: [engine, "CZlib"]),
@@ -31,12 +35,14 @@ let package = Package(
         .target(name: "CNNZooCheckpoint", dependencies: [engine, "CHDF5"], exclude: ["FORMAT.md"]),
         // Pictures of a model and its training: SVG primitives and the pictures built on them.
         .target(name: "CNNZooPlots", dependencies: [engine]),
+        // Data-parallel training over an Open MPI job: the engine's DataParallelGroup on MPI.
+        .target(name: "CNNZooDistributed", dependencies: [engine, "CMPI"]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
         .target(name: "CNNZooModels", dependencies: [engine], path: "Models",
                 resources: [.copy("zoo")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [
-            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CNNZooPlots", "CMalloc",
+            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CNNZooPlots", "CNNZooDistributed", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),

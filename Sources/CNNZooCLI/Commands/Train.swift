@@ -115,16 +115,28 @@ struct Train: RegistryCommand {
     var pluginOptions: PluginOptions
 
     func run(with registry: Registry) throws {
-        let session = try resume.map { try resumeSession($0, registry: registry) } ?? newSession(registry: registry)
+        let parallel = try DataParallelRun.start()
+        try parallel.run { try train(registry: registry, parallel: parallel) }
+    }
+
+    /// The run itself. Under mpirun every process trains its share of each batch (see
+    /// ``DataParallelRun``); only the first prints, saves and draws.
+    private func train(registry: Registry, parallel: DataParallelRun) throws {
+        let session = try resume.map { try resumeSession($0, registry: registry, parallel: parallel) }
+            ?? newSession(registry: registry, parallel: parallel)
         let trainer = session.trainer
-        let checkpointPath = noCheckpoint ? nil : session.checkpointPath
+        trainer.group = parallel.group
+        let checkpointPath = noCheckpoint || !parallel.isLeader ? nil : session.checkpointPath
         if let checkpointPath { try ensureWritable(checkpointPath) }
+        let plot = parallel.isLeader ? self.plot : nil
         if let plot { try AtomicFile.prepareFolder(plot, for: "--plot") }
         if !json {
             let what = resume == nil ? "training" : "resuming"
+            let layout = parallel.ranks > 1 ? "\(parallel.ranks) processes × \(Parallelism.threads) thread(s)" : "\(Parallelism.threads) thread(s)"
             Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
                 + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(session.data.test.count)) test images, "
-                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, \(trainer.optimizer.summaryLine), \(Parallelism.threads) thread(s)")
+                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, \(trainer.optimizer.summaryLine), \(layout)")
+            if let group = parallel.group, group.size > 1 { Console.notice("data-parallel over Open MPI: \(group.libraryVersion)") }
         }
         Interrupt.install()
 
@@ -152,7 +164,7 @@ struct Train: RegistryCommand {
                 }
                 if !json { progress.update(step: trainer.state.batchInEpoch, images: images, loss: trainer.state.running.meanLoss) }
                 if let saveEvery, trainer.state.globalStep % saveEvery == 0, !trainer.epochIsComplete { try save("step") }
-                if Interrupt.wasRequested {
+                if try parallel.stopRequested() {
                     progress.finish()
                     try save("interrupt")
                     let position = "epoch \(trainer.state.epoch + 1), step \(trainer.state.batchInEpoch)/\(trainer.stepsPerEpoch)"
@@ -181,6 +193,7 @@ struct Train: RegistryCommand {
     }
 
     private func report(_ record: EpochRecord, images: Int, seconds: Double) {
+        guard !Console.quiet else { return }
         let rate = Double(images) / max(seconds, 1e-9)
         if json {
             Console.json(EpochLine(epoch: record.epoch, trainLoss: record.trainLoss, trainAccuracy: record.trainAccuracy,
@@ -224,7 +237,7 @@ struct Train: RegistryCommand {
         let checkpointPath: String
     }
 
-    private func newSession(registry: Registry) throws -> Session {
+    private func newSession(registry: Registry, parallel: DataParallelRun) throws -> Session {
         var (spec, _) = try resolveSpec(model!, registry: registry)
         let classes = try data.parsedClasses()
         let prepared = try PreparedData.load(name: data.dataset ?? spec.training.dataset, directory: data.data,
@@ -244,15 +257,16 @@ struct Train: RegistryCommand {
         let optimizer = try makeOptimizer(default: spec.training.optimizer, registry: registry.optimizers)
         let epochs = self.epochs ?? spec.training.epochs
         let batchSize = self.batchSize ?? spec.training.batchSize
-        let threads = compute.apply()
+        let threads = compute.apply(fallback: parallel.defaultThreads)
         let trainer = try Trainer(model: model, data: prepared.train, optimizer: optimizer, schedule: spec.training.schedule,
                                   batchSize: batchSize, totalEpochs: epochs, state: TrainingState(seed: seed))
         let run = RunSettings(totalEpochs: epochs, batchSize: batchSize, schedule: spec.training.schedule, dataset: prepared.name,
-                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0, threads: threads)
+                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0, threads: threads,
+                              ranks: parallel.ranks)
         return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? "checkpoints/\(spec.name).h5")
     }
 
-    private func resumeSession(_ path: String, registry: Registry) throws -> Session {
+    private func resumeSession(_ path: String, registry: Registry, parallel: DataParallelRun) throws -> Session {
         let saved = try CheckpointLoader.read(path, registry: registry)
         var run = saved.run
         if let epochs {
@@ -264,10 +278,16 @@ struct Train: RegistryCommand {
         guard saved.training.epoch < run.totalEpochs else {
             throw UsageError("\(path) has finished all \(run.totalEpochs) epochs; pass --epochs N with N > \(run.totalEpochs) to train on")
         }
-        let recorded = run.threads
-        run.threads = compute.apply(fallback: recorded == 0 ? nil : recorded)
-        if recorded != 0 && run.threads != recorded && !json {
-            Console.notice("resuming with \(run.threads) thread(s) where the run used \(recorded): it continues correctly, but not bit-identically to an uninterrupted run")
+        // A run's sums depend on its chunk count, processes × threads, and on nothing else of its
+        // layout: 2 processes × 1 thread continue exactly as 1 × 2 do.
+        let (recordedThreads, recordedRanks) = (run.threads, run.ranks)
+        let sameChunks = recordedThreads == 0 ? nil : (recordedRanks * recordedThreads) % parallel.ranks == 0
+            ? recordedRanks * recordedThreads / parallel.ranks : nil
+        run.threads = compute.apply(fallback: sameChunks ?? parallel.defaultThreads)
+        run.ranks = parallel.ranks
+        if recordedThreads != 0 && run.ranks * run.threads != recordedRanks * recordedThreads && !json {
+            Console.notice("resuming as \(Self.layout(run.ranks, run.threads)) where the run used \(Self.layout(recordedRanks, recordedThreads)): "
+                + "it continues correctly, but not bit-identically to an uninterrupted run (that needs processes × threads = \(recordedRanks * recordedThreads))")
         }
         let directory = data.data ?? (data.dataset == nil ? run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: data.dataset ?? run.dataset, directory: directory,
@@ -281,6 +301,11 @@ struct Train: RegistryCommand {
             throw RuntimeError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
         }
         return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? path)
+    }
+
+    /// "2 processes × 1 thread", or "2 threads" for one process.
+    static func layout(_ ranks: Int, _ threads: Int) -> String {
+        ranks > 1 ? "\(ranks) processes × \(threads) thread\(threads == 1 ? "" : "s")" : "\(threads) thread\(threads == 1 ? "" : "s")"
     }
 
     /// The optimizer to train with: the spec's, or the kind `--optimizer` names from its own

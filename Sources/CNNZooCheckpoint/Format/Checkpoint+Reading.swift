@@ -146,6 +146,8 @@ extension Checkpoint {
         let limit = try integer("limit", in: 0...limit31)
         // Format 1 files of the earliest releases had no thread count.
         let threads = version == 1 && !group.hasAttribute("threads") ? 0 : try integer("threads", in: 0...1024)
+        // Files from before data-parallel runs were single-process.
+        let ranks = group.hasAttribute("ranks") ? try integer("ranks", in: 1...1 << 20) : 1
         guard let seed = UInt64(try attribute("seed", group.stringAttribute)) else {
             throw HDF5Error("\(group.location)/seed is not a whole number")
         }
@@ -192,7 +194,7 @@ extension Checkpoint {
         let run = RunSettings(totalEpochs: totalEpochs, batchSize: batchSize, schedule: schedule,
                               dataset: try attribute("dataset", group.stringAttribute),
                               dataDirectory: try attribute("data_directory", group.stringAttribute),
-                              classes: classes, limit: limit, threads: threads)
+                              classes: classes, limit: limit, threads: threads, ranks: ranks)
         let training = TrainingState(seed: seed, epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
                                      random: random, running: running, history: history,
                                      stepLosses: stepLosses, firstLoggedStep: firstLoggedStep)

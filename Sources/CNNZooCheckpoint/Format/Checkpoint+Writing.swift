@@ -91,6 +91,7 @@ extension Checkpoint {
         try trainingGroup.setAttribute("classes", string: run.classes.map(String.init).joined(separator: ","))
         try trainingGroup.setAttribute("limit", integer: Int64(run.limit))
         try trainingGroup.setAttribute("threads", integer: Int64(run.threads))
+        try trainingGroup.setAttribute("ranks", integer: Int64(run.ranks))
         try trainingGroup.write("random_state", unsigned: training.random.state, shape: [4])
         try trainingGroup.setAttribute("running_loss_sum", double: training.running.lossSum)
         try trainingGroup.setAttribute("running_correct", integer: Int64(training.running.correct))

@@ -87,11 +87,14 @@ public struct RunSettings: Sendable, Equatable {
     public var classes: [Int]
     /// The sample limit (0: none).
     public var limit: Int
-    /// The engine's thread count; results are bit-identical only for the same count (0: not recorded).
+    /// The engine's thread count per process (0: not recorded).
     public var threads: Int
+    /// The processes of a data-parallel run (1: one process). Results are bit-identical for the
+    /// same ranks × threads.
+    public var ranks: Int
 
     public init(totalEpochs: Int, batchSize: Int, schedule: LearningRateSchedule, dataset: String,
-                dataDirectory: String, classes: [Int] = [], limit: Int = 0, threads: Int = 0) {
+                dataDirectory: String, classes: [Int] = [], limit: Int = 0, threads: Int = 0, ranks: Int = 1) {
         self.totalEpochs = totalEpochs
         self.batchSize = batchSize
         self.schedule = schedule
@@ -100,6 +103,7 @@ public struct RunSettings: Sendable, Equatable {
         self.classes = classes
         self.limit = limit
         self.threads = threads
+        self.ranks = ranks
     }
 }
 

@@ -1,0 +1,217 @@
+import CNNZoo
+import CNNZooCheckpoint
+import Foundation
+import XCTest
+
+/// `mpirun -n R cnn-zoo train …` end to end, over Open MPI's TCP transport on this machine
+/// (`--mca btl tcp,self`: the transport two machines would use, through the loopback).
+final class DataParallelMPITests: XCTestCase {
+    var folder: String!
+
+    static let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(Self.mpirun != nil, "needs Open MPI's mpirun (Tools/setup.sh installs openmpi-bin)")
+        folder = NSTemporaryDirectory() + "mpi-\(UUID().uuidString)"
+        try FixtureData.write(to: folder + "/data", trainCount: 3000, testCount: 300)
+    }
+
+    override func tearDownWithError() throws {
+        if let folder { try? FileManager.default.removeItem(atPath: folder) }
+    }
+
+    /// mpirun as root needs its consent; the variables are harmless otherwise.
+    static let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+
+    func mpi(_ ranks: Int, _ arguments: [String]) throws -> CommandResult {
+        try CommandRunner.run(["-n", "\(ranks)", "--mca", "btl", "tcp,self", CommandRunner.executable.path] + arguments,
+                              in: folder, environment: Self.environment, executable: URL(fileURLWithPath: Self.mpirun!))
+    }
+
+    /// Everything a checkpoint holds but the wall-clock figures and the layout.
+    func assertSameRun(_ a: Checkpoint, _ b: Checkpoint, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.parameters.map(\.path), b.parameters.map(\.path), message, file: file, line: line)
+        XCTAssertTrue(a.parameters.map(\.value) == b.parameters.map(\.value), "weights: \(message)", file: file, line: line)
+        XCTAssertTrue(a.optimizerState == b.optimizerState, "optimizer state: \(message)", file: file, line: line)
+        XCTAssertEqual(a.training.stepLosses, b.training.stepLosses, "step losses: \(message)", file: file, line: line)
+        XCTAssertEqual(a.training.random, b.training.random, "random stream: \(message)", file: file, line: line)
+        XCTAssertEqual(a.training.globalStep, b.training.globalStep, message, file: file, line: line)
+        XCTAssertEqual(a.training.history.map(\.trainLoss), b.training.history.map(\.trainLoss), message, file: file, line: line)
+        XCTAssertEqual(a.training.history.map(\.trainAccuracy), b.training.history.map(\.trainAccuracy), message, file: file, line: line)
+        XCTAssertEqual(a.training.history.map(\.testAccuracy), b.training.history.map(\.testAccuracy), message, file: file, line: line)
+    }
+
+    /// 2 processes × 1 thread end bit for bit where 1 process × 2 threads ends: weights,
+    /// momentum, every step's loss, the epoch's figures; a short last batch (3000 = 46·64 + 56)
+    /// included. And a different chunk count ends elsewhere, so the comparison could fail.
+    func testTwoProcessesEqualOneProcessWithTwoThreads() throws {
+        let common = ["train", "mnist-16-32-64", "--data", "data", "--epochs", "1", "--json"]
+        let distributed = try mpi(2, common + ["--threads", "1", "--checkpoint", "mpi.h5"])
+        XCTAssertEqual(distributed.status, 0, distributed.stderr)
+        XCTAssertEqual(distributed.stdout.split(separator: "\n").count, 1, "only rank 0 prints: \(distributed.stdout)")
+        let single = try CommandRunner.run(common + ["--threads", "2", "--checkpoint", "one.h5"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let a = try Checkpoint.read(from: folder + "/mpi.h5"), b = try Checkpoint.read(from: folder + "/one.h5")
+        XCTAssertEqual([a.run.ranks, a.run.threads], [2, 1])
+        XCTAssertEqual([b.run.ranks, b.run.threads], [1, 2])
+        assertSameRun(a, b, "mpirun -n 2 --threads 1 against --threads 2")
+
+        let three = try CommandRunner.run(common + ["--threads", "3", "--checkpoint", "three.h5"], in: folder)
+        XCTAssertEqual(three.status, 0, three.stderr)
+        XCTAssertFalse(try Checkpoint.read(from: folder + "/three.h5").parameters.map(\.value) == b.parameters.map(\.value))
+    }
+
+    /// A run stopped under MPI resumes on one machine, and one machine's under MPI, each ending
+    /// where an uninterrupted run ends; another chunk count says it will differ.
+    func testResumeAcrossLayouts() throws {
+        let common = ["--data", "data", "--batch-size", "100"]
+        let straight = try CommandRunner.run(["train", "mnist-small", "--epochs", "2", "--threads", "2", "--checkpoint", "straight.h5"] + common,
+                                             in: folder)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let uninterrupted = try Checkpoint.read(from: folder + "/straight.h5")
+
+        // Epoch 1 under MPI, epoch 2 on one machine.
+        let first = try mpi(2, ["train", "mnist-small", "--epochs", "1", "--threads", "1", "--checkpoint", "a.h5"] + common)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let second = try CommandRunner.run(["train", "--resume", "a.h5", "--epochs", "2"], in: folder)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertFalse(second.stderr.contains("not bit-identically"), second.stderr)
+        let resumed = try Checkpoint.read(from: folder + "/a.h5")
+        XCTAssertEqual([resumed.run.ranks, resumed.run.threads], [1, 2], "2 × 1 resumes alone as 1 × 2")
+        assertSameRun(resumed, uninterrupted, "MPI then one machine")
+
+        // Epoch 1 on one machine, epoch 2 under MPI.
+        let alone = try CommandRunner.run(["train", "mnist-small", "--epochs", "1", "--threads", "2", "--checkpoint", "b.h5"] + common, in: folder)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        let under = try mpi(2, ["train", "--resume", "b.h5", "--epochs", "2"])
+        XCTAssertEqual(under.status, 0, under.stderr)
+        assertSameRun(try Checkpoint.read(from: folder + "/b.h5"), uninterrupted, "one machine then MPI")
+
+        // A layout with another chunk count continues, and says that it will differ.
+        let other = try CommandRunner.run(["train", "mnist-small", "--epochs", "1", "--threads", "2", "--checkpoint", "c.h5"] + common, in: folder)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        let differently = try mpi(2, ["train", "--resume", "c.h5", "--epochs", "2", "--threads", "2"])
+        XCTAssertEqual(differently.status, 0, differently.stderr)
+        XCTAssertTrue(differently.stderr.contains("resuming as 2 processes × 2 threads where the run used 2 threads"), differently.stderr)
+        XCTAssertTrue(differently.stderr.contains("not bit-identically"), differently.stderr)
+    }
+
+    /// Ctrl-C on mpirun stops every process after the same step; rank 0 saves, and the run
+    /// resumed under MPI ends where an uninterrupted one ends.
+    func testCtrlCStopsEveryProcessAndTheRunResumesExactly() throws {
+        let common = ["--data", "data", "--batch-size", "50", "--epochs", "3"]
+        let straight = try CommandRunner.run(["train", "mnist-small", "--threads", "2", "--checkpoint", "straight.h5"] + common, in: folder)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let checkpoint = folder + "/stopped.h5"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
+        process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path, "train", "mnist-small",
+                             "--threads", "1", "--checkpoint", checkpoint, "--save-every", "7"] + common
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && process.isRunning && !FileManager.default.fileExists(atPath: checkpoint) { Thread.sleep(forTimeInterval: 0.01) }
+        kill(process.processIdentifier, SIGINT)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNil(Self.process(withRank: 1, mentioning: checkpoint))
+        let stopped = try Checkpoint.read(from: checkpoint)
+        if message.contains("cnn-zoo: interrupted at") {
+            XCTAssertLessThan(stopped.training.epoch, 3, message)
+        } else {
+            // The run may finish before the signal lands on a fast machine; then it must simply be complete.
+            XCTAssertEqual(stopped.training.epoch, 3, message)
+        }
+        if stopped.training.epoch < 3 {
+            let resumed = try mpi(2, ["train", "--resume", checkpoint])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        }
+        assertSameRun(try Checkpoint.read(from: checkpoint), try Checkpoint.read(from: folder + "/straight.h5"), "stopped with Ctrl-C and resumed")
+    }
+
+    /// Killing one process mid-epoch ends the whole job promptly, with mpirun naming the process,
+    /// and leaves the last checkpoint whole.
+    func testKillingOneProcessEndsTheJobAndKeepsTheCheckpoint() throws {
+        let checkpoint = folder + "/killed.h5"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
+        process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path, "train", "mnist-16-32-64",
+                             "--data", "data", "--epochs", "20", "--batch-size", "16", "--threads", "1", "--checkpoint", checkpoint,
+                             "--save-every", "5"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        // Wait for a few saves, then kill rank 1 (found by its environment) mid-epoch.
+        var rank1: pid_t?
+        let deadline = Date().addingTimeInterval(120)
+        var saves = 0, lastInode: UInt64?
+        while Date() < deadline && process.isRunning {
+            let inode = (try? FileManager.default.attributesOfItem(atPath: checkpoint)[.systemFileNumber] as? UInt64) ?? nil
+            if let inode, inode != lastInode { saves += 1; lastInode = inode }
+            if saves >= 3 {
+                rank1 = Self.process(withRank: 1, mentioning: checkpoint)
+                if rank1 != nil { break }
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let victim = try XCTUnwrap(rank1, "rank 1 never ran long enough to be killed")
+        kill(victim, SIGKILL)
+        let killedAt = Date()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(killedAt), 60, "the job did not end after a process died")
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let message = String(decoding: stderr, as: UTF8.self)
+        XCTAssertTrue(message.contains("rank 1") && message.contains("signal 9"), message)
+        // No process is left behind, and the checkpoint is whole and resumable.
+        XCTAssertNil(Self.process(withRank: 0, mentioning: checkpoint))
+        let saved = try Checkpoint.read(from: checkpoint)
+        XCTAssertEqual(saved.training.globalStep % 5, 0)
+        XCTAssertGreaterThan(saved.training.globalStep, 0)
+    }
+
+    /// A failure in one process is reported by it and ends the others at once.
+    func testAnErrorInOneProcessEndsEveryProcess() throws {
+        // Rank 1 finds no data where rank 0 does: the per-rank environment points it elsewhere.
+        let script = folder + "/per-rank.sh"
+        try """
+            #!/bin/sh
+            if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then export CNN_ZOO_DATA=/nonexistent; else export CNN_ZOO_DATA=\(folder!); fi
+            exec "$@"
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/mnist", withDestinationPath: folder + "/data")
+        let result = try CommandRunner.run(["-n", "2", "--mca", "btl", "tcp,self", script, CommandRunner.executable.path,
+                                            "train", "mnist-small", "--dataset", "mnist", "--epochs", "1", "--no-checkpoint"],
+                                           in: folder, environment: Self.environment, executable: URL(fileURLWithPath: Self.mpirun!))
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("cnn-zoo: error: rank 1 of 2:"), result.stderr)
+        XCTAssertNil(Self.process(withRank: 0, mentioning: "mnist-small"))
+    }
+
+    /// A running cnn-zoo process of rank `rank` whose command line mentions `text`.
+    static func process(withRank rank: Int, mentioning text: String) -> pid_t? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for entry in entries {
+            guard let pid = pid_t(entry), pid != getpid() else { continue }
+            guard let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            let arguments = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.first.map({ $0.hasSuffix("/cnn-zoo") }) == true, arguments.contains(where: { $0.contains(text) }) else { continue }
+            let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") {
+                // A zombie is not running.
+                if let status = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), status.contains(") Z ") { continue }
+                return pid
+            }
+        }
+        return nil
+    }
+}

@@ -16,6 +16,7 @@ struct Bench: RegistryCommand {
               cnn-zoo bench                          mnist-16-32-64, batch 64
               cnn-zoo bench mnist-small --batch-size 128 --repeats 7
               cnn-zoo bench --layers                 where the time goes, layer by layer
+              mpirun -n 2 cnn-zoo bench --mpi        data-parallel: time spent communicating, scaling from 1 to 2 processes
             """)
 
     @Argument(help: "A zoo model name or spec path.")
@@ -33,6 +34,9 @@ struct Bench: RegistryCommand {
     @Flag(help: "Also time each layer's forward and backward pass.")
     var layers = false
 
+    @Flag(help: "Under mpirun: time data-parallel training over the job's processes — communication per step, and the speed-up over one process.")
+    var mpi = false
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -49,6 +53,7 @@ struct Bench: RegistryCommand {
     var pluginOptions: PluginOptions
 
     func run(with registry: Registry) throws {
+        if mpi { return try runDataParallel(registry: registry) }
         compute.apply()
         let (spec, _) = try resolveSpec(model, registry: registry)
         let built = try Model(spec: spec, registry: registry)

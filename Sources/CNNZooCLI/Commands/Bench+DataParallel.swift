@@ -1,0 +1,118 @@
+import CNNZoo
+import CNNZooDistributed
+import Foundation
+
+extension Bench {
+    /// `mpirun -n R cnn-zoo bench --mpi`: the same training steps on all R processes, then on
+    /// process 0 alone (the others wait), so the speed-up and the time spent communicating come
+    /// from one run on one set of machines.
+    func runDataParallel(registry: Registry) throws {
+        let parallel = try DataParallelRun.start()
+        guard let group = parallel.group else {
+            throw UsageError("--mpi measures a data-parallel run: start it under mpirun, e.g. 'mpirun -n 2 cnn-zoo bench --mpi'")
+        }
+        try parallel.run {
+            compute.apply(fallback: parallel.defaultThreads)
+            let (spec, _) = try resolveSpec(model, registry: registry)
+            var random = RandomGenerator(seed: 3)
+            let imageCount = max(min(batchSize * steps, 1 << 16), batchSize)
+            let images = try LabeledImages(imageShape: spec.inputShape,
+                                           pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
+                                           labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
+            func makeTrainer() throws -> Trainer {
+                let model = try Model(spec: spec, registry: registry)
+                model.initializeParameters(seed: 1)
+                let optimizer: any Optimizer
+                do { optimizer = try registry.optimizers.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
+                    throw RuntimeError("\(spec.name): \(error.description)")
+                }
+                return try Trainer(model: model, data: images, optimizer: optimizer, schedule: .constant,
+                                   batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
+            }
+            func train(_ trainer: Trainer, _ count: Int) throws {
+                for _ in 0..<count {
+                    if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                    try trainer.step()
+                }
+            }
+            if !json {
+                Console.notice("benchmarking data-parallel \(spec.name), batch \(batchSize) over \(group.size) processes × \(Parallelism.threads) thread(s), "
+                    + "\(steps) steps × \(repeats) runs; \(group.libraryVersion)")
+            }
+            // All processes together.
+            let together = try makeTrainer()
+            together.group = group
+            try train(together, 5)
+            var rates: [Double] = [], communication: [Double] = []
+            for _ in 0..<repeats {
+                try group.barrier()
+                let before = together.communicationSeconds
+                let seconds = try Self.seconds { try train(together, steps) }
+                rates.append(Double(steps * batchSize) / seconds)
+                communication.append((together.communicationSeconds - before) / Double(steps))
+            }
+            // Process 0 alone, with the same threads; the others wait.
+            try group.barrier()
+            var aloneRate = 0.0
+            if group.rank == 0 {
+                let alone = try makeTrainer()
+                try train(alone, 5)
+                aloneRate = median(try (0..<repeats).map { _ in Double(steps * batchSize) / (try Self.seconds { try train(alone, steps) }) })
+            }
+            try group.barrier()
+            let parameters = together.model.parameterCount
+            // Per step each process sends its chunks' partial gradients (threads × parameters floats,
+            // plus a count per parameter) and its rows of the output.
+            let sentBytes = 4 * (Parallelism.threads * parameters + together.model.namedParameters.count + batchSize / group.size * spec.classes)
+            let result = DataParallelResult(model: spec.name, cpu: CPUInfo.model, processes: group.size, threadsPerProcess: Parallelism.threads,
+                                batchSize: batchSize, imagesPerSecond: median(rates), oneProcessImagesPerSecond: aloneRate,
+                                communicationMillisecondsPerStep: 1000 * median(communication),
+                                stepMilliseconds: 1000 * Double(batchSize) / median(rates),
+                                oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
+                                bytesSentPerProcessPerStep: sentBytes, mpi: group.libraryVersion)
+            guard group.rank == 0 else { return }
+            if json {
+                Console.json(result, pretty: true)
+                return
+            }
+            var table = Table([("MEASURE", .left), ("VALUE", .left)])
+            table.add(["CPU", result.cpu])
+            table.add(["layout", "\(group.size) processes × \(Parallelism.threads) thread(s), batch \(batchSize)"])
+            table.add(["training, \(group.size) processes", "\(Format.grouped(Int(result.imagesPerSecond))) images/s (\(String(format: "%.2f", result.stepMilliseconds)) ms per step)"])
+            table.add(["training, 1 process", "\(Format.grouped(Int(aloneRate))) images/s (\(String(format: "%.2f", result.oneProcessStepMilliseconds)) ms per step)"])
+            table.add(["speed-up", String(format: "%.2f× on %d processes (%.0f%% efficiency)", result.imagesPerSecond / max(aloneRate, 1e-9),
+                                          group.size, 100 * result.imagesPerSecond / max(aloneRate, 1e-9) / Double(group.size))])
+            table.add(["communication", String(format: "%.2f ms per step (%.0f%% of the step)", result.communicationMillisecondsPerStep,
+                                               100 * result.communicationMillisecondsPerStep / result.stepMilliseconds)])
+            table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step (partial gradients of \(Parallelism.threads) chunk(s) of \(Format.grouped(parameters)) parameters)"])
+            print(table.render())
+        }
+    }
+
+    struct DataParallelResult: Encodable {
+        let model: String
+        let cpu: String
+        let processes: Int
+        let threadsPerProcess: Int
+        let batchSize: Int
+        let imagesPerSecond: Double
+        let oneProcessImagesPerSecond: Double
+        let communicationMillisecondsPerStep: Double
+        let stepMilliseconds: Double
+        let oneProcessStepMilliseconds: Double
+        let bytesSentPerProcessPerStep: Int
+        let mpi: String
+
+        enum CodingKeys: String, CodingKey {
+            case model, cpu, processes, mpi
+            case threadsPerProcess = "threads_per_process"
+            case batchSize = "batch_size"
+            case imagesPerSecond = "images_per_second"
+            case oneProcessImagesPerSecond = "one_process_images_per_second"
+            case communicationMillisecondsPerStep = "communication_ms_per_step"
+            case stepMilliseconds = "step_ms"
+            case oneProcessStepMilliseconds = "one_process_step_ms"
+            case bytesSentPerProcessPerStep = "bytes_sent_per_process_per_step"
+        }
+    }
+}

@@ -61,6 +61,24 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertFalse(try Checkpoint.read(from: folder + "/three.h5").parameters.map(\.value) == b.parameters.map(\.value))
     }
 
+    /// Two simulated machines — network namespaces joined by a virtual Ethernet bridge, Open
+    /// MPI's TCP transport between them, its launcher reaching the second through `ip netns
+    /// exec` instead of ssh (Tools/netns_mpirun.sh) — end bit for bit where one process with
+    /// two threads ends. Skipped where the host cannot create namespaces.
+    func testTwoSimulatedMachinesOverTCP() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Tools/netns_mpirun.sh").path
+        let common = ["train", "mnist-16-32-64", "--data", folder + "/data", "--epochs", "1", "--json"]
+        let distributed = try CommandRunner.run(["2", CommandRunner.executable.path] + common + ["--threads", "1", "--checkpoint", folder + "/machines.h5"],
+                                                in: folder, environment: Self.environment, executable: URL(fileURLWithPath: script))
+        try XCTSkipIf(distributed.status == 77, "this host cannot create network namespaces; the loopback TCP tests stand in")
+        XCTAssertEqual(distributed.status, 0, distributed.stderr)
+        let single = try CommandRunner.run(common + ["--threads", "2", "--checkpoint", "one.h5"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        assertSameRun(try Checkpoint.read(from: folder + "/machines.h5"), try Checkpoint.read(from: folder + "/one.h5"),
+                      "two namespaces over TCP against one process × 2 threads")
+    }
+
     /// A run stopped under MPI resumes on one machine, and one machine's under MPI, each ending
     /// where an uninterrupted run ends; another chunk count says it will differ.
     func testResumeAcrossLayouts() throws {

@@ -39,6 +39,13 @@ typedef struct {
     void (*sigmoid)(float *values, long count);
 } cnnzoo_kernel_table;
 
+/// A hint to the core that this thread is spinning on a flag (x86 PAUSE), for the worker pool.
+static inline void cnnzoo_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /// Whether this CPU can run `variant` (the portable one always).
 int cnnzoo_kernels_supported(cnnzoo_kernel_variant variant);
 /// The table of `variant`, or NULL when this build or this CPU has none.

@@ -39,8 +39,12 @@ public enum Parallelism {
             body(0, 0..<count)
             return
         }
+        // Each chunk writes only memory of its own, so sharing the body across threads is safe.
+        if WorkerPool.shared(helpers: threads - 1).run(chunks: chunks, { chunk in body(chunk, range(chunk, of: chunks, over: count)) }) {
+            return
+        }
+        // The pool is in use (work started from inside a chunk, or trainers on several threads).
         withoutActuallyEscaping(body) { body in
-            // Each chunk writes only memory of its own, so sharing the body across threads is safe.
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 shared.value(chunk, range(chunk, of: chunks, over: count))

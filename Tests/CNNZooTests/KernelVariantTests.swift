@@ -118,8 +118,8 @@ final class KernelVariantTests: XCTestCase {
                 Kernels.variant = variant
                 var y = [Float](repeating: .nan, count: planes * outputPlane)
                 var winners = [Int32](repeating: -7, count: planes * outputPlane)
-                var scratch = [Float](repeating: 0, count: w.height * w.outputWidth)
-                var scratchIndex = [Int32](repeating: 0, count: w.height * w.outputWidth)
+                var scratch = [Float](repeating: 0, count: w.height * w.outputWidth + 4)
+                var scratchIndex = [Int32](repeating: 0, count: w.height * w.outputWidth + 4)
                 x.withUnsafeBufferPointer { x in
                     y.withUnsafeMutableBufferPointer { y in
                         winners.withUnsafeMutableBufferPointer { winners in

@@ -206,7 +206,12 @@ static inline void VARIANT(clipped_window_maximum)(const cnnzoo_window *w, const
     if (end > w->width) end = w->width;
     float b = line[start];
     long k = start;
-    for (long iw = start + 1; iw < end; iw++) if (line[iw] > b) { b = line[iw]; k = iw; }
+    // Selections rather than branches: which value wins is data, and mispredicts.
+    for (long iw = start + 1; iw < end; iw++) {
+        const int greater = line[iw] > b;
+        b = greater ? line[iw] : b;
+        k = greater ? iw : k;
+    }
     *best = b;
     *index = (int32_t)(row_offset + k);
 }
@@ -256,16 +261,22 @@ TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restri
             int32_t *restrict oi = out_index + oh * ow_count;
             const float *restrict b0 = row_best + top * ow_count;
             const int32_t *restrict i0 = row_index + top * ow_count;
-            if (bottom - top == 3) {
-                // The common 3-row window, spelt out so the loop over columns vectorises.
-                const float *restrict b1 = b0 + ow_count, *restrict b2 = b1 + ow_count;
-                const int32_t *restrict i1 = i0 + ow_count, *restrict i2 = i1 + ow_count;
+            if (bottom - top <= 3) {
+                // Windows of up to 3 rows, spelt out so the loop over columns vectorises; a window
+                // clipped to fewer rows repeats its last row, which never wins against itself.
+                const long rows = bottom - top;
+                const float *restrict b1 = b0 + (rows > 1 ? ow_count : 0), *restrict b2 = b1 + (rows > 2 ? ow_count : 0);
+                const int32_t *restrict i1 = i0 + (rows > 1 ? ow_count : 0), *restrict i2 = i1 + (rows > 2 ? ow_count : 0);
                 // Selections as masks (all ones where a later row is strictly greater): the form
                 // every vector unit blends, where a conditional would stay scalar on AVX2. Rows
                 // are short (14 and 7 columns in the zoo), so narrow vectors: wide ones would
                 // leave every row to the scalar remainder loop.
+                // Columns run to a multiple of 4 so no row ends in a scalar remainder: the extra
+                // entries land on the next row's (or plane's), which are computed afterwards —
+                // except after the very last row, where the loop stops exactly.
+                const long columns = p == planes - 1 && oh == w->output_height - 1 ? ow_count : (ow_count + 3) & ~3L;
                 VECTORIZE_SHORT
-                for (long ow = 0; ow < ow_count; ow++) {
+                for (long ow = 0; ow < columns; ow++) {
                     float b = b0[ow];
                     int32_t k = i0[ow];
                     const int32_t m1 = -(int32_t)(b1[ow] > b);

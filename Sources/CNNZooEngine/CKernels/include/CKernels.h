@@ -31,7 +31,7 @@ typedef struct {
     void (*fold)(const cnnzoo_window *window, const float *columns, long row_stride, float *x);
     /// Max-pooling of `planes` planes: y = the largest value in each window (padding never wins), `winners` =
     /// its index within its plane, the first in row-major order on ties. `scratch` holds height·OW floats
-    /// and as many int32s.
+    /// and `scratch_index` as many int32s, each with 4 more that may be read but not used.
     void (*max_pool)(const cnnzoo_window *window, const float *x, long planes, float *y, int32_t *winners,
                      float *scratch, int32_t *scratch_index);
     /// σ(x) = 1/(1 + e^−x) in place, e^ by Cody–Waite reduction and a degree-6 polynomial

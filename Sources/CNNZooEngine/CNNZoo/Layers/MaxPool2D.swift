@@ -30,7 +30,7 @@ public final class MaxPool2D: Layer {
         var output = Tensor.uninitialized([batchSize] + outputShape)
         if winners.count != planes * outputPlane { winners = [Int32](repeating: 0, count: planes * outputPlane) }
         // Per thread: every input row's maxima under each window's columns, and where they are.
-        let rowSize = w.height * w.outputWidth
+        let rowSize = w.height * w.outputWidth + 4  // the kernel may read 4 past the end
         let rowMaxima = rowMaxima.reserve(2 * Parallelism.chunkCount(planes) * rowSize)
         input.withPointer { x in
             output.withMutablePointer { y in

@@ -67,9 +67,12 @@ extension Parameter {
             return
         }
         gradient.withMutablePointer { target in
-            for chunk in 0..<chunks {
-                let part = partials + chunk * count
-                for i in 0..<count { target[i] += part[i] }
+            // Spans of elements on separate threads: each element still adds its chunks in order.
+            Parallelism.forEachSpan(count) { span in
+                for chunk in 0..<chunks {
+                    let part = partials + chunk * count
+                    for i in span { target[i] += part[i] }
+                }
             }
         }
     }

@@ -12,9 +12,20 @@ extension Tensor {
         // exponent field over the tensor is one vectorised integer max, where a test per
         // element through a closure is not.
         scalars.withUnsafeBufferPointer { values in
-            var largestExponent: UInt32 = 0
-            for value in values { largestExponent = max(largestExponent, value.bitPattern & 0x7F80_0000) }
-            return largestExponent != 0x7F80_0000
+            guard let base = values.baseAddress else { return true }
+            func largestExponent(_ span: Range<Int>) -> UInt32 {
+                var largest: UInt32 = 0
+                for i in span { largest = max(largest, base[i].bitPattern & 0x7F80_0000) }
+                return largest
+            }
+            guard values.count >= 1 << 16 else { return largestExponent(0..<values.count) != 0x7F80_0000 }
+            // Large tensors (weights of a dense layer) split over the threads; max is exact in any order.
+            var largest = [UInt32](repeating: 0, count: Parallelism.chunkCount(values.count))
+            largest.withUnsafeMutableBufferPointer { largest in
+                let largest = largest.baseAddress!
+                Parallelism.forEachChunk(values.count) { chunk, span in largest[chunk] = largestExponent(span) }
+            }
+            return largest.max()! != 0x7F80_0000
         }
     }
 

@@ -37,8 +37,7 @@ extension ElementwiseActivation {
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
         let count = output.count
-        output.scalars.withUnsafeMutableBufferPointer { y in
-            let y = y.baseAddress!
+        output.withMutablePointer { y in
             Parallelism.forEachSpan(count) { span in
                 Self.apply(y + span.lowerBound, count: span.count)
             }
@@ -50,9 +49,8 @@ extension ElementwiseActivation {
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         var inputGradient = outputGradient
         let count = inputGradient.count
-        inputGradient.scalars.withUnsafeMutableBufferPointer { g in
-            output.scalars.withUnsafeBufferPointer { y in
-                let (g, y) = (g.baseAddress!, y.baseAddress!)
+        output.withPointer { y in
+            inputGradient.withMutablePointer { g in
                 Parallelism.forEachSpan(count) { span in
                     for i in span { g[i] *= Self.derivative(output: y[i]) }
                 }

@@ -27,9 +27,9 @@ public final class Conv2D: Layer {
     private let positions: Int
     private var input = Tensor(zeros: [0])
     /// One sample's columns [patchSize, P] per thread.
-    private let columns = ScratchBuffer()
+    private let columns = ScratchBuffer<Float>()
     /// Each chunk's partial ∂W [O, patchSize] and ∂b [O].
-    private let weightPartials = ScratchBuffer(), biasPartials = ScratchBuffer()
+    private let weightPartials = ScratchBuffer<Float>(), biasPartials = ScratchBuffer<Float>()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,

@@ -18,7 +18,7 @@ public final class Dense: Layer {
     public var outputShape: [Int] { [units] }
     private var input = Tensor(zeros: [0])
     /// Each chunk's partial ∂W [units, inputCount] and ∂b [units].
-    private let weightPartials = ScratchBuffer(), biasPartials = ScratchBuffer()
+    private let weightPartials = ScratchBuffer<Float>(), biasPartials = ScratchBuffer<Float>()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         guard inputShape.count == 1 else {

@@ -12,10 +12,10 @@ public final class MaxPool2D: Layer {
     public let outputShape: [Int]
     /// For each output of the last batch, the index of its winner within its plane
     /// (planes are at most 2²⁶ values, so the index fits in 32 bits).
-    private var winners: [Int32] = []
+    private let winners = ScratchBuffer<Int32>()
     private var batchSize = 0
     /// Per-thread room for the kernel's row maxima (floats, then as many indices).
-    private let rowMaxima = ScratchBuffer()
+    private let rowMaxima = ScratchBuffer<Float>()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
@@ -28,21 +28,18 @@ public final class MaxPool2D: Layer {
         let w = window
         let planes = batchSize * w.channels, outputPlane = w.outputHeight * w.outputWidth
         var output = Tensor.uninitialized([batchSize] + outputShape)
-        if winners.count != planes * outputPlane { winners = [Int32](repeating: 0, count: planes * outputPlane) }
+        let winner = winners.reserve(planes * outputPlane)
         // Per thread: every input row's maxima under each window's columns, and where they are.
         let rowSize = w.height * w.outputWidth + 4  // the kernel may read 4 past the end
         let rowMaxima = rowMaxima.reserve(2 * Parallelism.chunkCount(planes) * rowSize)
         input.withPointer { x in
             output.withMutablePointer { y in
-                winners.withUnsafeMutableBufferPointer { winner in
-                    let winner = winner.baseAddress!
-                    Parallelism.forEachChunk(planes) { chunk, planeRange in
-                        let best = rowMaxima + 2 * chunk * rowSize
-                        let index = UnsafeMutableRawPointer(best + rowSize).assumingMemoryBound(to: Int32.self)
-                        let (first, count) = (planeRange.lowerBound, planeRange.count)
-                        Kernels.maxPool(w, x + first * w.height * w.width, planes: count, into: y + first * outputPlane,
-                                        winners: winner + first * outputPlane, scratch: best, scratchIndex: index)
-                    }
+                Parallelism.forEachChunk(planes) { chunk, planeRange in
+                    let best = rowMaxima + 2 * chunk * rowSize
+                    let index = UnsafeMutableRawPointer(best + rowSize).assumingMemoryBound(to: Int32.self)
+                    let (first, count) = (planeRange.lowerBound, planeRange.count)
+                    Kernels.maxPool(w, x + first * w.height * w.width, planes: count, into: y + first * outputPlane,
+                                    winners: winner + first * outputPlane, scratch: best, scratchIndex: index)
                 }
             }
         }
@@ -53,16 +50,14 @@ public final class MaxPool2D: Layer {
         let planes = batchSize * window.channels
         let planeSize = window.height * window.width, outputPlane = window.outputHeight * window.outputWidth
         var inputGradient = Tensor(zeros: [batchSize, window.channels, window.height, window.width])
-        inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-            outputGradient.scalars.withUnsafeBufferPointer { dy in
-                winners.withUnsafeBufferPointer { winner in
-                    let (dx, dy, winner) = (dx.baseAddress!, dy.baseAddress!, winner.baseAddress!)
-                    // A plane's winners lie in that plane, so chunks of planes write disjoint memory.
-                    Parallelism.forEachChunk(planes) { _, planeRange in
-                        for plane in planeRange {
-                            let target = dx + plane * planeSize
-                            for i in (plane * outputPlane) ..< ((plane + 1) * outputPlane) { target[Int(winner[i])] += dy[i] }
-                        }
+        let winner = winners.pointer
+        outputGradient.withPointer { dy in
+            inputGradient.withMutablePointer { dx in
+                // A plane's winners lie in that plane, so chunks of planes write disjoint memory.
+                Parallelism.forEachChunk(planes) { _, planeRange in
+                    for plane in planeRange {
+                        let target = dx + plane * planeSize
+                        for i in (plane * outputPlane) ..< ((plane + 1) * outputPlane) { target[Int(winner[i])] += dy[i] }
                     }
                 }
             }

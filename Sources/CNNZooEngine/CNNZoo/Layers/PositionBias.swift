@@ -10,7 +10,7 @@ public final class PositionBias: Layer {
     public let bias: Parameter
     public let outputShape: [Int]
     /// Each chunk's partial ∂b.
-    private let partials = ScratchBuffer()
+    private let partials = ScratchBuffer<Float>()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         outputShape = inputShape
@@ -25,9 +25,8 @@ public final class PositionBias: Layer {
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
         let width = bias.value.count, batch = output.batchSize
-        output.scalars.withUnsafeMutableBufferPointer { y in
-            bias.value.scalars.withUnsafeBufferPointer { b in
-                let (y, b) = (y.baseAddress!, b.baseAddress!)
+        bias.value.withPointer { b in
+            output.withMutablePointer { y in
                 Parallelism.forEachSpan(batch, minimum: max(1, (1 << 15) / width)) { samples in
                     for n in samples {
                         let row = y + n * width

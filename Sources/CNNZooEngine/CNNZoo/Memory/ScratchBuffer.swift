@@ -1,16 +1,16 @@
 /// Memory a layer owns and reuses from batch to batch: per-thread work space, cached
 /// intermediate values. It hands out a raw pointer directly, so kernels need no closures
 /// to reach it; its contents are undefined after it grows.
-final class ScratchBuffer {
-    private(set) var pointer: UnsafeMutablePointer<Float>
+final class ScratchBuffer<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
     private(set) var count = 0
 
     init() { pointer = .allocate(capacity: 1) }
 
     deinit { pointer.deallocate() }
 
-    /// Room for at least `count` floats; reallocates only when it must grow.
-    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    /// Room for at least `count` elements; reallocates only when it must grow.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
         if count > self.count {
             pointer.deallocate()
             pointer = .allocate(capacity: count)

@@ -85,9 +85,12 @@ extension Trainer {
                 position += 1
                 all.withUnsafeBufferPointer { buffer in
                     parameter.gradient.withMutablePointer { target in
-                        for chunk in 0..<chunks {
-                            let part = buffer.baseAddress! + position + chunk * count
-                            for i in 0..<count { target[i] += part[i] }
+                        // Spans of elements on separate threads; each element adds its chunks in order.
+                        Parallelism.forEachSpan(count) { span in
+                            for chunk in 0..<chunks {
+                                let part = buffer.baseAddress! + position + chunk * count
+                                for i in span { target[i] += part[i] }
+                            }
                         }
                     }
                 }

@@ -28,6 +28,20 @@ final class DataParallelMPITests: XCTestCase {
                               in: folder, environment: Self.environment, executable: URL(fileURLWithPath: Self.mpirun!))
     }
 
+    /// `mpirun -n 2` over TCP, started and left running; standard error is piped.
+    func startMPI(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
+        process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        return (process, err)
+    }
+
     /// Everything a checkpoint holds but the wall-clock figures and the layout.
     func assertSameRun(_ a: Checkpoint, _ b: Checkpoint, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.parameters.map(\.path), b.parameters.map(\.path), message, file: file, line: line)
@@ -121,16 +135,7 @@ final class DataParallelMPITests: XCTestCase {
         let straight = try CommandRunner.run(["train", "mnist-small", "--threads", "2", "--checkpoint", "straight.h5"] + common, in: folder)
         XCTAssertEqual(straight.status, 0, straight.stderr)
         let checkpoint = folder + "/stopped.h5"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
-        process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path, "train", "mnist-small",
-                             "--threads", "1", "--checkpoint", checkpoint, "--save-every", "7"] + common
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        let (process, err) = try startMPI(["train", "mnist-small", "--threads", "1", "--checkpoint", checkpoint, "--save-every", "7"] + common)
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && process.isRunning && !FileManager.default.fileExists(atPath: checkpoint) { Thread.sleep(forTimeInterval: 0.01) }
         kill(process.processIdentifier, SIGINT)
@@ -155,17 +160,8 @@ final class DataParallelMPITests: XCTestCase {
     /// and leaves the last checkpoint whole.
     func testKillingOneProcessEndsTheJobAndKeepsTheCheckpoint() throws {
         let checkpoint = folder + "/killed.h5"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.mpirun!)
-        process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path, "train", "mnist-16-32-64",
-                             "--data", "data", "--epochs", "20", "--batch-size", "16", "--threads", "1", "--checkpoint", checkpoint,
-                             "--save-every", "5"]
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
+        let (process, err) = try startMPI(["train", "mnist-16-32-64", "--data", "data", "--epochs", "20", "--batch-size", "16",
+                                           "--threads", "1", "--checkpoint", checkpoint, "--save-every", "5"])
         // Wait for a few saves, then kill rank 1 (found by its environment) mid-epoch.
         var rank1: pid_t?
         let deadline = Date().addingTimeInterval(120)

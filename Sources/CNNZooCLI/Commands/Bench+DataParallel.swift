@@ -14,27 +14,13 @@ extension Bench {
         try parallel.run {
             compute.apply(fallback: parallel.defaultThreads)
             let (spec, _) = try resolveSpec(model, registry: registry)
-            var random = RandomGenerator(seed: 3)
-            let imageCount = max(min(batchSize * steps, 1 << 16), batchSize)
-            let images = try LabeledImages(imageShape: spec.inputShape,
-                                           pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
-                                           labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
+            let images = try syntheticImages(for: spec)
             func makeTrainer() throws -> Trainer {
                 let model = try Model(spec: spec, registry: registry)
                 model.initializeParameters(seed: 1)
-                let optimizer: any Optimizer
-                do { optimizer = try registry.optimizers.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
-                    throw RuntimeError("\(spec.name): \(error.description)")
-                }
-                return try Trainer(model: model, data: images, optimizer: optimizer, schedule: .constant,
-                                   batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
+                return try self.makeTrainer(model: model, images: images, registry: registry)
             }
-            func train(_ trainer: Trainer, _ count: Int) throws {
-                for _ in 0..<count {
-                    if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
-                    try trainer.step()
-                }
-            }
+            func train(_ trainer: Trainer, _ count: Int) throws { try Self.train(trainer, steps: count) }
             if !json {
                 Console.notice("benchmarking data-parallel \(spec.name), batch \(batchSize) over \(group.size) processes × \(Parallelism.threads) thread(s), "
                     + "\(steps) steps × \(repeats) runs; \(group.libraryVersion)")

@@ -59,26 +59,12 @@ struct Bench: RegistryCommand {
         let built = try Model(spec: spec, registry: registry)
         built.initializeParameters(seed: 1)
         let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
-        var random = RandomGenerator(seed: 3)
-        let imageCount = max(min(batchSize * steps, 1 << 16), batchSize)
-        let images = try LabeledImages(imageShape: spec.inputShape,
-                                   pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
-                                   labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
+        let images = try syntheticImages(for: spec)
         if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
-        let optimizer: any Optimizer
-        do { optimizer = try registry.optimizers.makeOptimizer(spec.training.optimizer) } catch let error as ModelError {
-            throw RuntimeError("\(spec.name): \(error.description)")
-        }
-        let trainer = try Trainer(model: built, data: images, optimizer: optimizer, schedule: .constant,
-                                  batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
-        func trainSteps(_ count: Int) throws {
-            for _ in 0..<count {
-                if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
-                try trainer.step()
-            }
-        }
+        let trainer = try makeTrainer(model: built, images: images, registry: registry)
+        func trainSteps(_ count: Int) throws { try Self.train(trainer, steps: count) }
         try trainSteps(5)
         let trainRate = median(try (0..<repeats).map { _ in
             Double(steps * batchSize) / (try Self.seconds { try trainSteps(steps) })
@@ -184,6 +170,33 @@ struct Bench: RegistryCommand {
             case name
             case forwardMilliseconds = "forward_ms"
             case backwardMilliseconds = "backward_ms"
+        }
+    }
+
+    /// Random images and labels for the model, enough for `steps` batches (at most 65,536).
+    func syntheticImages(for spec: ModelSpec) throws -> LabeledImages {
+        var random = RandomGenerator(seed: 3)
+        let imageCount = max(min(batchSize * steps, 1 << 16), batchSize)
+        return try LabeledImages(imageShape: spec.inputShape,
+                                 pixels: (0..<imageCount * Tensor.count(of: spec.inputShape)).map { _ in UInt8(random.next() & 0xFF) },
+                                 labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
+    }
+
+    /// A trainer for `model` with its spec's optimizer at a constant rate.
+    func makeTrainer(model: Model, images: LabeledImages, registry: Registry) throws -> Trainer {
+        let optimizer: any Optimizer
+        do { optimizer = try registry.optimizers.makeOptimizer(model.spec.training.optimizer) } catch let error as ModelError {
+            throw RuntimeError("\(model.spec.name): \(error.description)")
+        }
+        return try Trainer(model: model, data: images, optimizer: optimizer, schedule: .constant,
+                           batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
+    }
+
+    /// `steps` training steps, closing epochs as they end.
+    static func train(_ trainer: Trainer, steps: Int) throws {
+        for _ in 0..<steps {
+            if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+            try trainer.step()
         }
     }
 

@@ -14,7 +14,6 @@ static struct {
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
     int (*barrier)(handle);
     int (*abort)(handle, int);
-    double (*wtime)(void);
     int (*library_version)(char *, int *);
     handle comm_world, float_type, int_type, max_op;
 } mpi;
@@ -44,7 +43,6 @@ int cnnzoo_mpi_load(const char *library, char *reason, int reason_size) {
     FIND(allreduce, "MPI_Allreduce");
     FIND(barrier, "MPI_Barrier");
     FIND(abort, "MPI_Abort");
-    FIND(wtime, "MPI_Wtime");
     FIND(library_version, "MPI_Get_library_version");
     FIND(comm_world, "ompi_mpi_comm_world");
     FIND(float_type, "ompi_mpi_float");
@@ -73,5 +71,4 @@ int cnnzoo_mpi_allreduce_max_int(int value, int *result) {
 
 int cnnzoo_mpi_barrier(void) { return mpi.barrier(mpi.comm_world); }
 void cnnzoo_mpi_abort(int code) { mpi.abort(mpi.comm_world, code); }
-double cnnzoo_mpi_wtime(void) { return mpi.wtime(); }
 const char *cnnzoo_mpi_library_version(void) { return version; }

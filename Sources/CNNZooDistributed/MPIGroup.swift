@@ -81,9 +81,6 @@ public final class MPIGroup: DataParallelGroup {
         _ = cnnzoo_mpi_finalize()
     }
 
-    /// MPI's clock, in seconds.
-    public static var now: Double { cnnzoo_mpi_wtime() }
-
     private static func check(_ status: Int32, _ call: String) throws {
         if status != 0 { throw MPIError("\(call) failed with MPI error \(status)") }
     }

@@ -94,7 +94,7 @@ final class ForwardValueTests: XCTestCase {
 }
 
 final class SigmoidKernelTests: XCTestCase {
-    override func tearDown() { Kernels.variant = .best }
+    override func tearDown() { Kernels.variant = Kernels.defaultVariant }
 
     /// On every variant this CPU runs: within 1e-6 relative error of σ computed in double over
     /// the whole range, exactly ½ at 0, and saturating without overflow beyond the range.

@@ -24,7 +24,7 @@ final class KernelVariantTests: XCTestCase {
     ]
 
     override func tearDown() {
-        Kernels.variant = .best
+        Kernels.variant = Kernels.defaultVariant
     }
 
     func testTheBestVariantIsChosenAndPortableIsAlwaysThere() {

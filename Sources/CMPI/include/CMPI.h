@@ -20,7 +20,6 @@ int cnnzoo_mpi_allreduce_max_int(int value, int *result);
 int cnnzoo_mpi_barrier(void);
 /// Ends every process of the job with `code`.
 void cnnzoo_mpi_abort(int code);
-double cnnzoo_mpi_wtime(void);
 /// The library's own version line (MPI_Get_library_version), or "" before loading.
 const char *cnnzoo_mpi_library_version(void);
 

@@ -32,29 +32,27 @@ public enum Kernels {
     }
 
     /// The variant in use: `CNN_ZOO_KERNELS` if it names one this CPU runs, else the best.
+    /// Setting a variant this CPU cannot run selects `portable`.
     public static var variant: Variant {
-        get { state.withLock { $0.variant } }
-        set { state.withLock { $0 = Selection(newValue) } }
+        get { Variant.allCases[selected.load(ordering: .relaxed)] }
+        set { selected.store(Variant.allCases.firstIndex(of: newValue.isSupported ? newValue : .portable)!, ordering: .relaxed) }
     }
 
-    private struct Selection: @unchecked Sendable {
-        let variant: Variant
-        let table: UnsafePointer<cnnzoo_kernel_table>
-        init(_ variant: Variant) {
-            let chosen = variant.isSupported ? variant : .portable
-            self.variant = chosen
-            table = cnnzoo_kernels(chosen.c)!
-        }
-    }
+    /// The variant chosen when the program started.
+    public static let defaultVariant = environmentChoice ?? Variant.best
 
-    private static let state = Mutex(Selection(environmentChoice ?? Variant.best))
+    /// Every variant's table, looked up once (nil where this CPU cannot run it); kernels are
+    /// called per sample, so choosing one is an atomic load, not a lock.
+    nonisolated(unsafe) private static let tables: [UnsafePointer<cnnzoo_kernel_table>?] = Variant.allCases.map { cnnzoo_kernels($0.c) }
+
+    private static let selected = Atomic<Int>(Variant.allCases.firstIndex(of: defaultVariant)!)
 
     private static var environmentChoice: Variant? {
         guard let name = getenv("CNN_ZOO_KERNELS").map({ String(cString: $0) }) else { return nil }
         return Variant(rawValue: name).flatMap { $0.isSupported ? $0 : nil }
     }
 
-    private static var table: UnsafePointer<cnnzoo_kernel_table> { state.withLock { $0.table } }
+    private static var table: UnsafePointer<cnnzoo_kernel_table> { tables[selected.load(ordering: .relaxed)]! }
 }
 
 extension Kernels {

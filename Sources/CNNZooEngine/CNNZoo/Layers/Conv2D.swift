@@ -90,7 +90,8 @@ public final class Conv2D: Layer {
         let chunks = Parallelism.chunkCount(batch)
         let columns = columns.reserve(chunks * k * p)
         let weightPartials = weightPartials.reserve(chunks * o * k), biasPartials = biasPartials.reserve(chunks * o)
-        var inputGradient = needsInputGradient ? Tensor(zeros: [batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
+        // Each sample's ∂x is cleared just before its columns fold onto it (in parallel, in cache).
+        var inputGradient = needsInputGradient ? Tensor.uninitialized([batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
         withPointers(outputGradient, input, weight.value) { dy, x, w in
             inputGradient.withMutablePointer { dx in
                 Parallelism.forEachChunk(batch) { chunk, samples in
@@ -112,6 +113,7 @@ public final class Conv2D: Layer {
                                   beta: n == samples.lowerBound ? 0 : 1, c: dw, ldc: k)
                         if needsInputGradient {
                             BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                            (dx + n * inputSize).update(repeating: 0, count: inputSize)
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }
                     }

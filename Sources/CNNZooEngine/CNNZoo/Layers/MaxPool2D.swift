@@ -49,7 +49,8 @@ public final class MaxPool2D: Layer {
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let planes = batchSize * window.channels
         let planeSize = window.height * window.width, outputPlane = window.outputHeight * window.outputWidth
-        var inputGradient = Tensor(zeros: [batchSize, window.channels, window.height, window.width])
+        // Each plane is cleared by the thread that scatters into it, just before: in parallel and in cache.
+        var inputGradient = Tensor.uninitialized([batchSize, window.channels, window.height, window.width])
         let winner = winners.pointer
         outputGradient.withPointer { dy in
             inputGradient.withMutablePointer { dx in
@@ -57,6 +58,7 @@ public final class MaxPool2D: Layer {
                 Parallelism.forEachChunk(planes) { _, planeRange in
                     for plane in planeRange {
                         let target = dx + plane * planeSize
+                        target.update(repeating: 0, count: planeSize)
                         for i in (plane * outputPlane) ..< ((plane + 1) * outputPlane) { target[Int(winner[i])] += dy[i] }
                     }
                 }

@@ -4,8 +4,16 @@ public final class Parameter {
     public let name: String
     /// The current values.
     public var value: Tensor
-    /// The gradient of the loss accumulated by the last backward pass.
-    public var gradient: Tensor
+    /// The gradient of the loss accumulated since the last ``clearGradient()``.
+    public var gradient: Tensor {
+        get { settleClearing(); return storedGradient }
+        set { storedGradient = newValue; clearingIsPending = false }
+        _modify { settleClearing(); yield &storedGradient }
+    }
+    private var storedGradient: Tensor
+    /// Set by ``clearGradient()``: the gradient is zero, but its storage has not been cleared yet,
+    /// so that ``accumulate(partials:chunks:)`` can write the sum instead of adding it to zeros.
+    private var clearingIsPending = false
     /// How `value` is drawn when a model is freshly initialised.
     public let initializer: Initializer
     /// Fan-in and fan-out, for the initializer.
@@ -14,7 +22,7 @@ public final class Parameter {
     public init(name: String, shape: [Int], initializer: Initializer, fanIn: Int, fanOut: Int) {
         self.name = name
         self.value = Tensor(zeros: shape)
-        self.gradient = Tensor(zeros: shape)
+        self.storedGradient = Tensor(zeros: shape)
         self.initializer = initializer
         self.fanIn = fanIn
         self.fanOut = fanOut
@@ -46,6 +54,19 @@ public final class Parameter {
     /// The partials kept since the trainer last took them, chunk after chunk.
     public var collectedPartials: [Float] = []
 
+    /// Sets the gradient to zero before a backward pass. The storage is cleared only when first
+    /// touched: a layer that accumulates through ``accumulate(partials:chunks:)`` writes it once
+    /// instead of clearing it and then adding to it, one pass over memory instead of three.
+    public func clearGradient() {
+        clearingIsPending = true
+    }
+
+    private func settleClearing() {
+        guard clearingIsPending else { return }
+        clearingIsPending = false
+        storedGradient.zero()
+    }
+
     /// Draws fresh values with the parameter's initializer.
     public func initialize(using random: inout RandomGenerator) {
         value.scalars = initializer.values(count: value.count, fanIn: fanIn, fanOut: fanOut, using: &random)
@@ -61,17 +82,30 @@ extension Parameter {
     /// is what makes a run bit-identical for a thread count, and what lets a data-parallel run
     /// over several processes form exactly the same sum from the processes' chunks.
     public func accumulate(partials: UnsafePointer<Float>, chunks: Int) {
-        let count = gradient.count
+        let count = storedGradient.count
         if collectsPartials {
             collectedPartials.append(contentsOf: UnsafeBufferPointer(start: partials, count: chunks * count))
             return
         }
-        gradient.withMutablePointer { target in
-            // Spans of elements on separate threads: each element still adds its chunks in order.
+        guard chunks > 0 else { return }
+        let fromZero = clearingIsPending
+        clearingIsPending = false
+        storedGradient.withMutablePointer { target in
+            // Spans of elements on separate threads, each element adding its chunks in order; a
+            // block at a time, so the running sums stay in L1 while every chunk is added.
             Parallelism.forEachSpan(count) { span in
-                for chunk in 0..<chunks {
-                    let part = partials + chunk * count
-                    for i in span { target[i] += part[i] }
+                for start in stride(from: span.lowerBound, to: span.upperBound, by: 2048) {
+                    let block = start ..< min(start + 2048, span.upperBound)
+                    if fromZero {
+                        // Exactly 0 + the first chunk (−0 becomes +0), as adding to a cleared gradient gives.
+                        for i in block { target[i] = partials[i] + 0 }
+                    } else {
+                        for i in block { target[i] += partials[i] }
+                    }
+                    for chunk in 1..<chunks {
+                        let part = partials + chunk * count
+                        for i in block { target[i] += part[i] }
+                    }
                 }
             }
         }

@@ -106,6 +106,6 @@ public final class Model {
 
     /// Clears every parameter's gradient.
     public func zeroGradients() {
-        for (_, parameter) in namedParameters { parameter.gradient.zero() }
+        for (_, parameter) in namedParameters { parameter.clearGradient() }
     }
 }

@@ -17,7 +17,7 @@ enum Activation {
 
 /// Element-wise activations share their plumbing: apply over the batch, keep the output,
 /// and multiply the gradient by f′ written in terms of that output.
-public protocol ElementwiseActivation: Layer {
+public protocol ElementwiseActivation: SampleWiseLayer {
     init(outputShape: [Int])
     /// f applied in place to `count` values.
     static func apply(_ values: UnsafeMutablePointer<Float>, count: Int)
@@ -44,6 +44,16 @@ extension ElementwiseActivation {
         }
         self.output = output
         return output
+    }
+
+    public static var keepsOutput: Bool { true }
+
+    public func forward(sample: UnsafeMutablePointer<Float>, count: Int) {
+        Self.apply(sample, count: count)
+    }
+
+    public func finishFusedForward(output: Tensor) {
+        self.output = output
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {

@@ -6,7 +6,7 @@
 /// the core's cache, and backward unfolds them again rather than keeping the whole
 /// batch's. The batch is split into one chunk per thread; each chunk sums its samples'
 /// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
-public final class Conv2D: Layer {
+public final class Conv2D: SampleProducingLayer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
     public static let settings: [SettingDescription] = [
@@ -57,22 +57,30 @@ public final class Conv2D: Layer {
     private var inputSize: Int { window.channels * window.height * window.width }
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        forward(input, mode: mode, random: &random) { _ in }
+    }
+
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator,
+                        epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         self.input = input
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
+        let hasBias = bias != nil
         let columns = columns.reserve(Parallelism.chunkCount(batch) * k * p)
         var output = Tensor.uninitialized([batch] + outputShape)
-        withPointers(self.input, weight.value) { x, w in
+        withPointers(self.input, weight.value, bias?.value ?? Tensor(zeros: [0])) { x, w, b in
             output.withMutablePointer { y in
                 Parallelism.forEachChunk(batch) { chunk, samples in
                     let columns = columns + chunk * k * p
                     for n in samples {
+                        let yn = y + n * o * p
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
-                        BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: y + n * o * p, ldc: p)
+                        BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
+                        epilogue(yn)
                     }
                 }
             }
         }
-        if let bias { addChannelBias(bias.value, to: &output) }
         return output
     }
 
@@ -125,17 +133,12 @@ public final class Conv2D: Layer {
         return inputGradient
     }
 
-    /// y[n,o,·] += b[o].
-    private func addChannelBias(_ bias: Tensor, to output: inout Tensor) {
-        let (o, p) = (outChannels, positions)
-        let batch = output.batchSize
-        bias.withPointer { b in
-            output.withMutablePointer { y in
-                for plane in 0..<(batch * o) {
-                    let value = b[plane % o], row = y + plane * p
-                    for i in 0..<p { row[i] += value }
-                }
-            }
+    /// y[o,·] += b[o] for one sample.
+    private static func addChannelBias(_ b: UnsafePointer<Float>, channels: Int, positions: Int,
+                                       to y: UnsafeMutablePointer<Float>) {
+        for channel in 0..<channels {
+            let value = b[channel], row = y + channel * positions
+            for i in 0..<positions { row[i] += value }
         }
     }
 }

@@ -1,6 +1,6 @@
 /// A learned bias per position: y[n,c,h,w] = x[n,c,h,w] + b[c,h,w] (seeds 004 and 001),
 /// unlike a conv's per-channel bias.
-public final class PositionBias: Layer {
+public final class PositionBias: SampleWiseLayer {
     public static let kind = "bias"
     public static let summary = "per-position bias: one learned value per channel × row × column"
     public static let settings = [
@@ -37,6 +37,16 @@ public final class PositionBias: Layer {
         }
         return output
     }
+
+    public static let keepsOutput = false
+
+    public func forward(sample: UnsafeMutablePointer<Float>, count: Int) {
+        bias.value.withPointer { b in
+            for i in 0..<count { sample[i] += b[i] }
+        }
+    }
+
+    public func finishFusedForward(output: Tensor) {}
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let width = bias.value.count, batch = outputGradient.batchSize

@@ -51,6 +51,7 @@ public final class Model {
         self.spec = spec
         self.layers = built
         self.loss = try losses.makeLoss(spec.loss)
+        forwardSteps = Self.forwardSteps(built.map(\.1))
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
         namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
     }
@@ -58,6 +59,9 @@ public final class Model {
     /// Every parameter with its dotted path (`conv1.weight`), the key a checkpoint and PyTorch use.
     /// Fixed at build time: the layers and their parameters never change afterwards.
     public let namedParameters: [(path: String, parameter: Parameter)]
+
+    /// The layers as the forward pass runs them, sample-wise layers fused onto the layer before.
+    let forwardSteps: [ForwardStep]
 
     /// Every buffer (state saved but not trained) with its dotted path (`bn1.running_mean`).
     public let namedBuffers: [(path: String, buffer: Parameter)]
@@ -83,7 +87,7 @@ public final class Model {
         }
         var activation = input
         // Handing each layer the only reference lets element-wise layers work in place.
-        for (_, layer) in layers { activation = layer.forward(consume activation, mode: mode, random: &random) }
+        for step in forwardSteps { activation = Self.run(step, consume activation, mode: mode, random: &random) }
         return activation
     }
 

@@ -56,7 +56,8 @@ final class DataParallelTests: XCTestCase {
     override func tearDown() { Parallelism.setThreads(ProcessInfoCores.active) }
 
     /// A 4×4 net with every built-in kind that has parameters or randomness: conv with bias,
-    /// per-position bias, pool, dropout, dense.
+    /// per-position bias, pool, dropout, dense — the last with more input columns than one block
+    /// of ``Parameter/accumulate(chunks:rows:columns:partial:)``, so ∂W is formed block by block.
     static let spec = ModelSpec(name: "tiny-dp", inputShape: [1, 4, 4], classes: 2, layers: [
         LayerSpec(name: "conv", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1]),
         LayerSpec(name: "bias", kind: "bias"),
@@ -64,6 +65,7 @@ final class DataParallelTests: XCTestCase {
         LayerSpec(name: "pool", kind: "maxpool2d", settings: ["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]]),
         LayerSpec(name: "flat", kind: "flatten"),
         LayerSpec(name: "drop", kind: "dropout", settings: ["rate": 0.2]),
+        LayerSpec(name: "wide", kind: "dense", settings: ["units": .number(Double(Parameter.blockColumns + 44))]),
         LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
     ], loss: LossSpec(kind: "cross_entropy"))
 

@@ -1,7 +1,8 @@
 /// A fully connected layer, PyTorch's `Linear`: y = x·Wᵀ + b with W of shape [out, in].
 ///
 /// The batch is split into one chunk of samples per thread: each chunk computes its rows of y
-/// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order.
+/// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order (∂W's a block
+/// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``).
 public final class Dense: Layer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
@@ -17,8 +18,8 @@ public final class Dense: Layer {
     public let bias: Parameter?
     public var outputShape: [Int] { [units] }
     private var input = Tensor(zeros: [0])
-    /// Each chunk's partial ∂W [units, inputCount] and ∂b [units].
-    private let weightPartials = ScratchBuffer<Float>(), biasPartials = ScratchBuffer<Float>()
+    /// Each chunk's partial ∂b [units].
+    private let biasPartials = ScratchBuffer<Float>()
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         guard inputShape.count == 1 else {
@@ -74,14 +75,11 @@ public final class Dense: Layer {
         let (batch, units, inputCount) = (input.batchSize, units, inputCount)
         let needsInputGradient = inputGradient.count > 0
         let chunks = Parallelism.chunkCount(batch)
-        let weightPartials = weightPartials.reserve(chunks * units * inputCount)
         let biasPartials = biasPartials.reserve(chunks * units)
         withPointers(outputGradient, input, weight.value) { dy, x, w in
             inputGradient.withMutablePointer { dx in
                 Parallelism.forEachChunk(batch) { chunk, rows in
-                    let (dy, x, m) = (dy + rows.lowerBound * units, x + rows.lowerBound * inputCount, rows.count)
-                    BLAS.gemm(transposeA: true, m: units, n: inputCount, k: m, a: dy, lda: units, b: x, ldb: inputCount,
-                              c: weightPartials + chunk * units * inputCount, ldc: inputCount)
+                    let (dy, m) = (dy + rows.lowerBound * units, rows.count)
                     let db = biasPartials + chunk * units
                     db.update(repeating: 0, count: units)
                     for n in 0..<m {
@@ -93,8 +91,15 @@ public final class Dense: Layer {
                     }
                 }
             }
+            // ∂W's chunk partials dyᵀ·x, a block of input columns at a time.
+            weight.accumulate(chunks: chunks, rows: units, columns: inputCount) { chunk, block, partial, stride in
+                let rows = Parallelism.range(chunk, of: chunks, over: batch)
+                BLAS.gemm(transposeA: true, m: units, n: block.count, k: rows.count,
+                          a: dy + rows.lowerBound * units, lda: units,
+                          b: x + rows.lowerBound * inputCount + block.lowerBound, ldb: inputCount,
+                          c: partial, ldc: stride)
+            }
         }
-        weight.accumulate(partials: weightPartials, chunks: chunks)
         bias?.accumulate(partials: biasPartials, chunks: chunks)
     }
 }

@@ -14,6 +14,8 @@ public final class Parameter {
     /// Set by ``clearGradient()``: the gradient is zero, but its storage has not been cleared yet,
     /// so that ``accumulate(partials:chunks:)`` can write the sum instead of adding it to zeros.
     private var clearingIsPending = false
+    /// Per-thread room for the block-wise accumulation's partials.
+    private let blockScratch = ScratchBuffer<Float>()
     /// How `value` is drawn when a model is freshly initialised.
     public let initializer: Initializer
     /// Fan-in and fan-out, for the initializer.
@@ -105,6 +107,67 @@ extension Parameter {
                     for chunk in 1..<chunks {
                         let part = partials + chunk * count
                         for i in block { target[i] += part[i] }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Parameter {
+    /// Columns per block in ``accumulate(chunks:rows:columns:partial:)``.
+    static let blockColumns = 256
+
+    /// Adds a batch's gradient of a `[rows, columns]` parameter given as per-chunk partial
+    /// sums, like ``accumulate(partials:chunks:)``, but produced a block of columns at a time:
+    /// `partial(chunk, block, into, stride)` writes the chunk's partial for the columns of
+    /// `block` (rows `stride` apart). Each block's partials are added while still in cache,
+    /// instead of each chunk's whole partial going through memory (a dense layer's ∂W is
+    /// larger than a core's cache).
+    ///
+    /// Blocks fall on the same columns whatever the thread count, and the data-parallel
+    /// collection produces its partials through the same calls, so its sums stay bit-identical.
+    public func accumulate(chunks: Int, rows: Int, columns: Int,
+                           partial: (_ chunk: Int, _ block: Range<Int>, _ into: UnsafeMutablePointer<Float>, _ stride: Int) -> Void) {
+        let count = rows * columns, width = Self.blockColumns
+        precondition(storedGradient.count == count, "a [\(rows), \(columns)] gradient for a parameter of \(storedGradient.count) values")
+        guard chunks > 0 else { return }
+        let blocks = (columns + width - 1) / width
+        func block(_ index: Int) -> Range<Int> { index * width ..< min(index * width + width, columns) }
+        if collectsPartials {
+            let start = collectedPartials.count
+            collectedPartials.append(contentsOf: repeatElement(0, count: chunks * count))
+            collectedPartials.withUnsafeMutableBufferPointer { collected in
+                let base = collected.baseAddress! + start
+                Parallelism.forEachChunk(blocks) { _, indices in
+                    for index in indices {
+                        for chunk in 0..<chunks { partial(chunk, block(index), base + chunk * count + block(index).lowerBound, columns) }
+                    }
+                }
+            }
+            return
+        }
+        let fromZero = clearingIsPending
+        clearingIsPending = false
+        let scratch = blockScratch.reserve(Parallelism.chunkCount(blocks) * chunks * rows * width)
+        storedGradient.withMutablePointer { target in
+            Parallelism.forEachChunk(blocks) { thread, indices in
+                let parts = scratch + thread * chunks * rows * width
+                for index in indices {
+                    let columnRange = block(index), blockWidth = columnRange.count
+                    for chunk in 0..<chunks { partial(chunk, columnRange, parts + chunk * rows * blockWidth, blockWidth) }
+                    // In chunk order, as accumulate(partials:chunks:) adds them.
+                    for row in 0..<rows {
+                        let g = target + row * columns + columnRange.lowerBound, first = parts + row * blockWidth
+                        if fromZero {
+                            for j in 0..<blockWidth { g[j] = first[j] + 0 }
+                        } else {
+                            for j in 0..<blockWidth { g[j] += first[j] }
+                        }
+                        for chunk in 1..<chunks {
+                            let part = first + chunk * rows * blockWidth
+                            for j in 0..<blockWidth { g[j] += part[j] }
+                        }
                     }
                 }
             }

@@ -1,0 +1,84 @@
+import XCTest
+@testable import CNNZoo
+
+/// The speed-ups that change how work is arranged but must not change a single value: sample-wise
+/// layers fused onto a convolution, and a dense ∂W formed a block of columns at a time.
+final class FusionTests: XCTestCase {
+    override func tearDown() { Parallelism.setThreads(ProcessInfoCores.active) }
+
+    static let spec = ModelSpec(name: "fused", inputShape: [2, 6, 6], classes: 3, layers: [
+        LayerSpec(name: "conv1", kind: "conv2d", settings: ["out_channels": 4, "kernel": 3, "padding": 1]),
+        LayerSpec(name: "bias1", kind: "bias", settings: ["init": "lecun_uniform"]),
+        LayerSpec(name: "relu1", kind: "relu"),
+        LayerSpec(name: "conv2", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "bias": false]),
+        LayerSpec(name: "sigmoid", kind: "sigmoid"),
+        LayerSpec(name: "bias2", kind: "bias", settings: ["init": "lecun_uniform"]),
+        LayerSpec(name: "flat", kind: "flatten"),
+        LayerSpec(name: "fc", kind: "dense", settings: ["units": 3]),
+    ], loss: LossSpec(kind: "cross_entropy"))
+
+    func testARunOfSampleWiseLayersEndsAtTheFirstThatKeepsItsOutput() throws {
+        let model = try Model(spec: Self.spec)
+        let steps = model.forwardSteps.map { step -> String in
+            switch step {
+            case .single(let layer): return type(of: layer).kind
+            case .fused(let producer, let followers):
+                return ([type(of: producer).kind] + followers.map { type(of: $0).kind }).joined(separator: "+")
+            }
+        }
+        // conv2's sigmoid keeps its output for backward, so bias2 (which would change it) runs alone.
+        XCTAssertEqual(steps, ["conv2d+bias+relu", "conv2d+sigmoid", "bias", "flatten", "dense"])
+    }
+
+    /// The fused forward pass gives exactly what the layers give one after another, on one
+    /// thread and on three, and what the activations keep for backward is the same too.
+    func testFusedForwardEqualsLayerByLayer() throws {
+        for threads in [1, 3] {
+            Parallelism.setThreads(threads)
+            let model = try Model(spec: Self.spec)
+            model.initializeParameters(seed: 5)
+            var random = RandomGenerator(seed: 9)
+            let input = Tensor(shape: [5, 2, 6, 6], scalars: (0..<360).map { _ in Float(random.nextUniform()) * 2 - 1 })
+            var separate = input
+            for (_, layer) in model.layers { separate = layer.forward(separate, mode: .training, random: &random) }
+            let keptSeparately = try XCTUnwrap(model.layers[4].layer as? Sigmoid).output
+            let fused = try model.forward(input, mode: .training, random: &random)
+            XCTAssertEqual(fused.scalars, separate.scalars, "\(threads) thread(s)")
+            XCTAssertEqual(try XCTUnwrap(model.layers[4].layer as? Sigmoid).output.scalars, keptSeparately.scalars)
+        }
+    }
+
+    /// Block by block, chunk partials are added exactly as whole partials are, onto a cleared
+    /// gradient and onto one that already holds values; collected, they are the whole partials.
+    func testBlockwiseAccumulationAddsAsWholePartialsDo() {
+        let (rows, columns, chunks) = (3, 2 * Parameter.blockColumns + 37, 3)
+        var random = RandomGenerator(seed: 4)
+        let partials = (0..<chunks * rows * columns).map { _ in Float(random.nextUniform()) * 200 - 100 }
+        func produce(_ chunk: Int, _ block: Range<Int>, _ into: UnsafeMutablePointer<Float>, _ stride: Int) {
+            for row in 0..<rows {
+                for (j, column) in block.enumerated() {
+                    into[row * stride + j] = partials[(chunk * rows + row) * columns + column]
+                }
+            }
+        }
+        for threads in [1, 2, 3] {
+            Parallelism.setThreads(threads)
+            let whole = Parameter(name: "w", shape: [rows, columns], initializer: .zeros, fanIn: 1, fanOut: 1)
+            let blockwise = Parameter(name: "w", shape: [rows, columns], initializer: .zeros, fanIn: 1, fanOut: 1)
+            for parameter in [whole, blockwise] { parameter.clearGradient() }
+            partials.withUnsafeBufferPointer { whole.accumulate(partials: $0.baseAddress!, chunks: chunks) }
+            blockwise.accumulate(chunks: chunks, rows: rows, columns: columns, partial: produce)
+            XCTAssertEqual(blockwise.gradient.scalars, whole.gradient.scalars, "cleared, \(threads) thread(s)")
+            // A second batch adds onto what is there.
+            partials.withUnsafeBufferPointer { whole.accumulate(partials: $0.baseAddress!, chunks: chunks) }
+            blockwise.accumulate(chunks: chunks, rows: rows, columns: columns, partial: produce)
+            XCTAssertEqual(blockwise.gradient.scalars, whole.gradient.scalars, "added, \(threads) thread(s)")
+            XCTAssertNotEqual(whole.gradient.scalars, Array(partials.prefix(rows * columns)))
+
+            let collecting = Parameter(name: "w", shape: [rows, columns], initializer: .zeros, fanIn: 1, fanOut: 1)
+            collecting.collectsPartials = true
+            collecting.accumulate(chunks: chunks, rows: rows, columns: columns, partial: produce)
+            XCTAssertEqual(collecting.collectedPartials, partials)
+        }
+    }
+}

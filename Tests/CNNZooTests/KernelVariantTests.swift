@@ -134,6 +134,15 @@ final class KernelVariantTests: XCTestCase {
                 }
                 XCTAssertEqual(y, expected, "max-pool values, case \(index), \(variant)")
                 XCTAssertEqual(winners, expectedWinners, "max-pool winners, case \(index), \(variant)")
+                var values = [Float](repeating: .nan, count: planes * outputPlane)
+                x.withUnsafeBufferPointer { x in
+                    values.withUnsafeMutableBufferPointer { y in
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            Kernels.maxPoolValues(w, x.baseAddress!, planes: planes, into: y.baseAddress!, scratch: s.baseAddress!)
+                        }
+                    }
+                }
+                XCTAssertEqual(values, expected, "max-pool values without winners, case \(index), \(variant)")
             }
         }
     }

@@ -157,7 +157,8 @@ TARGET static void VARIANT(fold)(const cnnzoo_window *w, const float *restrict c
 /// line[f·stride + shift ..< f·stride + shift + kernel]; the first maximum wins (a later value
 /// replaces only when strictly greater). 32-bit indices: a plane holds at most 2²⁶ values.
 static inline void VARIANT(window_maxima)(const float *restrict line, long stride, long kernel, long shift,
-                                          long begin, long end, float *restrict best, int32_t *restrict index) {
+                                          long begin, long end, float *restrict best, int32_t *restrict index,
+                                          const int track) {
     for (int32_t f = (int32_t)begin; f < (int32_t)end; f++) {
         const int32_t start = f * (int32_t)stride + (int32_t)shift;
         float b = line[start];
@@ -169,14 +170,14 @@ static inline void VARIANT(window_maxima)(const float *restrict line, long strid
             k = greater ? start + j : k;
         }
         best[f] = b;
-        index[f] = k;
+        if (track) index[f] = k;
     }
 }
 
 /// The same for seed 004's 3-wide, stride-2 windows, spelt out with mask selections so that
 /// one lane handles one window on every vector unit.
 static inline void VARIANT(window_maxima_3_by_2)(const float *restrict line, long shift, long begin, long end,
-                                                 float *restrict best, int32_t *restrict index) {
+                                                 float *restrict best, int32_t *restrict index, const int track) {
     VECTORIZE
     for (int32_t f = (int32_t)begin; f < (int32_t)end; f++) {
         const int32_t start = 2 * f + (int32_t)shift;
@@ -186,21 +187,21 @@ static inline void VARIANT(window_maxima_3_by_2)(const float *restrict line, lon
         const int32_t k1 = ((start + 1) & m1) | (start & ~m1);
         const int32_t m2 = -(int32_t)(v2 > b1);
         best[f] = v2 > b1 ? v2 : b1;
-        index[f] = ((start + 2) & m2) | (k1 & ~m2);
+        if (track) index[f] = ((start + 2) & m2) | (k1 & ~m2);
     }
 }
 
 static inline void VARIANT(window_maxima_specialised)(const cnnzoo_window *w, const float *line, long shift, long begin,
-                                                      long end, float *best, int32_t *index) {
+                                                      long end, float *best, int32_t *index, const int track) {
     if (w->stride_width == 2 && w->kernel_width == 3)
-        VARIANT(window_maxima_3_by_2)(line, shift, begin, end, best, index);
+        VARIANT(window_maxima_3_by_2)(line, shift, begin, end, best, index, track);
     else
-        VARIANT(window_maxima)(line, w->stride_width, w->kernel_width, shift, begin, end, best, index);
+        VARIANT(window_maxima)(line, w->stride_width, w->kernel_width, shift, begin, end, best, index, track);
 }
 
 /// A window clipped by the row's padding: only its real columns compete.
 static inline void VARIANT(clipped_window_maximum)(const cnnzoo_window *w, const float *line, long ow, long row_offset,
-                                                   float *best, int32_t *index) {
+                                                   float *best, int32_t *index, const int track) {
     long start = ow * w->stride_width - w->pad_left, end = start + w->kernel_width;
     if (start < 0) start = 0;
     if (end > w->width) end = w->width;
@@ -213,11 +214,14 @@ static inline void VARIANT(clipped_window_maximum)(const cnnzoo_window *w, const
         k = greater ? iw : k;
     }
     *best = b;
-    *index = (int32_t)(row_offset + k);
+    if (track) *index = (int32_t)(row_offset + k);
 }
 
-TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restrict x, long planes, float *restrict y,
-                                     int32_t *restrict winners, float *restrict row_best, int32_t *restrict row_index) {
+/// Max-pooling, with the winners' indices when `track` (a constant at each call, so the
+/// compiler drops every index computation from the copy that does not track them).
+static inline __attribute__((always_inline)) void VARIANT(max_pool_body)(
+    const cnnzoo_window *w, const float *restrict x, long planes, float *restrict y, int32_t *restrict winners,
+    float *restrict row_best, int32_t *restrict row_index, const int track) {
     const long height = w->height, width = w->width, ow_count = w->output_width;
     const long plane = height * width, output_plane = w->output_height * ow_count;
     // Output columns whose windows lie wholly inside the row: [low, high).
@@ -233,40 +237,45 @@ TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restri
         const float *source = x + p * plane;
         // Pass 1: each input row's maximum under every window's columns.
         if (flat) {
-            VARIANT(window_maxima_specialised)(w, source, -w->pad_left, low, (height - 1) * ow_count + high, row_best, row_index);
+            VARIANT(window_maxima_specialised)(w, source, -w->pad_left, low, (height - 1) * ow_count + high, row_best, row_index,
+                                               track);
         } else {
             for (long ih = 0; ih < height; ih++)
                 VARIANT(window_maxima_specialised)(w, source + ih * width, -w->pad_left, low, high,
-                                                   row_best + ih * ow_count - 0, row_index + ih * ow_count);
+                                                   row_best + ih * ow_count, track ? row_index + ih * ow_count : 0, track);
             // Indices from the per-row runs are within the row; make them within the plane.
-            for (long ih = 1; ih < height; ih++)
-                for (long ow = low; ow < high; ow++) row_index[ih * ow_count + ow] += (int32_t)(ih * width);
+            if (track)
+                for (long ih = 1; ih < height; ih++)
+                    for (long ow = low; ow < high; ow++) row_index[ih * ow_count + ow] += (int32_t)(ih * width);
         }
         for (long ih = 0; ih < height; ih++) {
             const float *line = source + ih * width;
             for (long ow = 0; ow < low; ow++)
-                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow, row_index + ih * ow_count + ow);
+                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow,
+                                                track ? row_index + ih * ow_count + ow : 0, track);
             for (long ow = high; ow < ow_count; ow++)
-                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow, row_index + ih * ow_count + ow);
+                VARIANT(clipped_window_maximum)(w, line, ow, ih * width, row_best + ih * ow_count + ow,
+                                                track ? row_index + ih * ow_count + ow : 0, track);
         }
         // Pass 2: down each window's rows, in order; a later row wins only when strictly greater,
         // so the first maximum in row-major order wins, as in PyTorch.
         float *out = y + p * output_plane;
-        int32_t *out_index = winners + p * output_plane;
+        int32_t *out_index = track ? winners + p * output_plane : 0;
         for (long oh = 0; oh < w->output_height; oh++) {
             long top = oh * w->stride_height - w->pad_top, bottom = top + w->kernel_height;
             if (top < 0) top = 0;
             if (bottom > height) bottom = height;
             float *restrict o = out + oh * ow_count;
-            int32_t *restrict oi = out_index + oh * ow_count;
+            int32_t *restrict oi = track ? out_index + oh * ow_count : 0;
             const float *restrict b0 = row_best + top * ow_count;
-            const int32_t *restrict i0 = row_index + top * ow_count;
+            const int32_t *restrict i0 = track ? row_index + top * ow_count : 0;
             if (bottom - top <= 3) {
                 // Windows of up to 3 rows, spelt out so the loop over columns vectorises; a window
                 // clipped to fewer rows repeats its last row, which never wins against itself.
                 const long rows = bottom - top;
                 const float *restrict b1 = b0 + (rows > 1 ? ow_count : 0), *restrict b2 = b1 + (rows > 2 ? ow_count : 0);
-                const int32_t *restrict i1 = i0 + (rows > 1 ? ow_count : 0), *restrict i2 = i1 + (rows > 2 ? ow_count : 0);
+                const int32_t *restrict i1 = track ? i0 + (rows > 1 ? ow_count : 0) : 0;
+                const int32_t *restrict i2 = track ? i1 + (rows > 2 ? ow_count : 0) : 0;
                 // Selections as masks (all ones where a later row is strictly greater): the form
                 // every vector unit blends, where a conditional would stay scalar on AVX2. Rows
                 // are short (14 and 7 columns in the zoo), so narrow vectors: wide ones would
@@ -278,33 +287,39 @@ TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restri
                 VECTORIZE_SHORT
                 for (long ow = 0; ow < columns; ow++) {
                     float b = b0[ow];
-                    int32_t k = i0[ow];
                     const int32_t m1 = -(int32_t)(b1[ow] > b);
                     b = b1[ow] > b ? b1[ow] : b;
-                    k = (i1[ow] & m1) | (k & ~m1);
                     const int32_t m2 = -(int32_t)(b2[ow] > b);
                     b = b2[ow] > b ? b2[ow] : b;
-                    k = (i2[ow] & m2) | (k & ~m2);
                     o[ow] = b;
-                    oi[ow] = k;
+                    if (track) oi[ow] = (i2[ow] & m2) | (((i1[ow] & m1) | (i0[ow] & ~m1)) & ~m2);
                 }
                 continue;
             }
             for (long ow = 0; ow < ow_count; ow++) {
                 float b = b0[ow];
-                int32_t k = i0[ow];
+                int32_t k = track ? i0[ow] : 0;
                 for (long r = 1; r < bottom - top; r++) {
                     const float v = b0[r * ow_count + ow];
-                    const int32_t vi = i0[r * ow_count + ow];
                     const int g = v > b;
                     b = g ? v : b;
-                    k = g ? vi : k;
+                    if (track) k = g ? i0[r * ow_count + ow] : k;
                 }
                 o[ow] = b;
-                oi[ow] = k;
+                if (track) oi[ow] = k;
             }
         }
     }
+}
+
+TARGET static void VARIANT(max_pool)(const cnnzoo_window *w, const float *restrict x, long planes, float *restrict y,
+                                     int32_t *restrict winners, float *restrict row_best, int32_t *restrict row_index) {
+    VARIANT(max_pool_body)(w, x, planes, y, winners, row_best, row_index, 1);
+}
+
+TARGET static void VARIANT(max_pool_values)(const cnnzoo_window *w, const float *restrict x, long planes,
+                                            float *restrict y, float *restrict row_best) {
+    VARIANT(max_pool_body)(w, x, planes, y, 0, row_best, 0, 0);
 }
 
 /// Branch-free e^x: x = k·ln 2 + r with |r| ≤ ln2/2; k is rounded by adding 1.5·2²³ (its integer
@@ -334,5 +349,6 @@ static const cnnzoo_kernel_table VARIANT(table) = {
     .unfold = VARIANT(unfold),
     .fold = VARIANT(fold),
     .max_pool = VARIANT(max_pool),
+    .max_pool_values = VARIANT(max_pool_values),
     .sigmoid = VARIANT(sigmoid),
 };

@@ -34,6 +34,8 @@ typedef struct {
     /// and `scratch_index` as many int32s, each with 4 more that may be read but not used.
     void (*max_pool)(const cnnzoo_window *window, const float *x, long planes, float *y, int32_t *winners,
                      float *scratch, int32_t *scratch_index);
+    /// `max_pool` without the winners, for inference: the same y, with less work.
+    void (*max_pool_values)(const cnnzoo_window *window, const float *x, long planes, float *y, float *scratch);
     /// σ(x) = 1/(1 + e^−x) in place, e^ by Cody–Waite reduction and a degree-6 polynomial
     /// (within a few ulp of expf on [−87, 88]; inputs beyond are clamped, σ saturating to ≈0 and 1).
     void (*sigmoid)(float *values, long count);

@@ -72,6 +72,13 @@ extension Kernels {
         var w = window.c
         table.pointee.max_pool(&w, x, planes, y, winners, scratch, scratchIndex)
     }
+
+    /// `maxPool` without the winners (inference): the same values, less work.
+    static func maxPoolValues(_ window: SlidingWindow, _ x: UnsafePointer<Float>, planes: Int, into y: UnsafeMutablePointer<Float>,
+                              scratch: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.max_pool_values(&w, x, planes, y, scratch)
+    }
 }
 
 extension Kernels {

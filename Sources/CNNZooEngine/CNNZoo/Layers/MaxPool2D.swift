@@ -14,6 +14,8 @@ public final class MaxPool2D: Layer {
     /// (planes are at most 2²⁶ values, so the index fits in 32 bits).
     private let winners = ScratchBuffer<Int32>()
     private var batchSize = 0
+    /// Whether the last forward pass recorded winners (an evaluation pass does not need them).
+    private var hasWinners = false
     /// Per-thread room for the kernel's row maxima (floats, then as many indices).
     private let rowMaxima = ScratchBuffer<Float>()
 
@@ -28,7 +30,8 @@ public final class MaxPool2D: Layer {
         let w = window
         let planes = batchSize * w.channels, outputPlane = w.outputHeight * w.outputWidth
         var output = Tensor.uninitialized([batchSize] + outputShape)
-        let winner = winners.reserve(planes * outputPlane)
+        hasWinners = mode == .training
+        let winner = hasWinners ? winners.reserve(planes * outputPlane) : nil
         // Per thread: every input row's maxima under each window's columns, and where they are.
         let rowSize = w.height * w.outputWidth + 4  // the kernel may read 4 past the end
         let rowMaxima = rowMaxima.reserve(2 * Parallelism.chunkCount(planes) * rowSize)
@@ -38,8 +41,13 @@ public final class MaxPool2D: Layer {
                     let best = rowMaxima + 2 * chunk * rowSize
                     let index = UnsafeMutableRawPointer(best + rowSize).assumingMemoryBound(to: Int32.self)
                     let (first, count) = (planeRange.lowerBound, planeRange.count)
-                    Kernels.maxPool(w, x + first * w.height * w.width, planes: count, into: y + first * outputPlane,
-                                    winners: winner + first * outputPlane, scratch: best, scratchIndex: index)
+                    if let winner {
+                        Kernels.maxPool(w, x + first * w.height * w.width, planes: count, into: y + first * outputPlane,
+                                        winners: winner + first * outputPlane, scratch: best, scratchIndex: index)
+                    } else {
+                        Kernels.maxPoolValues(w, x + first * w.height * w.width, planes: count, into: y + first * outputPlane,
+                                              scratch: best)
+                    }
                 }
             }
         }
@@ -47,6 +55,7 @@ public final class MaxPool2D: Layer {
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        precondition(hasWinners, "max-pool backward needs a training-mode forward pass first")
         let planes = batchSize * window.channels
         let planeSize = window.height * window.width, outputPlane = window.outputHeight * window.outputWidth
         // Each plane is cleared by the thread that scatters into it, just before: in parallel and in cache.

@@ -147,16 +147,23 @@ struct Bench: RegistryCommand {
     }
 
     /// Median time of each layer's forward and backward on `batch`.
+    ///
+    /// Each pass is handed the only reference to a copy made before the clock starts, as the
+    /// model hands it over in training: a layer that works in place then does, rather than
+    /// being timed copying a tensor the benchmark still holds.
     static func layerTimes(model: Model, batch: Tensor, repeats: Int) throws -> [LayerTime] {
         var random = RandomGenerator(seed: 1)
         var inputs: [Tensor] = [batch]
         for (_, layer) in model.layers { inputs.append(layer.forward(inputs.last!, mode: .training, random: &random)) }
+        func copy(_ tensor: Tensor) -> Tensor { Tensor(shape: tensor.shape, scalars: tensor.scalars.map { $0 }) }
         return model.layers.enumerated().map { index, entry in
             var forward: [Double] = [], backward: [Double] = []
             for _ in 0..<max(repeats, 5) {
-                var output = inputs[index + 1]
-                forward.append(seconds { output = entry.layer.forward(inputs[index], mode: .training, random: &random) })
-                backward.append(seconds { _ = entry.layer.backward(output) })
+                var input = copy(inputs[index]), output = Tensor(zeros: [0])
+                forward.append(seconds { output = entry.layer.forward(consume input, mode: .training, random: &random) })
+                // An activation keeps its output, so the gradient handed back must be another tensor.
+                let gradient = copy(output)
+                backward.append(seconds { _ = entry.layer.backward(consume gradient) })
             }
             return LayerTime(name: entry.name, forwardMilliseconds: median(forward) * 1000, backwardMilliseconds: median(backward) * 1000)
         }

@@ -97,19 +97,29 @@ extension Parameter {
             // block at a time, so the running sums stay in L1 while every chunk is added.
             Parallelism.forEachSpan(count) { span in
                 for start in stride(from: span.lowerBound, to: span.upperBound, by: 2048) {
-                    let block = start ..< min(start + 2048, span.upperBound)
-                    if fromZero {
-                        // Exactly 0 + the first chunk (−0 becomes +0), as adding to a cleared gradient gives.
-                        for i in block { target[i] = partials[i] + 0 }
-                    } else {
-                        for i in block { target[i] += partials[i] }
-                    }
-                    for chunk in 1..<chunks {
-                        let part = partials + chunk * count
-                        for i in block { target[i] += part[i] }
-                    }
+                    Self.add(chunks: chunks, of: partials + start, chunkStride: count,
+                             count: min(2048, span.upperBound - start), to: target + start, fromZero: fromZero)
                 }
             }
+        }
+    }
+}
+
+extension Parameter {
+    /// target[i] (+)= Σ over chunks, in chunk order, of the chunk's value at `first + chunk·chunkStride + i`,
+    /// for `count` values. From zero, it writes exactly 0 + the first chunk (−0 becomes +0), as adding
+    /// to a cleared gradient gives.
+    @inline(__always)
+    private static func add(chunks: Int, of first: UnsafePointer<Float>, chunkStride: Int, count: Int,
+                    to target: UnsafeMutablePointer<Float>, fromZero: Bool) {
+        if fromZero {
+            for i in 0..<count { target[i] = first[i] + 0 }
+        } else {
+            for i in 0..<count { target[i] += first[i] }
+        }
+        for chunk in 1..<chunks {
+            let part = first + chunk * chunkStride
+            for i in 0..<count { target[i] += part[i] }
         }
     }
 }
@@ -158,16 +168,8 @@ extension Parameter {
                     for chunk in 0..<chunks { partial(chunk, columnRange, parts + chunk * rows * blockWidth, blockWidth) }
                     // In chunk order, as accumulate(partials:chunks:) adds them.
                     for row in 0..<rows {
-                        let g = target + row * columns + columnRange.lowerBound, first = parts + row * blockWidth
-                        if fromZero {
-                            for j in 0..<blockWidth { g[j] = first[j] + 0 }
-                        } else {
-                            for j in 0..<blockWidth { g[j] += first[j] }
-                        }
-                        for chunk in 1..<chunks {
-                            let part = first + chunk * rows * blockWidth
-                            for j in 0..<blockWidth { g[j] += part[j] }
-                        }
+                        Self.add(chunks: chunks, of: parts + row * blockWidth, chunkStride: rows * blockWidth, count: blockWidth,
+                                 to: target + row * columns + columnRange.lowerBound, fromZero: fromZero)
                     }
                 }
             }

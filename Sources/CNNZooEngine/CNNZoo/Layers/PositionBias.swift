@@ -25,14 +25,9 @@ public final class PositionBias: SampleWiseLayer {
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         var output = input
         let width = bias.value.count, batch = output.batchSize
-        bias.value.withPointer { b in
-            output.withMutablePointer { y in
-                Parallelism.forEachSpan(batch, minimum: max(1, (1 << 15) / width)) { samples in
-                    for n in samples {
-                        let row = y + n * width
-                        for i in 0..<width { row[i] += b[i] }
-                    }
-                }
+        output.withMutablePointer { y in
+            Parallelism.forEachSpan(batch, minimum: max(1, (1 << 15) / width)) { samples in
+                for n in samples { forward(sample: y + n * width, count: width) }
             }
         }
         return output

@@ -35,6 +35,103 @@ static inline void VARIANT(zero_edge_columns)(float *line, long width, long firs
         for (long oh = first; oh < last; oh++) line[oh * width + ow] = 0;
 }
 
+#ifndef CNNZOO_NARROW_WIDTH
+/// Maps narrower than this unfold and fold through column masks (see `narrow_unfold_same_size`).
+#define CNNZOO_NARROW_WIDTH 8
+/// Room for the masks, on the stack: one per kernel column, a plane's positions each.
+#define CNNZOO_NARROW_MASKS 4096
+/// The most kernel positions the narrow fold keeps ranges for.
+#define CNNZOO_NARROW_KERNEL 64
+#endif
+
+/// `value` where `keep` is all ones, +0 where it is zero: a bitwise and, so it vectorises as one.
+static inline float VARIANT(masked)(float value, int32_t keep) {
+    union { float f; int32_t i; } bits = { value };
+    bits.i &= keep;
+    return bits.f;
+}
+
+/// keep[d] = all ones where output position d's column puts kernel column j on a real input column.
+static inline void VARIANT(column_mask)(const cnnzoo_window *w, long j, int32_t *keep) {
+    long low, high;
+    VARIANT(valid_columns)(w, j, &low, &high);
+    for (long oh = 0, d = 0; oh < w->output_height; oh++)
+        for (long ow = 0; ow < w->width; ow++, d++) keep[d] = ow >= low && ow < high ? -1 : 0;
+}
+
+/// The same-size unfold for narrow maps (the zoo's 7×7): rows shorter than a vector make the
+/// column-by-column zeroing of wrapped entries cost more than the copy, so the copy itself
+/// masks them, with one mask per kernel column. The row and column ranges, which depend only
+/// on the kernel position, are worked out once for every channel.
+TARGET static void VARIANT(narrow_unfold_same_size)(const cnnzoo_window *w, const float *restrict x,
+                                                    float *restrict columns, long row_stride) {
+    const long width = w->width, plane = w->height * width, positions = w->output_height * width;
+    const long kh = w->kernel_height, kw = w->kernel_width;
+    int32_t keep[CNNZOO_NARROW_MASKS];
+    for (long j = 0; j < kw; j++) {
+        long low, high;
+        VARIANT(valid_columns)(w, j, &low, &high);
+        VARIANT(column_mask)(w, j, keep);
+        for (long i = 0; i < kh; i++) {
+            long first, last;
+            VARIANT(valid_rows)(w, i, &first, &last);
+            const int empty = first == last || low == high;
+            const long begin = empty ? 0 : first * width + low, end = empty ? 0 : (last - 1) * width + high;
+            // Only [begin, end) is read, and all of it lies in the plane.
+            const long offset = (i - w->pad_top) * width + (j - w->pad_left);
+            for (long c = 0; c < w->channels; c++) {
+                float *restrict line = columns + ((c * kh + i) * kw + j) * row_stride;
+                const float *restrict source = x + c * plane + offset;
+                for (long d = 0; d < begin; d++) line[d] = 0;
+                VECTORIZE
+                for (long d = begin; d < end; d++) line[d] = VARIANT(masked)(source[d], keep[d]);
+                for (long d = end; d < positions; d++) line[d] = 0;
+            }
+        }
+    }
+}
+
+/// The same-size fold for narrow maps: each row adds onto its shifted plane through its kernel
+/// column's mask, in the order of the wide fold (channel, kernel row, kernel column), so every
+/// input position sums its terms in the same order on either path.
+TARGET static void VARIANT(narrow_fold_same_size)(const cnnzoo_window *w, const float *restrict columns,
+                                                  long row_stride, float *restrict x) {
+    const long width = w->width, plane = w->height * width, positions = w->output_height * width;
+    const long kh = w->kernel_height, kw = w->kernel_width;
+    int32_t keep[CNNZOO_NARROW_MASKS];
+    long begin[CNNZOO_NARROW_KERNEL], end[CNNZOO_NARROW_KERNEL];
+    for (long j = 0; j < kw; j++) VARIANT(column_mask)(w, j, keep + j * positions);
+    for (long i = 0; i < kh; i++) {
+        long first, last;
+        VARIANT(valid_rows)(w, i, &first, &last);
+        for (long j = 0; j < kw; j++) {
+            long low, high;
+            VARIANT(valid_columns)(w, j, &low, &high);
+            const int empty = first == last || low == high;
+            begin[i * kw + j] = empty ? 0 : first * width + low;
+            end[i * kw + j] = empty ? 0 : (last - 1) * width + high;
+        }
+    }
+    for (long c = 0; c < w->channels; c++) {
+        for (long i = 0; i < kh; i++) {
+            for (long j = 0; j < kw; j++) {
+                const float *restrict line = columns + ((c * kh + i) * kw + j) * row_stride;
+                const int32_t *restrict mask = keep + j * positions;
+                float *restrict target = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
+                const long stop = end[i * kw + j];
+                VECTORIZE
+                for (long d = begin[i * kw + j]; d < stop; d++) target[d] += VARIANT(masked)(line[d], mask[d]);
+            }
+        }
+    }
+}
+
+/// Whether a same-size map is narrow enough for the masked unfold and fold.
+static inline int VARIANT(is_narrow)(const cnnzoo_window *w) {
+    return w->width < CNNZOO_NARROW_WIDTH && w->kernel_width * w->output_height * w->width <= CNNZOO_NARROW_MASKS &&
+           w->kernel_height * w->kernel_width <= CNNZOO_NARROW_KERNEL;
+}
+
 TARGET static void VARIANT(unfold_same_size)(const cnnzoo_window *w, const float *restrict x, float *restrict columns,
                                              long row_stride) {
     const long width = w->width, plane = w->height * width, positions = w->output_height * width;
@@ -91,7 +188,10 @@ TARGET static void VARIANT(fold_same_size)(const cnnzoo_window *w, float *restri
 TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns, long row_stride) {
     const long plane = w->height * w->width, ow_count = w->output_width;
     if (VARIANT(is_same_size)(w)) {
-        VARIANT(unfold_same_size)(w, x, columns, row_stride);
+        if (VARIANT(is_narrow)(w))
+            VARIANT(narrow_unfold_same_size)(w, x, columns, row_stride);
+        else
+            VARIANT(unfold_same_size)(w, x, columns, row_stride);
         return;
     }
     float *row = columns;
@@ -126,7 +226,10 @@ TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict
 TARGET static void VARIANT(fold)(const cnnzoo_window *w, const float *restrict columns, long row_stride, float *restrict x) {
     const long plane = w->height * w->width, ow_count = w->output_width;
     if (VARIANT(is_same_size)(w)) {
-        VARIANT(fold_same_size)(w, (float *)columns, row_stride, x);
+        if (VARIANT(is_narrow)(w))
+            VARIANT(narrow_fold_same_size)(w, columns, row_stride, x);
+        else
+            VARIANT(fold_same_size)(w, (float *)columns, row_stride, x);
         return;
     }
     const float *row = columns;

@@ -32,16 +32,21 @@ first = load("zoo", "mnist-16-32-64")[0]
 torch_first = load("torch", "mnist-16-32-64")[0]
 print(f"CPU: {first['cpu']} ({first['vector_extensions']}); OpenBLAS kernels: {first['blas']}; {torch_first['framework']}")
 print(f"cnn-zoo kernels: {first['kernels']}")
-print(f"batch 64, 2 threads, synthetic images; medians over {rounds} alternating rounds (each itself a median of 3 runs)\n")
-print("| model | measure | cnn-zoo img/s | PyTorch img/s | ratio |")
-print("|---|---|---:|---:|---:|")
+print(f"batch 64, 2 threads, synthetic images; medians over {rounds} alternating rounds (each itself a median of 3 runs)")
+print("'each round': the ratio of the two runs made side by side in each round, lowest to highest — the spread this machine's noise gives\n")
+print("| model | measure | cnn-zoo img/s | PyTorch img/s | ratio | each round |")
+print("|---|---|---:|---:|---:|---:|")
 for model in ("mnist-16-32-64", "mnist-small"):
     zoo, torch = load("zoo", model), load("torch", model)
     for key, name in (("train_images_per_second", "training"), ("inference_images_per_second", "inference")):
         a = statistics.median(r[key] for r in zoo)
         b = statistics.median(r[key] for r in torch)
-        print(f"| {model} | {name} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× |")
-sgemm = statistics.median(r["sgemm_gflops"] for r in load("zoo", "mnist-16-32-64"))
-compute = statistics.median(r["train_gflops"] for r in load("zoo", "mnist-16-32-64"))
-print(f"\nmnist-16-32-64 training compute {compute:.1f} GFLOP/s = {100 * compute / sgemm:.0f}% of this machine's sgemm 512³ ({sgemm:.1f} GFLOP/s)")
+        paired = sorted(z[key] / t[key] for z, t in zip(zoo, torch))
+        print(f"| {model} | {name} | {a:,.0f} | {b:,.0f} | {a / b:.2f}× | {paired[0]:.2f}–{paired[-1]:.2f}× |")
+runs = load("zoo", "mnist-16-32-64")
+sgemm = statistics.median(r["sgemm_gflops"] for r in runs)
+compute = statistics.median(r["train_gflops"] for r in runs)
+shares = sorted(100 * r["train_gflops"] / r["sgemm_gflops"] for r in runs)
+print(f"\nmnist-16-32-64 training compute {compute:.1f} GFLOP/s = {100 * compute / sgemm:.0f}% of this machine's sgemm 512³ ({sgemm:.1f} GFLOP/s);"
+      f" each round {shares[0]:.0f}–{shares[-1]:.0f}%")
 PY

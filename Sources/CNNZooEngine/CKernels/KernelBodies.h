@@ -51,6 +51,18 @@ static inline float VARIANT(masked)(float value, int32_t keep) {
     return bits.f;
 }
 
+/// For kernel position (i, j) of a same-size map: the stretch [begin, end) of output positions
+/// whose source lies in the plane, read as one shifted run ([0, 0) when there is none). Entries
+/// in it that wrapped around a row edge read a neighbouring row and still need masking.
+static inline void VARIANT(shifted_run)(const cnnzoo_window *w, long i, long j, long *begin, long *end) {
+    long first, last, low, high;
+    VARIANT(valid_rows)(w, i, &first, &last);
+    VARIANT(valid_columns)(w, j, &low, &high);
+    const int empty = first == last || low == high;
+    *begin = empty ? 0 : first * w->width + low;
+    *end = empty ? 0 : (last - 1) * w->width + high;
+}
+
 /// keep[d] = all ones where output position d's column puts kernel column j on a real input column.
 static inline void VARIANT(column_mask)(const cnnzoo_window *w, long j, int32_t *keep) {
     long low, high;
@@ -69,14 +81,10 @@ TARGET static void VARIANT(narrow_unfold_same_size)(const cnnzoo_window *w, cons
     const long kh = w->kernel_height, kw = w->kernel_width;
     int32_t keep[CNNZOO_NARROW_MASKS];
     for (long j = 0; j < kw; j++) {
-        long low, high;
-        VARIANT(valid_columns)(w, j, &low, &high);
         VARIANT(column_mask)(w, j, keep);
         for (long i = 0; i < kh; i++) {
-            long first, last;
-            VARIANT(valid_rows)(w, i, &first, &last);
-            const int empty = first == last || low == high;
-            const long begin = empty ? 0 : first * width + low, end = empty ? 0 : (last - 1) * width + high;
+            long begin, end;
+            VARIANT(shifted_run)(w, i, j, &begin, &end);
             // Only [begin, end) is read, and all of it lies in the plane.
             const long offset = (i - w->pad_top) * width + (j - w->pad_left);
             for (long c = 0; c < w->channels; c++) {
@@ -101,17 +109,8 @@ TARGET static void VARIANT(narrow_fold_same_size)(const cnnzoo_window *w, const 
     int32_t keep[CNNZOO_NARROW_MASKS];
     long begin[CNNZOO_NARROW_KERNEL], end[CNNZOO_NARROW_KERNEL];
     for (long j = 0; j < kw; j++) VARIANT(column_mask)(w, j, keep + j * positions);
-    for (long i = 0; i < kh; i++) {
-        long first, last;
-        VARIANT(valid_rows)(w, i, &first, &last);
-        for (long j = 0; j < kw; j++) {
-            long low, high;
-            VARIANT(valid_columns)(w, j, &low, &high);
-            const int empty = first == last || low == high;
-            begin[i * kw + j] = empty ? 0 : first * width + low;
-            end[i * kw + j] = empty ? 0 : (last - 1) * width + high;
-        }
-    }
+    for (long i = 0; i < kh; i++)
+        for (long j = 0; j < kw; j++) VARIANT(shifted_run)(w, i, j, &begin[i * kw + j], &end[i * kw + j]);
     for (long c = 0; c < w->channels; c++) {
         for (long i = 0; i < kh; i++) {
             for (long j = 0; j < kw; j++) {

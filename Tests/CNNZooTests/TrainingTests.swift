@@ -73,6 +73,25 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(order, Trainer.visitOrder(count: 1000, seed: 5, epoch: 3))
     }
 
+    func testBatchScalesTheChosenImagesOnAnyThreadCount() throws {
+        defer { Parallelism.setThreads(ProcessInfoCores.active) }
+        let data = try SyntheticTask.data(count: 50, seed: 7)
+        let indices = Trainer.visitOrder(count: data.count, seed: 3, epoch: 0)[5 ..< 42]
+        let expected = indices.flatMap { index in data.pixels[index * 16 ..< (index + 1) * 16].map { Float($0) / 255 } }
+        for threads in [1, 2, 3] {
+            Parallelism.setThreads(threads)
+            let (images, labels) = data.batch(indices)
+            XCTAssertEqual(images.shape, [37, 1, 4, 4])
+            // x/255 and x·(1/255) may differ in the last bit; within one ulp of 1 is exact enough here.
+            for (got, want) in zip(images.scalars, expected) { XCTAssertEqual(got, want, accuracy: 1e-7, "\(threads) threads") }
+            XCTAssertEqual(labels, indices.map { Int(data.labels[$0]) }, "\(threads) threads")
+        }
+        Parallelism.setThreads(1)
+        let one = data.batch(indices).images
+        Parallelism.setThreads(2)
+        XCTAssertEqual(data.batch(indices).images, one, "the batch must not depend on the thread count")
+    }
+
     func testDivergenceStopsBeforeTheUpdate() throws {
         let model = try Model(spec: Self.tinySpec)
         model.initializeParameters(seed: 1)

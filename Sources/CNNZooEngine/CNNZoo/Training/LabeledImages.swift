@@ -65,14 +65,21 @@ public struct LabeledImages: Sendable {
     }
 
     /// The images at `indices` as a float batch `[B, C, H, W]` scaled to [0, 1], and their labels.
+    ///
+    /// Each thread converts the rows of its own ``Parallelism`` chunk — the rows it then runs
+    /// through the first layer, so they are already in its cache — instead of the calling
+    /// thread converting all of them while the others wait.
     public func batch(_ indices: ArraySlice<Int>) -> (images: Tensor, labels: [Int]) {
-        let size = imageSize
+        let size = imageSize, indices = Array(indices)
         var batch = Tensor.uninitialized([indices.count] + imageShape)
-        batch.scalars.withUnsafeMutableBufferPointer { out in
+        batch.withMutablePointer { out in
             pixels.withUnsafeBufferPointer { source in
-                for (row, index) in indices.enumerated() {
-                    let from = index * size, to = row * size
-                    for k in 0..<size { out[to + k] = Float(source[from + k]) * (1 / 255) }
+                let source = source.baseAddress!
+                Parallelism.forEachChunk(indices.count) { _, rows in
+                    for row in rows {
+                        let from = source + indices[row] * size, to = out + row * size
+                        for k in 0..<size { to[k] = Float(from[k]) * (1 / 255) }
+                    }
                 }
             }
         }

@@ -70,14 +70,14 @@ public struct LabeledImages: Sendable {
     /// through the first layer, so they are already in its cache — instead of the calling
     /// thread converting all of them while the others wait.
     public func batch(_ indices: ArraySlice<Int>) -> (images: Tensor, labels: [Int]) {
-        let size = imageSize, indices = Array(indices)
+        let size = imageSize, firstIndex = indices.startIndex
         var batch = Tensor.uninitialized([indices.count] + imageShape)
         batch.withMutablePointer { out in
             pixels.withUnsafeBufferPointer { source in
                 let source = source.baseAddress!
                 Parallelism.forEachChunk(indices.count) { _, rows in
                     for row in rows {
-                        let from = source + indices[row] * size, to = out + row * size
+                        let from = source + indices[firstIndex + row] * size, to = out + row * size
                         for k in 0..<size { to[k] = Float(from[k]) * (1 / 255) }
                     }
                 }

@@ -10,10 +10,35 @@ final class LayerGradientTests: XCTestCase {
             (["out_channels": 2, "kernel": [3, 2], "stride": 2, "padding": [1, 0]], [2, 7, 6]),
             (["out_channels": 3, "kernel": 5, "stride": 2], [1, 9, 9]),
             (["out_channels": 2, "kernel": 3, "stride": [2, 1], "padding": [0, 1, 1, 0], "bias": false], [2, 6, 6]),
+            (["out_channels": 3, "kernel": 3, "padding": 1], [4, 5, 5]),  // 36-row patches: ∂W formed transposed
         ]
         for (index, testCase) in cases.enumerated() {
             let layer = try GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index))
             GradientCheck.check(layer, input: GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(10 + index)))
+        }
+    }
+
+    func testConv2DWeightGradientIsTheSameInBothForms() throws {
+        // ∂W = ∂Y·X̂ᵀ and ∂W = (X̂·∂Yᵀ)ᵀ sum the same products; a batch of 5 over the threads
+        // exercises a chunk's first sample starting the sum and the others adding to it.
+        for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [4, 7, 6]),
+                                  (["out_channels": 3, "kernel": [2, 5], "stride": 2], [5, 9, 11])] {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)
+            XCTAssertTrue(layer.transposedWeightGradient, "patches of \(layer.weight.value.count / layer.outChannels) rows")
+            let x = GradientCheck.randomTensor([5] + input, seed: 4)
+            let dy = GradientCheck.randomTensor([5] + layer.outputShape, seed: 5)
+            var gradients: [[Float]] = []
+            for transposed in [true, false] {
+                layer.transposedWeightGradient = transposed
+                var random = RandomGenerator(seed: 1)
+                _ = layer.forward(x, mode: .training, random: &random)
+                layer.weight.gradient.zero()
+                _ = layer.backward(dy)
+                gradients.append(layer.weight.gradient.scalars)
+            }
+            let scale = gradients[1].map { abs($0) }.max() ?? 0
+            XCTAssertGreaterThan(scale, 0)
+            for (a, b) in zip(gradients[0], gradients[1]) { XCTAssertEqual(a, b, accuracy: 1e-5 * scale) }
         }
     }
 

@@ -13,6 +13,13 @@ public enum BLAS {
                     beta, c, blasint(ldc))
     }
 
+    /// B ← Aᵀ for a row-major `rows`×`columns` matrix A (OpenBLAS's `somatcopy`).
+    @inline(__always)
+    public static func transpose(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
+                                 into b: UnsafeMutablePointer<Float>, ldb: Int) {
+        cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(columns), 1, a, blasint(lda), b, blasint(ldb))
+    }
+
     /// The kernel family OpenBLAS chose for this CPU (`Prescott`, `SkylakeX`, `Haswell`, …).
     public static var coreName: String { String(cString: cnnzoo_blas_core_name()) }
 

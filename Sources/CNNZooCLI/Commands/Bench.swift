@@ -210,7 +210,7 @@ struct Bench: RegistryCommand {
     /// The kernels the engine runs, as the benchmark reports them.
     static var kernels: String {
         "OpenBLAS \(BLAS.coreName) sgemm (single-threaded per batch chunk) for convolutions (one sample's im2col at a time; "
-            + "∂W as (X̂·∂Yᵀ)ᵀ for patches of 32+ rows) and dense layers; engine kernels \(Kernels.variant.rawValue) (im2col/col2im, max-pool, sigmoid; "
+            + "∂W as (X̂·∂Yᵀ)ᵀ for patches of \(Conv2D.transposedWeightGradientRows)+ rows) and dense layers; engine kernels \(Kernels.variant.rawValue) (im2col/col2im, max-pool, sigmoid; "
             + "this CPU runs \(Kernels.Variant.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))); "
             + "Swift loops for the rest"
     }

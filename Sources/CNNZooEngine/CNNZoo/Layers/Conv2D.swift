@@ -9,7 +9,7 @@
 ///
 /// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
 /// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed: OpenBLAS's AVX-512 kernels run
-/// it 15–20% faster than ∂Y·X̂ᵀ, whose second operand is transposed, with equal sums.
+/// it 15–22% faster than ∂Y·X̂ᵀ, whose second operand is transposed, with equal sums.
 public final class Conv2D: SampleProducingLayer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
@@ -36,11 +36,13 @@ public final class Conv2D: SampleProducingLayer {
     private let weightPartials = ScratchBuffer<Float>(), biasPartials = ScratchBuffer<Float>()
     /// Per thread, for ``transposedWeightGradient``: one sample's ∂Yᵀ [P, O] and the chunk's ∂Wᵀ [patchSize, O].
     private let transposes = ScratchBuffer<Float>()
-    /// Whether ∂W is formed as ∂Wᵀ = X̂·∂Yᵀ. Only for patches of 32 rows or more: with fewer
-    /// (conv1's 9), transposing ∂Y costs more than the product gains (AMD EPYC, one core:
-    /// conv2's ∂W 22.7 → 17.7 µs a sample, conv3's 20.2 → 17.2, conv1's 2.3 → 3.0). Tests set
-    /// it to compare the two forms.
+    /// Whether ∂W is formed as ∂Wᵀ = X̂·∂Yᵀ: for patches of ``transposedWeightGradientRows`` or
+    /// more. Tests set it to compare the two forms.
     var transposedWeightGradient: Bool
+    /// The fewest patch rows for which ∂W is formed transposed: with fewer (conv1's 9),
+    /// transposing ∂Y costs more than the product gains (AMD EPYC, one core: conv2's ∂W
+    /// 22.7 → 17.7 µs a sample, conv3's 20.2 → 17.2, conv1's 2.3 → 3.0).
+    public static let transposedWeightGradientRows = 32
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
@@ -59,7 +61,7 @@ public final class Conv2D: SampleProducingLayer {
             ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros, fanIn: patchSize, fanOut: outChannels)
             : nil
         outputShape = [outChannels, window.outputHeight, window.outputWidth]
-        transposedWeightGradient = patchSize >= 32
+        transposedWeightGradient = patchSize >= Self.transposedWeightGradientRows
     }
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
@@ -146,7 +148,7 @@ public final class Conv2D: SampleProducingLayer {
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }
                     }
-                    if transposed, !samples.isEmpty { BLAS.transpose(rows: k, columns: o, a: dwT, lda: o, into: dw, ldb: k) }
+                    if transposed { BLAS.transpose(rows: k, columns: o, a: dwT, lda: o, into: dw, ldb: k) }
                 }
             }
         }

@@ -95,6 +95,28 @@ final class KernelVariantTests: XCTestCase {
         for result in results.dropFirst() { XCTAssertEqual(result, results[0]) }
     }
 
+    func testWinogradTransformsAreBitIdenticalAcrossVariants() throws {
+        // The transforms only add and halve, so every variant must give the same bits: forward,
+        // ∂x and ∂W through a whole layer, on an even map and an odd one with asymmetric padding.
+        for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [5, 14, 14]),
+                                  (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input, seed: 2) as? Conv2D)
+            XCTAssertNotNil(layer.winograd)
+            let x = GradientCheck.randomTensor([6] + input, seed: 3)
+            let dy = GradientCheck.randomTensor([6] + layer.outputShape, seed: 4)
+            var results: [[Float]] = []
+            for variant in Kernels.Variant.allCases where variant.isSupported {
+                Kernels.variant = variant
+                var random = RandomGenerator(seed: 1)
+                let y = layer.forward(x, mode: .training, random: &random)
+                layer.weight.gradient.zero()
+                let dx = layer.backward(dy)
+                results.append(y.scalars + dx.scalars + layer.weight.gradient.scalars)
+            }
+            for result in results.dropFirst() { XCTAssertEqual(result, results[0], "\(input)") }
+        }
+    }
+
     func testMaxPoolMatchesItsDefinitionIncludingTiesOnEveryVariant() throws {
         for (index, testCase) in pools.enumerated() {
             let layer = try XCTUnwrap(GradientCheck.layer("maxpool2d", testCase.settings, input: testCase.input, seed: 1) as? MaxPool2D)

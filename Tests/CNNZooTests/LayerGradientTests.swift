@@ -11,6 +11,10 @@ final class LayerGradientTests: XCTestCase {
             (["out_channels": 3, "kernel": 5, "stride": 2], [1, 9, 9]),
             (["out_channels": 2, "kernel": 3, "stride": [2, 1], "padding": [0, 1, 1, 0], "bias": false], [2, 6, 6]),
             (["out_channels": 3, "kernel": 3, "padding": 1], [4, 5, 5]),  // 36-row patches: ∂W formed transposed
+            // Winograd F(2×2, 3×3): an even output, an odd one without padding, asymmetric padding.
+            (["out_channels": 5, "kernel": 3, "padding": 1], [4, 6, 6]),
+            (["out_channels": 3, "kernel": 3], [5, 7, 8]),
+            (["out_channels": 2, "kernel": 3, "padding": [0, 2, 1, 0], "bias": false], [4, 6, 5]),
         ]
         for (index, testCase) in cases.enumerated() {
             let layer = try GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index))
@@ -39,6 +43,48 @@ final class LayerGradientTests: XCTestCase {
             let scale = gradients[1].map { abs($0) }.max() ?? 0
             XCTAssertGreaterThan(scale, 0)
             for (a, b) in zip(gradients[0], gradients[1]) { XCTAssertEqual(a, b, accuracy: 1e-5 * scale) }
+        }
+    }
+
+    func testWinogradAgreesWithTheDirectConvolution() throws {
+        // A batch of 11 over the threads: chunks of several groups of 4, and a group cut short.
+        let cases: [(settings: [String: SettingValue], input: [Int])] = [
+            (["out_channels": 6, "kernel": 3, "padding": 1], [4, 14, 14]),
+            (["out_channels": 8, "kernel": 3, "padding": 1], [5, 7, 7]),
+            (["out_channels": 3, "kernel": 3, "padding": [2, 0, 1, 2]], [4, 6, 9]),
+        ]
+        for (settings, input) in cases {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)
+            XCTAssertNotNil(layer.winograd, "\(input)")
+            let x = GradientCheck.randomTensor([11] + input, seed: 4)
+            let dy = GradientCheck.randomTensor([11] + layer.outputShape, seed: 5)
+            var results: [[[Float]]] = []
+            for winograd in [true, false] {
+                layer.usesWinograd = winograd
+                var random = RandomGenerator(seed: 1)
+                let y = layer.forward(x, mode: .training, random: &random)
+                for parameter in layer.parameters { parameter.gradient.zero() }
+                let dx = layer.backward(dy)
+                results.append([y.scalars, dx.scalars] + layer.parameters.map(\.gradient.scalars))
+            }
+            for (name, (a, b)) in zip(["y", "∂x", "∂W", "∂b"], zip(results[0], results[1])) {
+                let scale = b.map { abs($0) }.max() ?? 0
+                XCTAssertGreaterThan(scale, 0, name)
+                for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-5 * scale, "\(name) of \(input)") }
+            }
+        }
+    }
+
+    func testWinogradIsOnlyUsedWhereItApplies() throws {
+        for (settings, input, applies) in [
+            (["out_channels": 4, "kernel": 3, "padding": 1] as [String: SettingValue], [4, 8, 8], true),
+            (["out_channels": 4, "kernel": 3, "padding": 1], [3, 8, 8], false),  // too few channels
+            (["out_channels": 4, "kernel": 3, "stride": 2], [4, 8, 8], false),
+            (["out_channels": 4, "kernel": 5, "padding": 2], [4, 8, 8], false),
+        ] {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)
+            XCTAssertEqual(layer.winograd != nil, applies, "\(settings) on \(input)")
+            XCTAssertEqual(layer.performedMultiplyAdds < layer.multiplyAdds, applies)
         }
     }
 

@@ -446,10 +446,220 @@ TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
     }
 }
 
+// Winograd F(2×2, 3×3) (Lavin & Gray, 2016): the six linear maps around the 16 products. With
+// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] and
+// Aᵀ = [1 1 1 0; 0 1 −1 −1], a 2×2 output tile is Aᵀ·((G·g·Gᵀ) ⊙ (Bᵀ·d·B))·A for its 4×4 input
+// tile d. Only additions and halvings, so every variant rounds alike (a halving is exact, and a
+// contracted multiply-add by ½ rounds as the separate ones do).
+//
+// A map has only a few tiles across (7 on a 14-wide output), too few for a vector; so the tiles are
+// transformed with the channels innermost, a vector of channels at a time: the caller hands
+// over maps as [rows, columns, channels], and the input is copied into a zero-padded plane.
+
+/// Tiles down (TH) and across (TW): the output in 2×2 tiles, the last row or column cut when it is odd.
+static inline long VARIANT(tile_rows)(const cnnzoo_window *w) { return (w->output_height + 1) / 2; }
+static inline long VARIANT(tile_cols)(const cnnzoo_window *w) { return (w->output_width + 1) / 2; }
+
+TARGET static void VARIANT(winograd_filter)(const float *restrict w, long outputs, long channels, float *restrict u,
+                                            float *restrict u_transposed) {
+    const long plane = outputs * channels;
+    for (long o = 0; o < outputs; o++)
+        for (long c = 0; c < channels; c++) {
+            const float *g = w + (o * channels + c) * 9;
+            float t[4][3], value[16];  // G·g, then (G·g)·Gᵀ
+            for (long j = 0; j < 3; j++) {
+                t[0][j] = g[j];
+                t[1][j] = (g[j] + g[3 + j] + g[6 + j]) * 0.5f;
+                t[2][j] = (g[j] - g[3 + j] + g[6 + j]) * 0.5f;
+                t[3][j] = g[6 + j];
+            }
+            for (long i = 0; i < 4; i++) {
+                value[4 * i] = t[i][0];
+                value[4 * i + 1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
+                value[4 * i + 2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
+                value[4 * i + 3] = t[i][2];
+            }
+            for (long point = 0; point < 16; point++) {
+                u[point * plane + c * outputs + o] = value[point];
+                if (u_transposed) u_transposed[point * plane + o * channels + c] = value[point];
+            }
+        }
+}
+
+TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, long outputs, long channels, float *restrict w) {
+    const long plane = outputs * channels;
+    for (long o = 0; o < outputs; o++)
+        for (long c = 0; c < channels; c++) {
+            const float *p = u + c * outputs + o;
+            float t[4][3];  // u·G
+            for (long i = 0; i < 4; i++) {
+                const float u0 = p[(4 * i) * plane], u1 = p[(4 * i + 1) * plane];
+                const float u2 = p[(4 * i + 2) * plane], u3 = p[(4 * i + 3) * plane];
+                t[i][0] = u0 + (u1 + u2) * 0.5f;
+                t[i][1] = (u1 - u2) * 0.5f;
+                t[i][2] = (u1 + u2) * 0.5f + u3;
+            }
+            float *g = w + (o * channels + c) * 9;
+            for (long j = 0; j < 3; j++) {  // Gᵀ·(u·G)
+                g[j] = t[0][j] + (t[1][j] + t[2][j]) * 0.5f;
+                g[3 + j] = (t[1][j] - t[2][j]) * 0.5f;
+                g[6 + j] = (t[1][j] + t[2][j]) * 0.5f + t[3][j];
+            }
+        }
+}
+
+TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, float *restrict v,
+                                           long point_stride, float *restrict scratch) {
+    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
+    const long width = 2 * cols + 2, height = 2 * rows + 2;
+    float *restrict plane = scratch;  // [height, width, channels], zero in the padding
+    for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
+    const long copied = (w->width < width - w->pad_left ? w->width : width - w->pad_left) * channels;
+    for (long h = 0; h < w->height && h + w->pad_top < height; h++) {
+        float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
+        const float *from = x + h * w->width * channels;
+        for (long i = 0; i < copied; i++) to[i] = from[i];
+    }
+    const long row = width * channels;
+    for (long th = 0; th < rows; th++)
+        for (long tw = 0; tw < cols; tw++) {
+            const float *d = plane + (2 * th * width + 2 * tw) * channels;
+            float *out = v + (th * cols + tw) * channels;
+            VECTORIZE
+            for (long c = 0; c < channels; c++) {
+                float t[4][4];  // Bᵀ·d down the columns
+                for (long j = 0; j < 4; j++) {
+                    const float d0 = d[j * channels + c], d1 = d[row + j * channels + c];
+                    const float d2 = d[2 * row + j * channels + c], d3 = d[3 * row + j * channels + c];
+                    t[0][j] = d0 - d2;
+                    t[1][j] = d1 + d2;
+                    t[2][j] = d2 - d1;
+                    t[3][j] = d1 - d3;
+                }
+                for (long i = 0; i < 4; i++) {  // (Bᵀ·d)·B along the rows
+                    out[(4 * i) * point_stride + c] = t[i][0] - t[i][2];
+                    out[(4 * i + 1) * point_stride + c] = t[i][1] + t[i][2];
+                    out[(4 * i + 2) * point_stride + c] = t[i][2] - t[i][1];
+                    out[(4 * i + 3) * point_stride + c] = t[i][1] - t[i][3];
+                }
+            }
+        }
+}
+
+TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const float *restrict v, long point_stride,
+                                                   float *restrict x, float *restrict scratch) {
+    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
+    const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
+    float *restrict plane = scratch;
+    for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
+    for (long th = 0; th < rows; th++)  // tile by tile: overlapping tiles add in a fixed order
+        for (long tw = 0; tw < cols; tw++) {
+            float *d = plane + (2 * th * width + 2 * tw) * channels;
+            const float *in = v + (th * cols + tw) * channels;
+            VECTORIZE
+            for (long c = 0; c < channels; c++) {
+                float t[4][4];  // ∂(Bᵀ·d) = ∂V·Bᵀ
+                for (long i = 0; i < 4; i++) {
+                    const float e0 = in[(4 * i) * point_stride + c], e1 = in[(4 * i + 1) * point_stride + c];
+                    const float e2 = in[(4 * i + 2) * point_stride + c], e3 = in[(4 * i + 3) * point_stride + c];
+                    t[i][0] = e0;
+                    t[i][1] = e1 - e2 + e3;
+                    t[i][2] = e1 + e2 - e0;
+                    t[i][3] = -e3;
+                }
+                for (long j = 0; j < 4; j++) {  // ∂d = B·∂(Bᵀ·d)
+                    d[j * channels + c] += t[0][j];
+                    d[row + j * channels + c] += t[1][j] - t[2][j] + t[3][j];
+                    d[2 * row + j * channels + c] += t[1][j] + t[2][j] - t[0][j];
+                    d[3 * row + j * channels + c] -= t[3][j];
+                }
+            }
+        }
+    for (long h = 0; h < w->height; h++)  // the padding's gradients are dropped
+        for (long s = 0; s < w->width; s++) {
+            const long ph = h + w->pad_top, ps = s + w->pad_left;
+            float *to = x + (h * w->width + s) * channels;
+            const float *from = plane + (ph * width + ps) * channels;
+            const int inside = ph < height && ps < width;
+            for (long c = 0; c < channels; c++) to[c] = inside ? from[c] : 0;
+        }
+}
+
+TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m,
+                                            long point_stride, float *restrict y, float *restrict scratch) {
+    const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
+    const int even = w->output_height % 2 == 0 && w->output_width % 2 == 0;
+    float *restrict plane = even ? y : scratch;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
+    for (long th = 0; th < rows; th++)
+        for (long tw = 0; tw < cols; tw++) {
+            const float *in = m + (th * cols + tw) * outputs;
+            float *out = plane + (2 * th * width + 2 * tw) * outputs;
+            VECTORIZE
+            for (long o = 0; o < outputs; o++) {
+                float a[4][2];  // m·A
+                for (long i = 0; i < 4; i++) {
+                    const float m0 = in[(4 * i) * point_stride + o], m1 = in[(4 * i + 1) * point_stride + o];
+                    const float m2 = in[(4 * i + 2) * point_stride + o], m3 = in[(4 * i + 3) * point_stride + o];
+                    a[i][0] = m0 + m1 + m2;
+                    a[i][1] = m1 - m2 - m3;
+                }
+                out[o] = a[0][0] + a[1][0] + a[2][0];
+                out[outputs + o] = a[0][1] + a[1][1] + a[2][1];
+                out[width * outputs + o] = a[1][0] - a[2][0] - a[3][0];
+                out[(width + 1) * outputs + o] = a[1][1] - a[2][1] - a[3][1];
+            }
+        }
+    if (!even)
+        for (long r = 0; r < w->output_height; r++) {  // cutting the odd edge
+            float *to = y + r * w->output_width * outputs;
+            const float *from = plane + r * width * outputs;
+            for (long i = 0; i < w->output_width * outputs; i++) to[i] = from[i];
+        }
+}
+
+TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long outputs, const float *restrict y,
+                                                    float *restrict m, long point_stride, float *restrict scratch) {
+    const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
+    const long oh = w->output_height, ow = w->output_width;
+    const int even = oh % 2 == 0 && ow % 2 == 0;
+    float *restrict plane = scratch;  // as in winograd_output (y itself when even), zero past the output's edge
+    if (!even) {
+        for (long i = 0; i < 2 * rows * width * outputs; i++) plane[i] = 0;
+        for (long r = 0; r < oh; r++) {
+            float *to = plane + r * width * outputs;
+            const float *from = y + r * ow * outputs;
+            for (long i = 0; i < ow * outputs; i++) to[i] = from[i];
+        }
+    }
+    const float *restrict source = even ? y : plane;
+    for (long th = 0; th < rows; th++)
+        for (long tw = 0; tw < cols; tw++) {
+            const float *e = source + (2 * th * width + 2 * tw) * outputs;
+            float *out = m + (th * cols + tw) * outputs;
+            VECTORIZE
+            for (long o = 0; o < outputs; o++) {
+                const float e00 = e[o], e01 = e[outputs + o], e10 = e[width * outputs + o], e11 = e[(width + 1) * outputs + o];
+                const float t[4][2] = {{e00, e01}, {e00 + e10, e01 + e11}, {e00 - e10, e01 - e11}, {-e10, -e11}};  // A·∂y
+                for (long i = 0; i < 4; i++) {  // (A·∂y)·Aᵀ
+                    out[(4 * i) * point_stride + o] = t[i][0];
+                    out[(4 * i + 1) * point_stride + o] = t[i][0] + t[i][1];
+                    out[(4 * i + 2) * point_stride + o] = t[i][0] - t[i][1];
+                    out[(4 * i + 3) * point_stride + o] = -t[i][1];
+                }
+            }
+        }
+}
+
 static const cnnzoo_kernel_table VARIANT(table) = {
     .unfold = VARIANT(unfold),
     .fold = VARIANT(fold),
     .max_pool = VARIANT(max_pool),
     .max_pool_values = VARIANT(max_pool_values),
     .sigmoid = VARIANT(sigmoid),
+    .winograd_filter = VARIANT(winograd_filter),
+    .winograd_filter_adjoint = VARIANT(winograd_filter_adjoint),
+    .winograd_input = VARIANT(winograd_input),
+    .winograd_input_adjoint = VARIANT(winograd_input_adjoint),
+    .winograd_output = VARIANT(winograd_output),
+    .winograd_output_adjoint = VARIANT(winograd_output_adjoint),
 };

@@ -39,6 +39,29 @@ typedef struct {
     /// σ(x) = 1/(1 + e^−x) in place, e^ by Cody–Waite reduction and a degree-6 polynomial
     /// (within a few ulp of expf on [−87, 88]; inputs beyond are clamped, σ saturating to ≈0 and 1).
     void (*sigmoid)(float *values, long count);
+
+    // Winograd F(2×2, 3×3) for a 3×3, stride-1 window: the output in 2×2 tiles, tile t = th·TW + tw
+    // (TH = ⌈OH/2⌉ rows of TW = ⌈OW/2⌉), the last row or column of tiles cut when the output is odd.
+    // Transformed values are stored by point ξ = 4i + j of the 4×4 transform, then by tile, then by
+    // channel: value (ξ, t, c) of one sample sits at ξ·point_stride + t·channels + c, where
+    // point_stride ≥ TH·TW·channels leaves room for the other samples sharing the buffer.
+
+    /// U = G·g·Gᵀ: u[(ξ·channels + c)·outputs + o] from w[o, c, 3, 3], and the same values
+    /// transposed, [(ξ·outputs + o)·channels + c], into `u_transposed` unless it is NULL.
+    void (*winograd_filter)(const float *w, long outputs, long channels, float *u, float *u_transposed);
+    /// The adjoint of `winograd_filter` (from u's layout): w[o, c, 3, 3] = Gᵀ·u·G (overwriting w).
+    void (*winograd_filter_adjoint)(const float *u, long outputs, long channels, float *w);
+    /// V = Bᵀ·d·B for each 4×4 input tile d of one sample x[H, W, C] — channels innermost, as
+    /// every map here — zero in the padding; `scratch` holds `cnnzoo_winograd_scratch` floats.
+    void (*winograd_input)(const cnnzoo_window *window, const float *x, float *v, long point_stride, float *scratch);
+    /// The adjoint of `winograd_input`: x = Σ over tiles of B·v·Bᵀ (overwriting x); `scratch` as there.
+    void (*winograd_input_adjoint)(const cnnzoo_window *window, const float *v, long point_stride, float *x, float *scratch);
+    /// Y = Aᵀ·m·A for one sample: y[OH, OW, O] from m, stored like v with `outputs` channels; `scratch` as there.
+    void (*winograd_output)(const cnnzoo_window *window, long outputs, const float *m, long point_stride, float *y,
+                            float *scratch);
+    /// The adjoint of `winograd_output`: m = A·∂y·Aᵀ for each tile (∂y zero past the output's edge).
+    void (*winograd_output_adjoint)(const cnnzoo_window *window, long outputs, const float *y, float *m, long point_stride,
+                                    float *scratch);
 } cnnzoo_kernel_table;
 
 /// A hint to the core that this thread is spinning on a flag (x86 PAUSE), for the worker pool.
@@ -46,6 +69,14 @@ static inline void cnnzoo_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+/// Floats of work space the Winograd transforms of `window` with `outputs` filters need: a zero-padded
+/// plane with the channels innermost, [2·TH + 2, 2·TW + 2, channels] or [2·TH, 2·TW, outputs].
+static inline long cnnzoo_winograd_scratch(const cnnzoo_window *window, long outputs) {
+    const long rows = (window->output_height + 1) / 2, cols = (window->output_width + 1) / 2;
+    const long input = (2 * rows + 2) * (2 * cols + 2) * window->channels, output = 4 * rows * cols * outputs;
+    return input > output ? input : output;
 }
 
 /// Whether this CPU can run `variant` (the portable one always).

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid), compiled for several
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid, Winograd's transforms), compiled for several
 /// instruction sets and chosen once at run time — the one place a layer reaches for them.
 ///
 /// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another
@@ -85,6 +85,49 @@ extension Kernels {
     /// σ(x) = 1/(1 + e^−x) for `count` values in place.
     static func sigmoid(_ values: UnsafeMutablePointer<Float>, count: Int) {
         table.pointee.sigmoid(values, count)
+    }
+}
+
+extension Kernels {
+    // Winograd F(2×2, 3×3): see `WinogradConvolution` and CKernels.h for the layouts.
+
+    static func winogradFilter(_ w: UnsafePointer<Float>, outputs: Int, channels: Int, into u: UnsafeMutablePointer<Float>,
+                               transposed: UnsafeMutablePointer<Float>?) {
+        table.pointee.winograd_filter(w, outputs, channels, u, transposed)
+    }
+
+    static func winogradFilterAdjoint(_ u: UnsafePointer<Float>, outputs: Int, channels: Int, into w: UnsafeMutablePointer<Float>) {
+        table.pointee.winograd_filter_adjoint(u, outputs, channels, w)
+    }
+
+    static func winogradInput(_ window: SlidingWindow, _ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
+                              pointStride: Int, scratch: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.winograd_input(&w, x, v, pointStride, scratch)
+    }
+
+    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, pointStride: Int,
+                                     into x: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.winograd_input_adjoint(&w, v, pointStride, x, scratch)
+    }
+
+    static func winogradOutput(_ window: SlidingWindow, outputs: Int, _ m: UnsafePointer<Float>, pointStride: Int,
+                               into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.winograd_output(&w, outputs, m, pointStride, y, scratch)
+    }
+
+    static func winogradOutputAdjoint(_ window: SlidingWindow, outputs: Int, _ y: UnsafePointer<Float>,
+                                      into m: UnsafeMutablePointer<Float>, pointStride: Int, scratch: UnsafeMutablePointer<Float>) {
+        var w = window.c
+        table.pointee.winograd_output_adjoint(&w, outputs, y, m, pointStride, scratch)
+    }
+
+    /// Floats of work space the Winograd transforms of `window` with `outputs` filters need, per thread.
+    static func winogradScratch(_ window: SlidingWindow, outputs: Int) -> Int {
+        var w = window.c
+        return cnnzoo_winograd_scratch(&w, outputs)
     }
 }
 

@@ -31,6 +31,9 @@ public protocol Layer: AnyObject, SendableMetatype {
     var buffers: [Parameter] { get }
     /// Multiply-adds per sample of one forward pass (for `show` and the benchmark).
     var multiplyAdds: Int { get }
+    /// The multiplies the layer really performs per sample, where its algorithm needs fewer than
+    /// ``multiplyAdds`` (a Winograd convolution); the benchmark reports both rates.
+    var performedMultiplyAdds: Int { get }
 
     /// Maps a batch `[N, inputShape…]` to `[N, outputShape…]`, caching what backward needs.
     func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor
@@ -50,6 +53,7 @@ extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [Parameter] { [] }
     public var multiplyAdds: Int { 0 }
+    public var performedMultiplyAdds: Int { multiplyAdds }
 }
 
 /// One setting a layer kind accepts, as documented by `cnn-zoo layers`.

@@ -102,6 +102,7 @@ final class KernelVariantTests: XCTestCase {
                                   (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {
             let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input, seed: 2) as? Conv2D)
             XCTAssertNotNil(layer.winograd)
+            layer.usesWinograd = true
             let x = GradientCheck.randomTensor([6] + input, seed: 3)
             let dy = GradientCheck.randomTensor([6] + layer.outputShape, seed: 4)
             var results: [[Float]] = []

@@ -18,6 +18,7 @@ final class LayerGradientTests: XCTestCase {
         ]
         for (index, testCase) in cases.enumerated() {
             let layer = try GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index))
+            (layer as? Conv2D)?.usesWinograd = true  // wherever it applies, whatever this CPU's kernels
             GradientCheck.check(layer, input: GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(10 + index)))
         }
     }
@@ -83,8 +84,19 @@ final class LayerGradientTests: XCTestCase {
             (["out_channels": 4, "kernel": 5, "padding": 2], [4, 8, 8], false),
         ] {
             let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)
+            layer.usesWinograd = true
             XCTAssertEqual(layer.winograd != nil, applies, "\(settings) on \(input)")
             XCTAssertEqual(layer.performedMultiplyAdds < layer.multiplyAdds, applies)
+        }
+    }
+
+    func testWinogradIsChosenWithTheAVX512KernelsOnly() throws {
+        let previous = Kernels.variant
+        defer { Kernels.variant = previous }
+        for variant in Kernels.Variant.allCases where variant.isSupported {
+            Kernels.variant = variant
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", ["out_channels": 4, "kernel": 3, "padding": 1], input: [4, 8, 8]) as? Conv2D)
+            XCTAssertEqual(layer.usesWinograd, variant == .avx512, variant.rawValue)
         }
     }
 

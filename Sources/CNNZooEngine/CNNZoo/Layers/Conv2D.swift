@@ -7,9 +7,9 @@
 /// batch's. The batch is split into one chunk per thread; each chunk sums its samples'
 /// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
 ///
-/// A 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's conv2 and conv3) runs Winograd's
-/// F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25× fewer multiplies, values within float
-/// rounding of the direct sum.
+/// With the AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
+/// conv2 and conv3) runs Winograd's F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25×
+/// fewer multiplies, values within float rounding of the direct sum.
 ///
 /// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
 /// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed: OpenBLAS's AVX-512 kernels run
@@ -49,8 +49,10 @@ public final class Conv2D: SampleProducingLayer {
     public static let transposedWeightGradientRows = 32
     /// The Winograd form of this window, where it applies.
     let winograd: WinogradConvolution?
-    /// Whether ``winograd`` is used where it applies. Tests clear it to compare with the direct path.
-    var usesWinograd = true
+    /// Whether ``winograd`` is used where it applies: with the AVX-512 kernels, where it measured
+    /// faster. Held to AVX2 (OpenBLAS's Haswell kernels and ours), the direct path measured 4% faster
+    /// on the same machine. Tests set it to run either path.
+    var usesWinograd = Kernels.variant == .avx512
     private var winogradInUse: WinogradConvolution? { usesWinograd ? winograd : nil }
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {

@@ -9,8 +9,10 @@ struct Bench: RegistryCommand {
         discussion: """
             Runs on synthetic images (no data set needed), so figures compare across machines. Each \
             figure is the median of --repeats runs. Training GFLOP/s counts 6 flops per multiply-add \
-            of the forward pass (forward, and the two backward products); the sgemm figure is this \
-            machine's BLAS on a 512³ product with as many threads, the practical ceiling.
+            of the forward pass (forward, and the two backward products), counting a direct \
+            convolution's multiplies; where Winograd convolutions do fewer, the rate they perform is \
+            printed beside it. The sgemm figure is this machine's BLAS on a 512³ product with as \
+            many threads, the practical ceiling.
 
             Examples:
               cnn-zoo bench                          mnist-16-32-64, batch 64

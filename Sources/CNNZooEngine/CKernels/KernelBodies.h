@@ -514,11 +514,11 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
     const long width = 2 * cols + 2, height = 2 * rows + 2;
     float *restrict plane = scratch;  // [height, width, channels], zero in the padding
     for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-    const long copied = (w->width < width - w->pad_left ? w->width : width - w->pad_left) * channels;
-    for (long h = 0; h < w->height && h + w->pad_top < height; h++) {
+    // The map always fits: 2·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
+    for (long h = 0; h < w->height; h++) {
         float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
         const float *from = x + h * w->width * channels;
-        for (long i = 0; i < copied; i++) to[i] = from[i];
+        for (long i = 0; i < w->width * channels; i++) to[i] = from[i];
     }
     const long row = width * channels;
     for (long th = 0; th < rows; th++)
@@ -575,14 +575,11 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const
                 }
             }
         }
-    for (long h = 0; h < w->height; h++)  // the padding's gradients are dropped
-        for (long s = 0; s < w->width; s++) {
-            const long ph = h + w->pad_top, ps = s + w->pad_left;
-            float *to = x + (h * w->width + s) * channels;
-            const float *from = plane + (ph * width + ps) * channels;
-            const int inside = ph < height && ps < width;
-            for (long c = 0; c < channels; c++) to[c] = inside ? from[c] : 0;
-        }
+    for (long h = 0; h < w->height; h++) {  // the map's rows, as winograd_input placed them; the padding's gradients are dropped
+        float *to = x + h * w->width * channels;
+        const float *from = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
+        for (long i = 0; i < w->width * channels; i++) to[i] = from[i];
+    }
 }
 
 TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m,

@@ -95,8 +95,45 @@ final class KernelVariantTests: XCTestCase {
         for result in results.dropFirst() { XCTAssertEqual(result, results[0]) }
     }
 
+    func testMultiplyMatchesItsDefinitionBitForBitOnEveryVariant() {
+        // Shapes around every variant's blocks (4, 6 or 8 rows; 4, 8 or 16 lanes, two vectors a
+        // panel), past them in rows and columns, Winograd's own, A plain and transposed, leading
+        // dimensions wider than the matrices, C overwritten and accumulated onto.
+        let shapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 5, 7), (7, 40, 9), (13, 17, 3), (9, 33, 20), (196, 32, 16),
+                                                  (196, 16, 32), (16, 32, 196), (64, 64, 32), (12, 48, 5), (5, 3, 0)]
+        for (index, shape) in shapes.enumerated() {
+            for transposeA in [false, true] {
+                let lda = (transposeA ? shape.m : shape.k) + 3, ldb = shape.n + 2, ldc = shape.n + 1
+                let aRows = transposeA ? shape.k : shape.m
+                let a = GradientCheck.randomTensor([max(aRows * lda, 1)], seed: UInt64(10 * index)).scalars
+                let b = GradientCheck.randomTensor([max(shape.k * ldb, 1)], seed: UInt64(10 * index + 1)).scalars
+                let start = GradientCheck.randomTensor([shape.m * ldc], seed: UInt64(10 * index + 2)).scalars
+                for accumulate in [false, true] {
+                    // The definition: one chain of fused multiply-adds per entry, in order of p;
+                    // the padding past each row of C untouched.
+                    var expected = start
+                    for i in 0..<shape.m { for j in 0..<shape.n {
+                        var sum: Float = accumulate ? start[i * ldc + j] : 0
+                        for p in 0..<shape.k { sum.addProduct(transposeA ? a[p * lda + i] : a[i * lda + p], b[p * ldb + j]) }
+                        expected[i * ldc + j] = sum
+                    } }
+                    for variant in Kernels.Variant.allCases where variant.isSupported {
+                        Kernels.variant = variant
+                        var c = start
+                        c.withUnsafeMutableBufferPointer { c in
+                            Kernels.multiply(transposeA: transposeA, m: shape.m, n: shape.n, k: shape.k, a: a, lda: lda,
+                                             b: b, ldb: ldb, accumulate: accumulate, c: c.baseAddress!, ldc: ldc)
+                        }
+                        XCTAssertEqual(c, expected, "\(variant) \(shape) transposeA \(transposeA) accumulate \(accumulate)")
+                    }
+                }
+            }
+        }
+    }
+
     func testWinogradTransformsAreBitIdenticalAcrossVariants() throws {
-        // The transforms only add and halve, so every variant must give the same bits: forward,
+        // The transforms only add and halve, and the products are one chain of fused multiply-adds
+        // per entry (see the test above), so every variant must give the same bits: forward,
         // ∂x and ∂W through a whole layer, on an even map and an odd one with asymmetric padding.
         for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [5, 14, 14]),
                                   (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {

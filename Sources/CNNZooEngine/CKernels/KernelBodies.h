@@ -647,6 +647,8 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
         }
 }
 
+#include "ProductBodies.h"
+
 static const cnnzoo_kernel_table VARIANT(table) = {
     .unfold = VARIANT(unfold),
     .fold = VARIANT(fold),
@@ -659,4 +661,5 @@ static const cnnzoo_kernel_table VARIANT(table) = {
     .winograd_input_adjoint = VARIANT(winograd_input_adjoint),
     .winograd_output = VARIANT(winograd_output),
     .winograd_output_adjoint = VARIANT(winograd_output_adjoint),
+    .multiply = VARIANT(multiply),
 };

@@ -12,26 +12,40 @@
 #define VECTORIZE_SHORT
 #endif
 
+// Each variant's block for small products (ProductBodies.h): PRODUCT_ROWS rows of C by two
+// vectors of PRODUCT_LANES columns, as many sums as the variant has registers for.
 #define VARIANT(name) portable_##name
 #define TARGET
+#define PRODUCT_LANES 4
+#define PRODUCT_ROWS 4
 #include "KernelBodies.h"
 #undef VARIANT
 #undef TARGET
+#undef PRODUCT_LANES
+#undef PRODUCT_ROWS
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define CNNZOO_HAVE_X86_VARIANTS 1
 
 #define VARIANT(name) avx2_##name
 #define TARGET __attribute__((target("avx2,fma")))
+#define PRODUCT_LANES 8
+#define PRODUCT_ROWS 6
 #include "KernelBodies.h"
 #undef VARIANT
 #undef TARGET
+#undef PRODUCT_LANES
+#undef PRODUCT_ROWS
 
 #define VARIANT(name) avx512_##name
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+#define PRODUCT_LANES 16
+#define PRODUCT_ROWS 8
 #include "KernelBodies.h"
 #undef VARIANT
 #undef TARGET
+#undef PRODUCT_LANES
+#undef PRODUCT_ROWS
 #endif
 
 int cnnzoo_kernels_supported(cnnzoo_kernel_variant variant) {

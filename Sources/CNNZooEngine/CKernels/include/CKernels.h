@@ -62,6 +62,13 @@ typedef struct {
     /// The adjoint of `winograd_output`: m = A·∂y·Aᵀ for each tile (∂y zero past the output's edge).
     void (*winograd_output_adjoint)(const cnnzoo_window *window, long outputs, const float *y, float *m, long point_stride,
                                     float *scratch);
+
+    /// C = A·B, or C += A·B when `accumulate`, for small matrices (Winograd's products): C is m×n with
+    /// rows `ldc` apart, B is k×n with rows `ldb` apart, and A's entry (i, p) is a[i·a_row_stride +
+    /// p·a_column_stride], so Aᵀ is A with its strides swapped. Each entry of C is one chain of fused
+    /// multiply-adds in order of p: every variant gives the same bits.
+    void (*multiply)(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
+                     const float *b, long ldb, float *c, long ldc, int accumulate);
 } cnnzoo_kernel_table;
 
 /// A hint to the core that this thread is spinning on a flag (x86 PAUSE), for the worker pool.

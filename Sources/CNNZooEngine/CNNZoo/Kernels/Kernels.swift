@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid, Winograd's transforms), compiled for several
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid, Winograd's transforms and products), compiled for several
 /// instruction sets and chosen once at run time — the one place a layer reaches for them.
 ///
 /// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another
@@ -122,6 +122,15 @@ extension Kernels {
                                       into m: UnsafeMutablePointer<Float>, pointStride: Int, scratch: UnsafeMutablePointer<Float>) {
         var w = window.c
         table.pointee.winograd_output_adjoint(&w, outputs, y, m, pointStride, scratch)
+    }
+
+    /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: Winograd's small
+    /// products, where a general sgemm's call, packing and clearing of C cost as much as the arithmetic.
+    /// Each entry of C is one chain of fused multiply-adds in order over k, so every variant gives the same bits.
+    static func multiply(transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let (rowStride, columnStride) = transposeA ? (1, lda) : (lda, 1)
+        table.pointee.multiply(m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate ? 1 : 0)
     }
 
     /// Floats of work space the Winograd transforms of `window` with `outputs` filters need, per thread.

@@ -7,7 +7,7 @@
 /// batch's. The batch is split into one chunk per thread; each chunk sums its samples'
 /// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
 ///
-/// With the AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
+/// With the AVX2 or AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
 /// conv2 and conv3) runs Winograd's F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25×
 /// fewer multiplies, values within float rounding of the direct sum.
 ///
@@ -49,10 +49,11 @@ public final class Conv2D: SampleProducingLayer {
     public static let transposedWeightGradientRows = 32
     /// The Winograd form of this window, where it applies.
     let winograd: WinogradConvolution?
-    /// Whether ``winograd`` is used where it applies: with the AVX-512 kernels, where it measured
-    /// faster. Held to AVX2 (OpenBLAS's Haswell kernels and ours), the direct path measured 4% faster
-    /// on the same machine. Tests set it to run either path.
-    var usesWinograd = Kernels.variant == .avx512
+    /// Whether ``winograd`` is used where it applies: with the AVX2 and AVX-512 kernels, whose own
+    /// products (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``) make it faster
+    /// than the direct path; the portable kernels have no FMA instruction for them. Tests set it to
+    /// run either path.
+    var usesWinograd = Kernels.variant != .portable
     private var winogradInUse: WinogradConvolution? { usesWinograd ? winograd : nil }
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {

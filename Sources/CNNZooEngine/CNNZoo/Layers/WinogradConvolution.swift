@@ -10,13 +10,15 @@
 /// within a few float roundings of the direct sum. They run with the channels innermost, a
 /// vector of channels at a time (a map is only a few tiles across): each sample's maps are
 /// transposed to [H, W, C] and back by OpenBLAS's `somatcopy`. A few samples go through
-/// each product together, long enough for sgemm while the group stays in the core's cache.
+/// each product together, while the group stays in the core's cache. The products are the
+/// engine's own (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``): on these
+/// shapes (K = 16–64) a general sgemm spent as long calling, packing and clearing as multiplying.
 ///
 /// Chunks and sums run in a fixed order, as in ``Conv2D``'s direct path: deterministic.
 final class WinogradConvolution {
     /// The points of the 4×4 transform: one matrix product each.
     static let points = 16
-    /// Samples whose tiles go through each product together: long enough for sgemm, few enough to
+    /// Samples whose tiles go through each product together: long enough for the products, few enough to
     /// stay in cache (AMD EPYC, one core, µs a sample alone → in fours: conv2's forward products
     /// 9.2 → 8.6 and ∂U 8.2 → 7.1, conv3's ∂U 11.5 → 9.9).
     static let groupSize = 4
@@ -75,8 +77,8 @@ final class WinogradConvolution {
                     Kernels.winogradInput(window, xT, into: v + index * tilesPerSample * c, pointStride: tileCount * c, scratch: plane)
                 }
                 for point in 0..<points {
-                    BLAS.gemm(m: tileCount, n: o, k: c, a: v + point * tileCount * c, lda: c,
-                              b: u + point * c * o, ldb: o, c: m + point * tileCount * o, ldc: o)
+                    Kernels.multiply(m: tileCount, n: o, k: c, a: v + point * tileCount * c, lda: c,
+                                     b: u + point * c * o, ldb: o, c: m + point * tileCount * o, ldc: o)
                 }
                 for (index, n) in group.enumerated() {
                     let yn = y + n * outputSize
@@ -114,16 +116,16 @@ final class WinogradConvolution {
                                                   pointStride: tileCount * o, scratch: plane)
                 }
                 // The chunk's first group starts its ∂U; the others add to it.
-                let beta: Float = group.lowerBound == samples.lowerBound ? 0 : 1
+                let accumulate = group.lowerBound != samples.lowerBound
                 for point in 0..<points {
-                    BLAS.gemm(transposeA: true, m: c, n: o, k: tileCount, a: v + point * tileCount * c, lda: c,
-                              b: dm + point * tileCount * o, ldb: o, beta: beta, c: du + point * c * o, ldc: o)
+                    Kernels.multiply(transposeA: true, m: c, n: o, k: tileCount, a: v + point * tileCount * c, lda: c,
+                                     b: dm + point * tileCount * o, ldb: o, accumulate: accumulate, c: du + point * c * o, ldc: o)
                 }
                 guard let dx else { return }
                 // ∂V overwrites V, which the products above were the last to read.
                 for point in 0..<points {
-                    BLAS.gemm(m: tileCount, n: c, k: o, a: dm + point * tileCount * o, lda: o,
-                              b: ut + point * o * c, ldb: c, c: v + point * tileCount * c, ldc: c)
+                    Kernels.multiply(m: tileCount, n: c, k: o, a: dm + point * tileCount * o, lda: o,
+                                     b: ut + point * o * c, ldb: c, c: v + point * tileCount * c, ldc: c)
                 }
                 for (index, n) in group.enumerated() {
                     Kernels.winogradInputAdjoint(window, v + index * tilesPerSample * c, pointStride: tileCount * c,

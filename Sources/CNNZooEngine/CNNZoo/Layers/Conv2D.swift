@@ -98,7 +98,7 @@ public final class Conv2D: SampleProducingLayer {
                         epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         self.input = input
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
-        let hasBias = bias != nil
+        let (hasBias, thin) = (bias != nil, !transposedWeightGradient)
         let columns = columns.reserve(winogradInUse == nil ? Parallelism.chunkCount(batch) * k * p : 0)
         var output = Tensor.uninitialized([batch] + outputShape)
         withPointers(self.input, weight.value, bias?.value ?? Tensor(zeros: [0])) { x, w, b in
@@ -115,7 +115,11 @@ public final class Conv2D: SampleProducingLayer {
                     for n in samples {
                         let yn = y + n * o * p
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
-                        BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        if thin {
+                            Kernels.multiply(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        } else {
+                            BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        }
                         if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
                         epilogue(yn)
                     }
@@ -172,8 +176,12 @@ public final class Conv2D: SampleProducingLayer {
                             BLAS.gemm(transposeB: true, m: o, n: k, k: p, a: dyn, lda: p, b: columns, ldb: p,
                                       beta: beta, c: dw, ldc: k)
                         }
-                        if needsInputGradient {
+                        if needsInputGradient && transposed {
                             BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                        } else if needsInputGradient {
+                            Kernels.multiply(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                        }
+                        if needsInputGradient {
                             (dx + n * inputSize).update(repeating: 0, count: inputSize)
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }

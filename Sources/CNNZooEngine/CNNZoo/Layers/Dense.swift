@@ -2,7 +2,10 @@
 ///
 /// The batch is split into one chunk of samples per thread: each chunk computes its rows of y
 /// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order (∂W's a block
-/// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``).
+/// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``). The forward
+/// product (B transposed) is OpenBLAS's sgemm; the backward ones are the engine's own
+/// ``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``, which OpenBLAS's AVX2
+/// kernels on an AVX-512 core run at half its speed, and its AVX-512 kernels as fast.
 public final class Dense: Layer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
@@ -86,18 +89,18 @@ public final class Dense: Layer {
                         for u in 0..<units { db[u] += dy[n * units + u] }
                     }
                     if needsInputGradient {
-                        BLAS.gemm(m: m, n: inputCount, k: units, a: dy, lda: units, b: w, ldb: inputCount,
-                                  c: dx + rows.lowerBound * inputCount, ldc: inputCount)
+                        Kernels.multiply(m: m, n: inputCount, k: units, a: dy, lda: units, b: w, ldb: inputCount,
+                                         c: dx + rows.lowerBound * inputCount, ldc: inputCount)
                     }
                 }
             }
             // ∂W's chunk partials dyᵀ·x, a block of input columns at a time.
             weight.accumulate(chunks: chunks, rows: units, columns: inputCount) { chunk, block, partial, stride in
                 let rows = Parallelism.range(chunk, of: chunks, over: batch)
-                BLAS.gemm(transposeA: true, m: units, n: block.count, k: rows.count,
-                          a: dy + rows.lowerBound * units, lda: units,
-                          b: x + rows.lowerBound * inputCount + block.lowerBound, ldb: inputCount,
-                          c: partial, ldc: stride)
+                Kernels.multiply(transposeA: true, m: units, n: block.count, k: rows.count,
+                                 a: dy + rows.lowerBound * units, lda: units,
+                                 b: x + rows.lowerBound * inputCount + block.lowerBound, ldb: inputCount,
+                                 c: partial, ldc: stride)
             }
         }
         bias?.accumulate(partials: biasPartials, chunks: chunks)

@@ -17,7 +17,8 @@ let package = Package(
         // A thin C shim over Debian's OpenBLAS.
         .systemLibrary(name: "CBLAS", path: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The engine's hand-written hot loops, one copy per instruction set, chosen at run time.
-        .target(name: "CKernels", path: "CKernels"),
+        // libm for fmaf, which the portable variant's products call on CPUs without an FMA instruction.
+        .target(name: "CKernels", path: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The engine: tensors, layers, registry, losses, optimizers, training.
         .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels"], path: "CNNZoo", plugins: ["FingerprintPlugin"]),
         // The build fingerprint: a hash of the engine's sources compiled into it, which a plugin

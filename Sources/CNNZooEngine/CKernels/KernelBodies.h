@@ -460,36 +460,48 @@ TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
 static inline long VARIANT(tile_rows)(const cnnzoo_window *w) { return (w->output_height + 1) / 2; }
 static inline long VARIANT(tile_cols)(const cnnzoo_window *w) { return (w->output_width + 1) / 2; }
 
+/// U = G·g·Gᵀ for one 3×3 filter g: value[4i + j] for point (i, j).
+static inline __attribute__((always_inline)) void VARIANT(filter_transform)(const float *restrict g, float value[16]) {
+    float t[4][3];  // G·g, then (G·g)·Gᵀ
+    for (long j = 0; j < 3; j++) {
+        t[0][j] = g[j];
+        t[1][j] = (g[j] + g[3 + j] + g[6 + j]) * 0.5f;
+        t[2][j] = (g[j] - g[3 + j] + g[6 + j]) * 0.5f;
+        t[3][j] = g[6 + j];
+    }
+    for (long i = 0; i < 4; i++) {
+        value[4 * i] = t[i][0];
+        value[4 * i + 1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
+        value[4 * i + 2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
+        value[4 * i + 3] = t[i][2];
+    }
+}
+
+// Both layouts are written row by row of a point's plane, the loop running along the row: a point's
+// planes lie O·C floats apart (8 KB for conv3), so the 16 values of one filter written together
+// would all fall in one L1 set and evict each other (conv3's U took 74 µs, now a few).
 TARGET static void VARIANT(winograd_filter)(const float *restrict w, long outputs, long channels, float *restrict u,
                                             float *restrict u_transposed) {
     const long plane = outputs * channels;
+    for (long c = 0; c < channels; c++)
+        for (long o = 0; o < outputs; o++) {
+            float value[16];
+            VARIANT(filter_transform)(w + (o * channels + c) * 9, value);
+            for (long point = 0; point < 16; point++) u[point * plane + c * outputs + o] = value[point];
+        }
+    if (!u_transposed) return;
     for (long o = 0; o < outputs; o++)
         for (long c = 0; c < channels; c++) {
-            const float *g = w + (o * channels + c) * 9;
-            float t[4][3], value[16];  // G·g, then (G·g)·Gᵀ
-            for (long j = 0; j < 3; j++) {
-                t[0][j] = g[j];
-                t[1][j] = (g[j] + g[3 + j] + g[6 + j]) * 0.5f;
-                t[2][j] = (g[j] - g[3 + j] + g[6 + j]) * 0.5f;
-                t[3][j] = g[6 + j];
-            }
-            for (long i = 0; i < 4; i++) {
-                value[4 * i] = t[i][0];
-                value[4 * i + 1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
-                value[4 * i + 2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
-                value[4 * i + 3] = t[i][2];
-            }
-            for (long point = 0; point < 16; point++) {
-                u[point * plane + c * outputs + o] = value[point];
-                if (u_transposed) u_transposed[point * plane + o * channels + c] = value[point];
-            }
+            float value[16];
+            VARIANT(filter_transform)(w + (o * channels + c) * 9, value);
+            for (long point = 0; point < 16; point++) u_transposed[point * plane + o * channels + c] = value[point];
         }
 }
 
 TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, long outputs, long channels, float *restrict w) {
     const long plane = outputs * channels;
-    for (long o = 0; o < outputs; o++)
-        for (long c = 0; c < channels; c++) {
+    for (long c = 0; c < channels; c++)  // reading each point's plane along its rows, as winograd_filter writes it
+        for (long o = 0; o < outputs; o++) {
             const float *p = u + c * outputs + o;
             float t[4][3];  // u·G
             for (long i = 0; i < 4; i++) {

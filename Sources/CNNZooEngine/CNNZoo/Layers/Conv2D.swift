@@ -14,6 +14,7 @@
 /// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
 /// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed: OpenBLAS's AVX-512 kernels run
 /// it 15–22% faster than ∂Y·X̂ᵀ, whose second operand is transposed, with equal sums.
+/// With thin ones (``usesOwnProducts``) Y and ∂X̂ are formed by the engine's own product.
 public final class Conv2D: SampleProducingLayer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
@@ -47,6 +48,12 @@ public final class Conv2D: SampleProducingLayer {
     /// transposing ∂Y costs more than the product gains (AMD EPYC, one core: conv2's ∂W
     /// 22.7 → 17.7 µs a sample, conv3's 20.2 → 17.2, conv1's 2.3 → 3.0).
     public static let transposedWeightGradientRows = 32
+    /// Whether Y = W·X̂ and ∂X̂ = Wᵀ·∂Y use the engine's own product (``Kernels``' `multiply`)
+    /// instead of sgemm: for the thin patches that keep ∂W untransposed (conv1's 9 rows), where
+    /// sgemm's call and packing outweigh the work (one core, AMD EPYC Zen 5, conv1's forward a
+    /// sample: 3.36 µs on OpenBLAS's Haswell kernels, 2.81 on ours with AVX2, 1.23 with AVX-512;
+    /// level with OpenBLAS's AVX-512 kernels). Long patches stay on sgemm, far ahead there.
+    private var usesOwnProducts: Bool { !transposedWeightGradient }
     /// The Winograd form of this window, where it applies.
     let winograd: WinogradConvolution?
     /// Whether ``winograd`` is used where it applies: with the AVX2 and AVX-512 kernels, whose own
@@ -83,9 +90,10 @@ public final class Conv2D: SampleProducingLayer {
 
     public var performedMultiplyAdds: Int { winogradInUse?.multiplyAdds ?? multiplyAdds }
 
-    /// How the products are formed, for `bench`: Winograd, or im2col (with ∂W transposed or not).
+    /// How the products are formed, for `bench`: Winograd, or im2col (with ∂W transposed, or with the
+    /// engine's own product for Y and ∂X̂).
     public var method: String {
-        winogradInUse != nil ? "Winograd F(2×2, 3×3)" : transposedWeightGradient ? "im2col, ∂W as (X̂·∂Yᵀ)ᵀ" : "im2col"
+        winogradInUse != nil ? "Winograd F(2×2, 3×3)" : transposedWeightGradient ? "im2col with ∂W as (X̂·∂Yᵀ)ᵀ" : "im2col with the engine's product for Y and ∂X̂"
     }
 
     private var inputSize: Int { window.channels * window.height * window.width }
@@ -98,7 +106,7 @@ public final class Conv2D: SampleProducingLayer {
                         epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         self.input = input
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
-        let (hasBias, thin) = (bias != nil, !transposedWeightGradient)
+        let (hasBias, ownProducts) = (bias != nil, usesOwnProducts)
         let columns = columns.reserve(winogradInUse == nil ? Parallelism.chunkCount(batch) * k * p : 0)
         var output = Tensor.uninitialized([batch] + outputShape)
         withPointers(self.input, weight.value, bias?.value ?? Tensor(zeros: [0])) { x, w, b in
@@ -115,7 +123,7 @@ public final class Conv2D: SampleProducingLayer {
                     for n in samples {
                         let yn = y + n * o * p
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
-                        if thin {
+                        if ownProducts {
                             Kernels.multiply(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
                         } else {
                             BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
@@ -144,7 +152,7 @@ public final class Conv2D: SampleProducingLayer {
         let direct = winogradInUse == nil
         let columns = columns.reserve(direct ? chunks * k * p : 0)
         let weightPartials = weightPartials.reserve(chunks * o * k), biasPartials = biasPartials.reserve(chunks * o)
-        let transposed = transposedWeightGradient
+        let (transposed, ownProducts) = (transposedWeightGradient, usesOwnProducts)
         let transposes = transposes.reserve(direct && transposed ? chunks * (p + k) * o : 0)
         // Each sample's ∂x is cleared just before its columns fold onto it (in parallel, in cache).
         var inputGradient = needsInputGradient ? Tensor.uninitialized([batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
@@ -176,12 +184,12 @@ public final class Conv2D: SampleProducingLayer {
                             BLAS.gemm(transposeB: true, m: o, n: k, k: p, a: dyn, lda: p, b: columns, ldb: p,
                                       beta: beta, c: dw, ldc: k)
                         }
-                        if needsInputGradient && transposed {
-                            BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
-                        } else if needsInputGradient {
-                            Kernels.multiply(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
-                        }
                         if needsInputGradient {
+                            if ownProducts {
+                                Kernels.multiply(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                            } else {
+                                BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
+                            }
                             (dx + n * inputSize).update(repeating: 0, count: inputSize)
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }

@@ -1,11 +1,11 @@
 // Included by KernelBodies.h once per instruction set, with VARIANT, TARGET and the block shape
 // PRODUCT_LANES (floats per vector) and PRODUCT_ROWS (rows of C per block) set by Kernels.c.
 //
-// Small matrix products for Winograd's transforms: a few dozen to a few hundred rows over 16–64
-// channels, 16 of them per group of samples. A general sgemm spends much of such a product on the
-// call, packing its operands and clearing C; here a block of C stays in registers while one pass
+// Small matrix products: Winograd's (a few dozen to a few hundred rows over 16–64 channels, 16 per
+// group of samples), a thin convolution's (k = 9 or 16) and a dense layer's backward ones. A general
+// sgemm spends much of such a product on the call, packing its operands and clearing C; here a block of C stays in registers while one pass
 // over k streams a panel of B (a few KB, in L1) and broadcasts A's entries. Measured against
-// OpenBLAS on these shapes (one core, AMD EPYC Zen 5): 1.3× its Haswell kernels with AVX2, 2.4×
+// OpenBLAS on Winograd's shapes (one core, AMD EPYC Zen 5): 1.3× its Haswell kernels with AVX2, 2.4×
 // with AVX-512, and as fast as its Cooperlake (AVX-512) kernels.
 //
 // Every entry of C is one chain of fused multiply-adds over p = 0, 1, …, k − 1, whatever the block

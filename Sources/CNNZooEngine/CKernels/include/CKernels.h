@@ -63,7 +63,8 @@ typedef struct {
     void (*winograd_output_adjoint)(const cnnzoo_window *window, long outputs, const float *y, float *m, long point_stride,
                                     float *scratch);
 
-    /// C = A·B, or C += A·B when `accumulate`, for small matrices (Winograd's products): C is m×n with
+    /// C = A·B, or C += A·B when `accumulate`, for small matrices (Winograd's, thin convolutions', a dense
+    /// layer's backward): C is m×n with
     /// rows `ldc` apart, B is k×n with rows `ldb` apart, and A's entry (i, p) is a[i·a_row_stride +
     /// p·a_column_stride], so Aᵀ is A with its strides swapped. Each entry of C is one chain of fused
     /// multiply-adds in order of p: every variant gives the same bits.

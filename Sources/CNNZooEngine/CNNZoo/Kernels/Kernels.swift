@@ -124,8 +124,9 @@ extension Kernels {
         table.pointee.winograd_output_adjoint(&w, outputs, y, m, pointStride, scratch)
     }
 
-    /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: Winograd's small
-    /// products, where a general sgemm's call, packing and clearing of C cost as much as the arithmetic.
+    /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: small products
+    /// (Winograd's, thin convolutions', a dense layer's backward), where a general sgemm's call, packing
+    /// and clearing of C cost as much as the arithmetic.
     /// Each entry of C is one chain of fused multiply-adds in order over k, so every variant gives the same bits.
     static func multiply(transposeA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                          b: UnsafePointer<Float>, ldb: Int, accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int) {

@@ -123,11 +123,7 @@ public final class Conv2D: SampleProducingLayer {
                     for n in samples {
                         let yn = y + n * o * p
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
-                        if ownProducts {
-                            Kernels.multiply(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
-                        } else {
-                            BLAS.gemm(m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
-                        }
+                        Self.multiply(ownProducts: ownProducts, m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
                         if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
                         epilogue(yn)
                     }
@@ -185,11 +181,8 @@ public final class Conv2D: SampleProducingLayer {
                                       beta: beta, c: dw, ldc: k)
                         }
                         if needsInputGradient {
-                            if ownProducts {
-                                Kernels.multiply(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
-                            } else {
-                                BLAS.gemm(transposeA: true, m: k, n: p, k: o, a: w, lda: k, b: dyn, ldb: p, c: columns, ldc: p)
-                            }
+                            Self.multiply(ownProducts: ownProducts, transposeA: true, m: k, n: p, k: o, a: w, lda: k,
+                                          b: dyn, ldb: p, c: columns, ldc: p)
                             (dx + n * inputSize).update(repeating: 0, count: inputSize)
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }
@@ -201,6 +194,18 @@ public final class Conv2D: SampleProducingLayer {
         weight.accumulate(partials: weightPartials, chunks: chunks)
         bias?.accumulate(partials: biasPartials, chunks: chunks)
         return inputGradient
+    }
+
+    /// C = op(A)·B for Y and ∂X̂: by the engine's own product or by sgemm (see ``usesOwnProducts``).
+    @inline(__always)
+    private static func multiply(ownProducts: Bool, transposeA: Bool = false, m: Int, n: Int, k: Int,
+                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if ownProducts {
+            Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        } else {
+            BLAS.gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        }
     }
 
     /// db[o] += Σ dy[o,·] for one sample.

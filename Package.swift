@@ -1,12 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The engine (CNNZoo), from the nested package, linked as the shared library libCNNZoo.so.
-let engine: Target.Dependency = .product(name: "CNNZoo", package: "CNNZooEngine")
+/// The engine: tensors, layers, registry, losses, optimizers, training.
+let engine: Target.Dependency = "CNNZoo"
 
 let package = Package(
     name: "cnn-zoo",
     products: [
+        .library(name: "CNNZoo", targets: ["CNNZoo"]),
+        // The C boundary of run-time plugins, for a plugin written in C, C++ or Rust.
+        .library(name: "CNNZooPluginABI", targets: ["CNNZooPluginABI"]),
+        // What we test our layers and optimizers with, for plugin authors to test theirs.
+        .library(name: "CNNZooTesting", targets: ["CNNZooTesting"]),
         .library(name: "CNNZooData", targets: ["CNNZooData"]),
         .library(name: "CNNZooCheckpoint", targets: ["CNNZooCheckpoint"]),
         .library(name: "CNNZooModels", targets: ["CNNZooModels"]),
@@ -17,17 +22,26 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // The engine, a package of its own so that it is one shared library (see its Package.swift).
-        .package(path: "Sources/CNNZooEngine"),
     ],
     targets: [
         // Thin C shims over system libraries from Debian's packages.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
         // Open MPI, loaded at run time (dlopen) only when mpirun starts the program: nothing to
         // install for a build, nothing loaded in a plain run.
         .target(name: "CMPI"),
+
+        // The engine's hand-written hot loops, one copy per instruction set, chosen at run time.
+        // libm for fmaf, which the portable variant's products call on CPUs without an FMA instruction.
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
+        // The header a plugin library and the engine agree on (cnnzoo_plugin.h).
+        .target(name: "CNNZooPluginABI"),
+        .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels", "CNNZooPluginABI"]),
+
+        // The gradient checker and the optimizer check, for our tests and plugin authors'.
+        .target(name: "CNNZooTesting", dependencies: [engine]),
 
         // MNIST-format data sets.
         .target(name: "CNNZooData", dependencies: [engine, "CZlib"]),
@@ -47,7 +61,7 @@ let package = Package(
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
 
-        .testTarget(name: "CNNZooTests", dependencies: [engine]),
+        .testTarget(name: "CNNZooTests", dependencies: [engine, "CNNZooTesting"]),
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", engine]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
         .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", engine]),

@@ -58,7 +58,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func bytes(_ name: String, _ data: Data) -> String {
-        FileManager.default.createFile(atPath: path(name), contents: data)
+        _ = FileManager.default.createFile(atPath: path(name), contents: data)
         return path(name)
     }
 
@@ -84,7 +84,7 @@ final class BadInputTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.copyItem(atPath: Self.data, toPath: target)
         try FileManager.default.removeItem(atPath: target + "/" + (original ?? file))
-        if let contents { FileManager.default.createFile(atPath: target + "/" + file, contents: contents) }
+        if let contents { _ = FileManager.default.createFile(atPath: target + "/" + file, contents: contents) }
         return target
     }
 
@@ -250,7 +250,7 @@ final class BadInputTests: XCTestCase {
         add("option: epochs before the checkpoint's", ["train", "--resume", Self.good, "--epochs", "1"], status: 2,
             "the checkpoint has already finished 2 epochs")
         add("option: finished run without more epochs", ["train", "--resume", Self.good], status: 2, "has finished all 2 epochs")
-        FileManager.default.createFile(atPath: path("a-file"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: path("a-file"), contents: Data("x".utf8))
         add("option: checkpoint folder is a file", train + ["--checkpoint", path("a-file") + "/run.h5"], status: 1, "is not a folder")
         add("option: checkpoint is a directory", train + ["--checkpoint", path("a-directory.h5")], status: 1, "is a directory")
         add("option: unwritable checkpoint folder", train + ["--checkpoint", "/proc/run.h5"], status: 1, "cannot write in the folder /proc")

@@ -158,7 +158,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testRuntimeFailuresExitOneWithOneLine() throws {
-        FileManager.default.createFile(atPath: folder + "/junk.h5", contents: Data("not hdf5 at all".utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/junk.h5", contents: Data("not hdf5 at all".utf8))
         let cases: [([String], String)] = [
             (["train", "mnist-small", "--data", folder + "/nowhere"], "not found; looked in \(folder!)/nowhere"),
             (["eval", "junk.h5"], "junk.h5: is not an HDF5 file"),

@@ -33,17 +33,20 @@ final class RuntimePluginTests: XCTestCase {
     func testTheStockProgramLoadsTrainsResumesAndEvaluatesWithThePlugin() throws {
         let listed = try command(["plugins", "--plugin", batchNorm])
         XCTAssertEqual(listed.status, 0, listed.stderr)
-        XCTAssertTrue(listed.stdout.contains("cnn-zoo-batchnorm 0.1.0 (\(URL(fileURLWithPath: batchNorm).standardizedFileURL.path))"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("cnn-zoo-batchnorm 0.2.0 (\(URL(fileURLWithPath: batchNorm).standardizedFileURL.path))"), listed.stdout)
         XCTAssertTrue(listed.stdout.contains("zoo: mnist-16-32-64-bn"), listed.stdout)
         XCTAssertTrue(try command(["layers", "--plugin", batchNorm]).stdout.contains("batchnorm2d — batch normalisation per channel"))
         XCTAssertTrue(try command(["list", "--plugin", batchNorm]).stdout.contains("[plugin cnn-zoo-batchnorm]"))
 
-        let train = ["train", "mnist-16-32-64-bn", "--data", "data", "--batch-size", "32", "--json"]
+        // The plugin's layer and its optimizer, whose state the engine keeps and saves.
+        let train = ["train", "mnist-16-32-64-bn", "--data", "data", "--batch-size", "32", "--optimizer", "rmsprop", "--lr", "0.001", "--json"]
         XCTAssertEqual(try command(train + ["--epochs", "2", "--checkpoint", "straight.h5", "--plugin", batchNorm]).status, 0)
         // The environment works as well as the option.
         let half = try command(train + ["--epochs", "1", "--checkpoint", "half.h5"], environment: ["CNN_ZOO_PLUGINS": batchNorm])
         XCTAssertEqual(half.status, 0, half.stderr)
-        let resumed = try command(["train", "--resume", "half.h5", "--epochs", "2", "--json", "--plugin", batchNorm])
+        // Named twice, by the option and the environment, the library loads once.
+        let resumed = try command(["train", "--resume", "half.h5", "--epochs", "2", "--json", "--plugin", batchNorm],
+                                  environment: ["CNN_ZOO_PLUGINS": batchNorm])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
 
         // Read in this process, the plugin's types are unknown: the test compares the raw datasets.
@@ -58,6 +61,10 @@ final class RuntimePluginTests: XCTestCase {
             return out
         }
         let straight = try datasets("straight.h5"), continued = try datasets("half.h5")
+        let file = try HDF5File.open(path: folder + "/half.h5")
+        let squareAverages = try file.group("optimizer").group("state").group("square_avg")
+        XCTAssertEqual(try squareAverages.names().reduce(0) { $0 + (try squareAverages.group($1).names().count) }, straight.count - 6,
+                       "a square_avg for every trained parameter, none for the six buffers")
         XCTAssertEqual(straight.count, continued.count)
         XCTAssertEqual(straight, continued, "the resumed run ends bit-identical, running statistics included")
         XCTAssertNotEqual(straight["bn1.running_var"], [Float](repeating: 1, count: 16), "running statistics moved")
@@ -71,7 +78,7 @@ final class RuntimePluginTests: XCTestCase {
         let missing = try command(["eval", "straight.h5"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "cnn-zoo: error: straight.h5: model 'mnist-16-32-64-bn' uses layer kind 'batchnorm2d' from plugin "
-                       + "'cnn-zoo-batchnorm' 0.1.0, which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS\n")
+                       + "'cnn-zoo-batchnorm' 0.2.0, which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS\n")
 
         // h5py reads the running statistics as PyTorch names them.
         let python = Process()
@@ -87,7 +94,7 @@ final class RuntimePluginTests: XCTestCase {
     func testTheCommandWithThePluginBuiltIn() throws {
         let builtIn = try CommandRunner.run(["plugins"], executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
         XCTAssertEqual(builtIn.status, 0, builtIn.stderr)
-        XCTAssertTrue(builtIn.stdout.contains("cnn-zoo-batchnorm 0.1.0 (built in)"), builtIn.stdout)
+        XCTAssertTrue(builtIn.stdout.contains("cnn-zoo-batchnorm 0.2.0 (built in)"), builtIn.stdout)
         let trained = try CommandRunner.run(["train", "mnist-16-32-64-bn", "--data", "data", "--epochs", "1", "--limit", "64",
                                              "--checkpoint", "static.h5", "--json"], in: folder, executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
         XCTAssertEqual(trained.status, 0, trained.stderr)
@@ -95,18 +102,47 @@ final class RuntimePluginTests: XCTestCase {
         XCTAssertEqual(try command(["inspect", "static.h5", "--plugin", batchNorm]).status, 0)
     }
 
+    /// The configuration the program under test is built in, and the other one.
+    var configuration: String { String(PluginABI.identity.split(separator: " ").last!) }
+    var otherConfiguration: String { configuration == "debug" ? "release" : "debug" }
+
+    /// A plugin written in C against cnnzoo_plugin.h alone trains in the stock program.
+    func testAPluginWrittenInC() throws {
+        let swish = plugins + "/libSwishPlugin.so"
+        let layers = try command(["layers", "--plugin", swish])
+        XCTAssertTrue(layers.stdout.contains("swish — Swish activation x·σ(βx), a plugin written in C"), layers.stdout)
+        XCTAssertTrue(layers.stdout.contains("beta: number, default 1"), layers.stdout)
+        let spec = """
+            {"name": "swish-net", "input_shape": [1, 28, 28], "classes": 10, "loss": {"kind": "cross_entropy"},
+             "layers": [{"kind": "conv2d", "out_channels": 4, "kernel": 3}, {"kind": "swish", "beta": 1.5},
+                        {"kind": "flatten"}, {"kind": "dense", "units": 10}]}
+            """
+        _ = FileManager.default.createFile(atPath: folder + "/swish.json", contents: Data(spec.utf8))
+        let trained = try command(["train", "swish.json", "--data", "data", "--epochs", "1", "--checkpoint", "swish.h5", "--json", "--plugin", swish])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertEqual(try command(["eval", "swish.h5", "--data", "data", "--json", "--plugin", swish]).status, 0)
+        _ = FileManager.default.createFile(atPath: folder + "/bad.json", contents: Data(spec.replacingOccurrences(of: "1.5", with: "-2").utf8))
+        let refused = try command(["show", "bad.json", "--plugin", swish])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderr, "cnn-zoo: error: bad.json: layer 'swish2': 'beta' must be a number in (0, 100]\n")
+    }
+
     /// Each bad plugin is one line, exit status 1 or 2, no crash, and nothing written.
     func testBadPluginsAreOneLine() throws {
-        FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data(String(repeating: "These are notes, not a plugin library.\n", count: 8).utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data(String(repeating: "These are notes, not a plugin library.\n", count: 8).utf8))
         let cases: [(arguments: [String], status: Int32, message: String)] = [
             (["list", "--plugin", "missing.so"], 1, "missing.so: no such plugin file"),
             (["list", "--plugin", "notes.txt"], 1, "notes.txt: cannot be loaded as a plugin library: invalid ELF header"),
             (["list", "--plugin", CommandRunner.executable.path], 1, "cannot be loaded as a plugin library: cannot dynamically load position-independent executable"),
-            (["list", "--plugin", plugins + "/libCNNZoo.so"], 1, "is a shared library but not a cnn-zoo plugin (it has no cnnzoo_plugin_fingerprint symbol)"),
-            (["list", "--plugin", plugins + "/libStalePlugin.so"], 1, "libStalePlugin.so was built against cnn-zoo 1-0123456789abcdef; this program is 1-"),
+            (["list", "--plugin", plugins + "/libNotAPlugin.so"], 1, "is a shared library but not a cnn-zoo plugin (it has no cnnzoo_plugin_abi symbol)"),
+            (["list", "--plugin", plugins + "/libStalePlugin.so"], 1,
+             "libStalePlugin.so was built for cnn-zoo plugin ABI 0 release; this program is \(PluginABI.identity): rebuild the plugin against this cnn-zoo"),
+            (["list", "--plugin", plugins + "/libOtherConfigurationPlugin.so"], 1,
+             "libOtherConfigurationPlugin.so was built for cnn-zoo plugin ABI 1 \(otherConfiguration); this program is \(PluginABI.identity): "
+             + "rebuild the plugin against this cnn-zoo with -c \(configuration)"),
             (["list", "--plugin", plugins + "/libClashPlugin.so"], 1, "registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers"),
             (["list", "--plugin", batchNorm, "--plugin", plugins + "/libTwinPlugin.so"], 1,
-             "plugin 'batchnorm-twin' 9.9.9 (\(URL(fileURLWithPath: plugins + "/libTwinPlugin.so").standardizedFileURL.path)) registers layer kind 'batchnorm2d', which plugin 'cnn-zoo-batchnorm' 0.1.0"),
+             "plugin 'batchnorm-twin' 9.9.9 (\(URL(fileURLWithPath: plugins + "/libTwinPlugin.so").standardizedFileURL.path)) registers layer kind 'batchnorm2d', which plugin 'cnn-zoo-batchnorm' 0.2.0"),
             (["list", "--plugin", plugins + "/libBadZooPlugin.so"], 1, "zoo entry 'broken-net' does not build: layer 'mystery': unknown layer kind 'conv3d'"),
             (["list", "--plugin"], 2, "--plugin needs the path of a plugin library"),
             (["train", "mnist-16-32-64-bn", "--data", "data"], 2, "unknown model 'mnist-16-32-64-bn'"),

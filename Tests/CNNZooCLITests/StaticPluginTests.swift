@@ -6,7 +6,7 @@ import XCTest
 
 /// y = x − μ with μ a running mean of the inputs seen in training (momentum 0.5): a layer with a
 /// buffer, which is saved and restored but never trained. Evaluation uses the stored mean.
-final class RunningCentre: Layer {
+final class RunningCentre: RegisteredLayer {
     static let kind = "running_centre"
     static let summary = "subtracts a running mean of the inputs kept as a buffer"
     static let settings: [SettingDescription] = []
@@ -55,19 +55,19 @@ final class StaticPluginTests: XCTestCase {
         // The test runner is not cnn-zoo, so the checkpoint reader cannot re-run it as its isolated child.
         setenv("CNN_ZOO_ISOLATE_HDF5", "0", 1)
         previousDirectory = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(folder)
+        _ = FileManager.default.changeCurrentDirectoryPath(folder)
     }
 
     override func tearDownWithError() throws {
         unsetenv("CNN_ZOO_ISOLATE_HDF5")
-        FileManager.default.changeCurrentDirectoryPath(previousDirectory)
+        _ = FileManager.default.changeCurrentDirectoryPath(previousDirectory)
         try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// Runs the command in process, with its standard output captured.
     func run(_ arguments: [String], plugins: [Plugin] = [StaticPluginTests.plugin]) -> (status: Int32, output: String) {
         let capture = folder + "/stdout-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: capture, contents: nil)
+        _ = FileManager.default.createFile(atPath: capture, contents: nil)
         fflush(nil)
         let saved = dup(STDOUT_FILENO), file = open(capture, O_WRONLY)
         dup2(file, STDOUT_FILENO)

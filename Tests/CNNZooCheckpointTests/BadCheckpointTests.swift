@@ -50,15 +50,15 @@ final class BadCheckpointTests: XCTestCase {
     func testFilesThatAreNotCheckpoints() throws {
         expect(folder + "/missing.h5", "no such file")
         expect(folder, "is a directory")
-        FileManager.default.createFile(atPath: folder + "/empty.h5", contents: Data())
+        _ = FileManager.default.createFile(atPath: folder + "/empty.h5", contents: Data())
         expect(folder + "/empty.h5", "is empty")
         var random = RandomGenerator(seed: 1)
-        FileManager.default.createFile(atPath: folder + "/noise.h5", contents: Data((0..<4096).map { _ in UInt8(random.next() & 0xFF) }))
+        _ = FileManager.default.createFile(atPath: folder + "/noise.h5", contents: Data((0..<4096).map { _ in UInt8(random.next() & 0xFF) }))
         expect(folder + "/noise.h5", "is not an HDF5 file")
         let whole = try Data(contentsOf: URL(fileURLWithPath: good))
         for fraction in [0.02, 0.3, 0.7, 0.95] {
             let cut = folder + "/cut\(fraction).h5"
-            FileManager.default.createFile(atPath: cut, contents: whole.prefix(Int(Double(whole.count) * fraction)))
+            _ = FileManager.default.createFile(atPath: cut, contents: whole.prefix(Int(Double(whole.count) * fraction)))
             XCTAssertTrue(refusal(cut).hasPrefix(cut), "truncated at \(fraction): \(refusal(cut))")
         }
         let other = folder + "/other.h5"

@@ -18,7 +18,7 @@ final class IDXReaderTests: XCTestCase {
     func path(_ name: String) -> String { folder + "/" + name }
 
     func write(_ name: String, _ bytes: [UInt8]) -> String {
-        FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path(name), contents: Data(bytes))
         return path(name)
     }
 
@@ -119,7 +119,7 @@ final class DatasetTests: XCTestCase {
         let fashion = root + "/system/fashion-mnist"
         try FileManager.default.createDirectory(atPath: fashion, withIntermediateDirectories: true)
         for stem in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
-            FileManager.default.createFile(atPath: fashion + "/" + stem + ".gz", contents: Data())
+            _ = FileManager.default.createFile(atPath: fashion + "/" + stem + ".gz", contents: Data())
         }
         let locator = DatasetLocator(environment: ["CNN_ZOO_DATA": root + "/env"], workingDirectory: root + "/cwd", systemDirectory: root + "/system")
         let found = try locator.locate(name: nil, directory: nil)
@@ -128,7 +128,7 @@ final class DatasetTests: XCTestCase {
         let mnist = root + "/env/mnist"
         try FileManager.default.createDirectory(atPath: mnist, withIntermediateDirectories: true)
         for stem in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
-            FileManager.default.createFile(atPath: mnist + "/" + stem, contents: Data())
+            _ = FileManager.default.createFile(atPath: mnist + "/" + stem, contents: Data())
         }
         let preferred = try locator.locate(name: nil, directory: nil)
         XCTAssertEqual(preferred.name, "mnist")

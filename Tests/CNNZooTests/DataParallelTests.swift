@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// R processes simulated by R threads sharing memory: the engine's side of data parallelism,
 /// tested without a transport. (The Open MPI transport is tested end to end in CNNZooCLITests.)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// Forward values worked out by hand.
 final class ForwardValueTests: XCTestCase {

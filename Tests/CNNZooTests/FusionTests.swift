@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// The speed-ups that change how work is arranged but must not change a single value: sample-wise
 /// layers fused onto a convolution, and a dense ∂W formed a block of columns at a time.
@@ -19,11 +20,12 @@ final class FusionTests: XCTestCase {
 
     func testARunOfSampleWiseLayersEndsAtTheFirstThatKeepsItsOutput() throws {
         let model = try Model(spec: Self.spec)
+        func kind(_ layer: any Layer) -> String { (type(of: layer) as! any RegisteredLayer.Type).kind }
         let steps = model.forwardSteps.map { step -> String in
             switch step {
-            case .single(let layer): return type(of: layer).kind
+            case .single(let layer): return kind(layer)
             case .fused(let producer, let followers):
-                return ([type(of: producer).kind] + followers.map { type(of: $0).kind }).joined(separator: "+")
+                return ([kind(producer)] + followers.map(kind)).joined(separator: "+")
             }
         }
         // conv2's sigmoid keeps its output for backward, so bias2 (which would change it) runs alone.

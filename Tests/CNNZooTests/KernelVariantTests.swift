@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// Every kernel variant this machine can run against the portable one and against a plain
 /// Swift statement of the kernel's definition, bit for bit.

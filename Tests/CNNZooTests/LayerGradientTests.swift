@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// Every layer's backward pass against finite differences (see ``GradientCheck``).
 final class LayerGradientTests: XCTestCase {

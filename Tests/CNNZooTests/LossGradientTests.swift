@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// Every loss's gradient against finite differences of its value, in Double-accumulated
 /// Float with ε = 1e-2 (same tolerance reasoning as ``GradientCheck``).

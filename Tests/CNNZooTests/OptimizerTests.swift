@@ -1,28 +1,18 @@
 import Foundation
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// Every optimizer on f(θ) = θ²/2 (so g = θ), against values from PyTorch's own
 /// `torch.optim` (2.15, float32), printed at full precision; and one step from a given
 /// state against the update formula worked in double precision.
 final class OptimizerTests: XCTestCase {
-    /// θ after each of `steps` steps of `optimizer` from `start`, at its own learning rate.
     func trajectory(_ optimizer: any Optimizer, from start: [Float], steps: Int) -> (values: [[Float]], state: OptimizerState) {
-        let parameter = Parameter(name: "w", shape: [start.count], initializer: .zeros, fanIn: 1, fanOut: 1)
-        parameter.value.scalars = start
-        var state = OptimizerState()
-        let values = (0..<steps).map { _ in
-            parameter.gradient.scalars = parameter.value.scalars
-            optimizer.step([("layer.w", parameter)], learningRate: optimizer.learningRate, state: &state)
-            return parameter.value.scalars
-        }
-        return (values, state)
+        OptimizerCheck.trajectory(optimizer, from: start, steps: steps)
     }
 
-    /// Asserts `values` agree with PyTorch's.
+    /// Asserts `values` agree with PyTorch's (see ``OptimizerCheck/check(_:from:expected:accuracy:file:line:)``).
     func assertPyTorch(_ values: [[Float]], _ expected: [[Double]], file: StaticString = #filePath, line: UInt = #line) {
-        // PyTorch's kernels may contract a + b·c into one FMA (its AVX2 build does), so its last bit depends on
-        // the CPU; ours does not. Agreement within 1e-6 (a few ulp at θ ≈ 1) is what can hold everywhere.
         XCTAssertEqual(values.count, expected.count, file: file, line: line)
         for (row, expectedRow) in zip(values, expected) {
             for (a, b) in zip(row, expectedRow) { XCTAssertEqual(Double(a), b, accuracy: 1e-6, file: file, line: line) }
@@ -181,7 +171,7 @@ final class OptimizerTests: XCTestCase {
 
     /// A plugin's optimizer registers and trains like a built-in (sign descent, no state).
     func testAThirdPartyOptimizerRegistersAndSteps() throws {
-        struct SignDescent: Optimizer {
+        struct SignDescent: RegisteredOptimizer {
             static let kind = "sign_descent"
             static let summary = "θ ← θ − η·sign(g)"
             static let settings = [SettingDescription("lr", "number", default: "0.1", "step")]

@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 final class RegistryTests: XCTestCase {
     func spec(_ layers: [LayerSpec], input: [Int] = [1, 8, 8], classes: Int = 2) -> ModelSpec {
@@ -66,7 +67,7 @@ final class RegistryTests: XCTestCase {
 }
 
 /// A third-party layer: y = s·x with one learned scale, registered like a built-in.
-final class LearnedScale: Layer {
+final class LearnedScale: RegisteredLayer {
     static let kind = "learned_scale"
     static let summary = "multiplies by one learned scalar"
     static let settings = [SettingDescription("start", "number", default: "1", "initial scale")]

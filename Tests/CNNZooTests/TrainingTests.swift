@@ -1,5 +1,6 @@
 import XCTest
 @testable import CNNZoo
+import CNNZooTesting
 
 /// A separable toy problem: 4×4 images, class 0 brighter on the left half, class 1 on the right.
 enum SyntheticTask {

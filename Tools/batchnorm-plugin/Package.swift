@@ -1,50 +1,58 @@
 // swift-tools-version:6.1
-import Foundation
 import PackageDescription
 
 // An example plugin for cnn-zoo, as a separate package: PyTorch's BatchNorm2d as a layer kind
-// `batchnorm2d`, and the zoo entry `mnist-16-32-64-bn` that uses it. Built two ways:
+// `batchnorm2d`, PyTorch's RMSprop as an optimizer `rmsprop`, and the zoo entry
+// `mnist-16-32-64-bn` that uses the layer. Built two ways:
 //   libCNNZooBatchNorm.so   loaded at run time:  cnn-zoo --plugin .build/release/libCNNZooBatchNorm.so train mnist-16-32-64-bn
 //   cnn-zoo-bn              the whole cnn-zoo command with the plugin built in
-// The other libraries are deliberately bad plugins, for cnn-zoo's tests.
-
-// cnn-zoo's checkout, two folders up; SwiftPM names a path dependency after its folder.
-let cnnZoo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-let engine: Target.Dependency = .product(name: "CNNZoo", package: "CNNZooEngine")
-/// Stamps a plugin library with the fingerprint of the engine sources it is built against.
-let fingerprint: Target.PluginUsage = .plugin(name: "FingerprintPlugin", package: "CNNZooEngine")
+// libSwishPlugin.so is a plugin written in C against cnnzoo_plugin.h alone. The other
+// libraries are deliberately bad plugins, for cnn-zoo's tests.
+//
+// A plugin of your own names cnn-zoo by URL instead of by path:
+//   .package(url: "https://example.org/cnn-zoo.git", from: "0.3.0")
 
 let package = Package(
     name: "cnn-zoo-batchnorm",
     products: [
         .library(name: "CNNZooBatchNorm", type: .dynamic, targets: ["CNNZooBatchNorm"]),
         .executable(name: "cnn-zoo-bn", targets: ["cnn-zoo-bn"]),
+        .library(name: "SwishPlugin", type: .dynamic, targets: ["SwishPlugin"]),
         .library(name: "ClashPlugin", type: .dynamic, targets: ["ClashPlugin"]),
         .library(name: "TwinPlugin", type: .dynamic, targets: ["TwinPlugin"]),
         .library(name: "BadZooPlugin", type: .dynamic, targets: ["BadZooPlugin"]),
         .library(name: "StalePlugin", type: .dynamic, targets: ["StalePlugin"]),
+        .library(name: "OtherConfigurationPlugin", type: .dynamic, targets: ["OtherConfigurationPlugin"]),
+        .library(name: "NotAPlugin", type: .dynamic, targets: ["NotAPlugin"]),
     ],
     dependencies: [
-        // The engine as the shared library the cnn-zoo program links; the command line for cnn-zoo-bn.
-        .package(path: cnnZoo.appendingPathComponent("Sources/CNNZooEngine").path),
-        .package(path: cnnZoo.path),
+        // cnn-zoo's checkout, two folders up.
+        .package(name: "cnn-zoo", path: "../.."),
     ],
     targets: [
-        // The layer and the plugin description, shared by both ways of plugging in.
-        .target(name: "BatchNorm", dependencies: [engine]),
+        // The layer, the optimizer and the plugin description, shared by both ways of plugging in.
+        .target(name: "BatchNorm", dependencies: [.product(name: "CNNZoo", package: "cnn-zoo")]),
         // The run-time plugin: the two C symbols cnn-zoo looks up.
-        .target(name: "CNNZooBatchNorm", dependencies: ["BatchNorm", engine], plugins: [fingerprint]),
+        .target(name: "CNNZooBatchNorm", dependencies: ["BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo")]),
         // The static way: cnn-zoo with the plugin built in.
         .executableTarget(name: "cnn-zoo-bn", dependencies: [
-            "BatchNorm", engine, .product(name: "CNNZooCLI", package: cnnZoo.lastPathComponent),
+            "BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo"), .product(name: "CNNZooCLI", package: "cnn-zoo"),
         ]),
+        // A plugin in C, against the boundary's header only.
+        .target(name: "SwishPlugin", dependencies: [.product(name: "CNNZooPluginABI", package: "cnn-zoo")],
+                linkerSettings: [.linkedLibrary("m")]),
         // Bad plugins: a kind that clashes with a built-in, one that clashes with batchnorm2d,
-        // a zoo entry that does not build, and a fingerprint from other engine sources.
-        .target(name: "ClashPlugin", dependencies: [engine], plugins: [fingerprint]),
-        .target(name: "TwinPlugin", dependencies: ["BatchNorm", engine], plugins: [fingerprint]),
-        .target(name: "BadZooPlugin", dependencies: [engine], plugins: [fingerprint]),
+        // a zoo entry that does not build, another boundary layout, another build configuration,
+        // and a library that is no plugin at all.
+        .target(name: "ClashPlugin", dependencies: [.product(name: "CNNZoo", package: "cnn-zoo")]),
+        .target(name: "TwinPlugin", dependencies: ["BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo")]),
+        .target(name: "BadZooPlugin", dependencies: [.product(name: "CNNZoo", package: "cnn-zoo")]),
         .target(name: "StalePlugin"),
-        .testTarget(name: "BatchNormTests", dependencies: ["BatchNorm", engine]),
+        .target(name: "OtherConfigurationPlugin", dependencies: [.product(name: "CNNZooPluginABI", package: "cnn-zoo")]),
+        .target(name: "NotAPlugin"),
+        .testTarget(name: "BatchNormTests", dependencies: [
+            "BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo"), .product(name: "CNNZooTesting", package: "cnn-zoo"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,24 +4,34 @@
 #   e.g. Tools/fuzz/run.sh checkpoint 300 -fork=1 -ignore_crashes=1   (keep going past crashes)
 # The harness is compiled with the engine's sources into one module (a plain `swift build`
 # cannot link an executable with -sanitize=fuzzer), so the normal build is untouched.
+# Tools/test.sh runs each target for a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=${1:?usage: Tools/fuzz/run.sh idx|spec|checkpoint [seconds]}
 seconds=${2:-60}
 case "$target" in
-    idx) flag=FUZZ_IDX ;;
-    spec) flag=FUZZ_SPEC ;;
-    checkpoint) flag=FUZZ_CHECKPOINT ;;
+    idx | spec | checkpoint) ;;
     *) echo "unknown fuzz target '$target' (idx, spec, checkpoint)" >&2; exit 2 ;;
 esac
 work=.build-fuzz/$target
 mkdir -p "$work/corpus" "$work/artifacts"
-sources=$(find Sources/CNNZooEngine/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint -name '*.swift')
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CNNZoo -D "$flag" \
-    -I Sources/CNNZooEngine/CBLAS -I Sources/CZlib -I Sources/CHDF5 \
-    $(pkg-config --cflags-only-I openblas hdf5 zlib | sed 's/-I/-Xcc -I/g') \
-    $(pkg-config --libs openblas hdf5 zlib) \
-    Tools/fuzz/Fuzz.swift $sources -o "$work/fuzz" 2> "$work/build.log" || { cat "$work/build.log" >&2; exit 1; }
+# One harness for the three targets, rebuilt only when a source changed.
+build=.build-fuzz/harness
+mkdir -p "$build/modules"
+sources=$(find Sources/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint -name '*.swift' | sort)
+if [ ! -x "$build/fuzz" ] || [ -n "$(find Sources/CNNZoo Sources/CNNZooData Sources/CNNZooCheckpoint Sources/CKernels Tools/fuzz -newer "$build/fuzz" -type f | head -1)" ]; then
+    # The C targets as SwiftPM would present them: a module per header, the kernels compiled once.
+    for module in CKernels:Sources/CKernels/include/CKernels.h CNNZooPluginABI:Sources/CNNZooPluginABI/include/cnnzoo_plugin.h; do
+        printf 'module %s {\n    header "%s"\n    export *\n}\n' "${module%%:*}" "$PWD/${module#*:}" > "$build/modules/${module%%:*}.modulemap"
+    done
+    clang -O2 -c Sources/CKernels/Kernels.c -I Sources/CKernels/include -o "$build/kernels.o"
+    swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name CNNZoo \
+        -I Sources/CBLAS -I Sources/CZlib -I Sources/CHDF5 \
+        -Xcc -fmodule-map-file="$build/modules/CKernels.modulemap" -Xcc -fmodule-map-file="$build/modules/CNNZooPluginABI.modulemap" \
+        $(pkg-config --cflags-only-I openblas hdf5 zlib | sed 's/-I/-Xcc -I/g') \
+        $(pkg-config --libs openblas hdf5 zlib) -lm \
+        Tools/fuzz/Fuzz.swift $sources "$build/kernels.o" -o "$build/fuzz" 2> "$build/build.log" || { cat "$build/build.log" >&2; exit 1; }
+fi
 
 # Seeds: real inputs for the fuzzer to mutate.
 case "$target" in
@@ -42,5 +52,5 @@ case "$target" in
         fi ;;
 esac
 echo "fuzzing $target for ${seconds}s; crashes go to $work/artifacts"
-"$work/fuzz" "$work/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 \
+CNN_ZOO_FUZZ_TARGET=$target "$build/fuzz" "$work/corpus" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 \
     -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${@:3}" 2>&1 | tail -25

@@ -119,9 +119,9 @@ struct Plot: RegistryCommand {
         var random = RandomGenerator(seed: 0)
         var stages: [ActivationMaps.Stage] = []
         var activation = batch
-        for (name, layer) in model.layers {
+        for (spec, (name, layer)) in zip(model.spec.layers, model.layers) {
             activation = layer.forward(activation, mode: .evaluation, random: &random)
-            let kind = type(of: layer).kind
+            let kind = spec.kind
             if activation.shape.count == 4, kind.contains("conv") || kind.contains("pool") {
                 stages.append(.init(name: name, kind: kind, output: activation.reshaped(Array(activation.shape.dropFirst()))))
             }

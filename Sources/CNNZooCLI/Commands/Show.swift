@@ -61,8 +61,9 @@ struct Show: RegistryCommand {
     /// The layer table: the input, then every layer's output shape, parameters and cost.
     static func rows(_ model: Model) -> [LayerRow] {
         [LayerRow(name: "input", kind: "input", outputShape: model.spec.inputShape, parameters: 0, multiplyAdds: 0)]
-            + model.layers.map { name, layer in
-                LayerRow(name: name, kind: type(of: layer).kind, outputShape: layer.outputShape,
+            + zip(model.spec.layers, model.layers).map { spec, built in
+                let layer = built.layer
+                return LayerRow(name: built.name, kind: spec.kind, outputShape: layer.outputShape,
                          parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds)
             }
     }

@@ -43,39 +43,18 @@ struct DataOptions: ParsableArguments {
 
 import Foundation
 
-/// A data set ready to use: located, read, filtered and limited.
-struct PreparedData {
-    let name: String
-    let directory: String
-    let train: LabeledImages
-    let test: LabeledImages
-    /// The original class numbers kept (nil: all).
-    let classes: [Int]?
+/// A data set loaded for a command: a missing data set or bad file is a runtime error, classes
+/// beyond the data a usage error naming `--classes`.
+typealias PreparedData = DataSet
 
-    /// The number of classes the model must score.
-    var classCount: Int { classes?.count ?? max(train.labelBound, test.labelBound) }
-
-    /// Finds and reads the data; a missing data set or bad file is a runtime error,
-    /// classes beyond the data a usage error.
-    static func load(name: String?, directory: String?, classes: [Int]?, limit: Int?, quiet: Bool = false) throws -> PreparedData {
+extension DataSet {
+    static func load(name: String?, directory: String?, classes: [Int]?, limit: Int?, quiet: Bool) throws -> DataSet {
         do {
-            let found = try DatasetLocator().locate(name: name, directory: directory)
-            if let notice = found.notice, !quiet { Console.notice(notice) }
-            let set = try MNISTFormat(name: found.name, directory: found.directory)
-            var train = set.train, test = set.test
-            let bound = max(train.labelBound, test.labelBound)
-            if let classes {
-                if let bad = classes.first(where: { $0 >= bound }) {
-                    throw UsageError("--classes: class \(bad) is out of range; \(found.name) has classes 0–\(bound - 1)")
-                }
-                train = train.keeping(classes: classes)
-                test = test.keeping(classes: classes)
-            }
-            if let limit {
-                train = train.limited(to: limit)
-                test = test.limited(to: limit)
-            }
-            return PreparedData(name: found.name, directory: found.directory, train: train, test: test, classes: classes)
+            let loaded = try DataSet.load(name: name, directory: directory, classes: classes, limit: limit)
+            if let notice = loaded.notice, !quiet { Console.notice(notice) }
+            return loaded
+        } catch DataError.badSelection(let message) {
+            throw UsageError("--classes: \(message)")
         } catch let error as DataError {
             throw RuntimeError(error.description)
         }

@@ -1,14 +1,13 @@
 import CNNZoo
 import Foundation
 
-/// Loads plugin libraries into this process, each as a shared library built against the same
-/// engine library (libCNNZoo.so) that this program links.
+/// Loads plugin libraries into this process through the C boundary (`cnnzoo_plugin.h`).
 ///
 /// A library is opened with `RTLD_NOW | RTLD_LOCAL` by absolute path (a bare name would be
-/// searched on the library path) and never closed. Its fingerprint — the hash of the engine
-/// sources it was compiled against — must equal this engine's before anything else in it is
-/// touched: a plugin built against other sources would crash on the first mismatched type.
-/// Plugins are trusted code: loading one runs it.
+/// searched on the library path) and never closed. Its `cnnzoo_plugin_abi` must return this
+/// program's string — the boundary's layout version and the build configuration — before
+/// anything else in it is called. The library carries its own copy of whatever it links; only C
+/// types cross. Plugins are trusted code: loading one runs it.
 enum PluginLoader {
     /// The plugin paths named by `CNN_ZOO_PLUGINS` (`:`-separated), then by `--plugin` options.
     /// Returns them with the arguments left once the `--plugin` options are taken out.
@@ -37,32 +36,53 @@ enum PluginLoader {
         return (paths, rest)
     }
 
-    /// Loads the plugin at each path; a failure is one line naming the file.
+    /// Loads the plugin at each path, each file once however often it is named (by `--plugin`
+    /// and by `CNN_ZOO_PLUGINS`, say); a failure is one line naming the file.
     static func load(_ paths: [String]) throws -> [(plugin: Plugin, origin: String)] {
-        try paths.map { path in
+        var seen = Set<String>()
+        return try paths.compactMap { path in
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
-                throw RuntimeError("\(path): no such plugin file")
-            }
-            guard !isDirectory.boolValue else { throw RuntimeError("\(path): is a directory, not a plugin library") }
-            guard let handle = dlopen(absolute, RTLD_NOW | RTLD_LOCAL) else {
-                var reason = dlerror().map { String(cString: $0) } ?? "unknown error"
-                if reason.hasPrefix(absolute + ": ") { reason = String(reason.dropFirst(absolute.count + 2)) }
-                throw RuntimeError("\(path): cannot be loaded as a plugin library: \(reason)")
-            }
-            guard let fingerprintFunction = dlsym(handle, PluginABI.fingerprintSymbol) else {
-                throw RuntimeError("\(path): is a shared library but not a cnn-zoo plugin (it has no \(PluginABI.fingerprintSymbol) symbol)")
-            }
-            let fingerprint = String(cString: unsafeBitCast(fingerprintFunction, to: (@convention(c) () -> UnsafePointer<CChar>).self)())
-            guard fingerprint == PluginABI.engineFingerprint else {
-                throw RuntimeError("\(path) was built against cnn-zoo \(fingerprint); this program is \(PluginABI.engineFingerprint): rebuild the plugin")
-            }
-            guard let entry = dlsym(handle, PluginABI.entrySymbol) else {
-                throw RuntimeError("\(path): has a fingerprint but no \(PluginABI.entrySymbol) symbol; it is not a complete cnn-zoo plugin")
-            }
-            let plugin = PluginABI.take(unsafeBitCast(entry, to: (@convention(c) () -> UnsafeMutableRawPointer).self)())
-            return (plugin, absolute)
+            guard seen.insert(URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path).inserted else { return nil }
+            return (try load(path, absolute: absolute), absolute)
         }
+    }
+
+    private static func load(_ path: String, absolute: String) throws -> Plugin {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) else {
+            throw RuntimeError("\(path): no such plugin file")
+        }
+        guard !isDirectory.boolValue else { throw RuntimeError("\(path): is a directory, not a plugin library") }
+        guard let handle = dlopen(absolute, RTLD_NOW | RTLD_LOCAL) else {
+            var reason = dlerror().map { String(cString: $0) } ?? "unknown error"
+            if reason.hasPrefix(absolute + ": ") { reason = String(reason.dropFirst(absolute.count + 2)) }
+            throw RuntimeError("\(path): cannot be loaded as a plugin library: \(reason)")
+        }
+        guard let abiFunction = dlsym(handle, PluginABI.abiSymbol) else {
+            throw RuntimeError("\(path): is a shared library but not a cnn-zoo plugin (it has no \(PluginABI.abiSymbol) symbol)")
+        }
+        let abi = unsafeBitCast(abiFunction, to: (@convention(c) () -> UnsafePointer<CChar>?).self)().map { String(cString: $0) } ?? ""
+        guard abi == PluginABI.identity else {
+            throw RuntimeError("\(path) was built for \(abi.isEmpty ? "an unknown ABI" : abi); this program is \(PluginABI.identity): "
+                               + "rebuild the plugin against this cnn-zoo\(Self.configuration(of: abi).map { " with -c \($0)" } ?? "")")
+        }
+        guard let entry = dlsym(handle, PluginABI.entrySymbol) else {
+            throw RuntimeError("\(path): has \(PluginABI.abiSymbol) but no \(PluginABI.entrySymbol) symbol; it is not a complete cnn-zoo plugin")
+        }
+        guard let table = unsafeBitCast(entry, to: (@convention(c) (UnsafeRawPointer?) -> UnsafeRawPointer?).self)(Plugin.hostTable) else {
+            throw RuntimeError("\(path): its \(PluginABI.entrySymbol) returned no plugin table")
+        }
+        do {
+            return try Plugin(table: table)
+        } catch let error as ModelError {
+            throw RuntimeError("\(path): \(error.description)")
+        }
+    }
+
+    /// The configuration this program is built in, when `abi` differs from it only in that.
+    private static func configuration(of abi: String) -> String? {
+        let words = PluginABI.identity.split(separator: " "), theirs = abi.split(separator: " ")
+        guard words.count == theirs.count, words.dropLast() == theirs.dropLast(), words.last != theirs.last else { return nil }
+        return words.last.map(String.init)
     }
 }

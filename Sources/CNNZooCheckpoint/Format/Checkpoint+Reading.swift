@@ -53,6 +53,9 @@ extension Checkpoint {
                 notices.append("\(path): written with plugin '\(need.plugin)' \(need.version), read with \(owner.version); results may differ")
             }
         }
+        // One notice per plugin and version, however many of its kinds the run uses.
+        var seen = Set<String>()
+        notices = notices.filter { seen.insert($0).inserted }
         let model: Model
         do { model = try Model(spec: spec, registry: registry) } catch let error as ModelError {
             throw fail("model_spec: \(error.description)")

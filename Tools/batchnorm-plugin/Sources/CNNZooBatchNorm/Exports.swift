@@ -1,10 +1,10 @@
 import BatchNorm
 import CNNZoo
 
-// The two symbols cnn-zoo looks up in a plugin library.
+// The two symbols cnn-zoo looks up in a plugin library (cnnzoo_plugin.h).
 
-@_cdecl("cnnzoo_plugin_fingerprint")
-public func cnnzooPluginFingerprint() -> UnsafeRawPointer { PluginABI.pointer(to: cnnzooBuildFingerprint) }
+@_cdecl("cnnzoo_plugin_abi")
+public func cnnzooPluginABI() -> UnsafePointer<CChar> { PluginLibrary.abi }
 
 @_cdecl("cnnzoo_plugin_entry")
-public func cnnzooPluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(batchNormPlugin) }
+public func cnnzooPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? { batchNormLibrary.export(host: host) }

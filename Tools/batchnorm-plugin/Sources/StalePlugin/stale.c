@@ -1,7 +1,8 @@
+// A plugin as if built for another layout of the boundary: cnn-zoo must refuse it on its ABI
+// string, before calling anything else.
 #include <stdlib.h>
 #include "stale.h"
 
-const char *cnnzoo_plugin_fingerprint(void) { return "1-0123456789abcdef"; }
+const char *cnnzoo_plugin_abi(void) { return "cnn-zoo plugin ABI 0 release"; }
 
-/* cnn-zoo must refuse the plugin on its fingerprint, before calling this. */
-void *cnnzoo_plugin_entry(void) { abort(); }
+const void *cnnzoo_plugin_entry(const void *host) { (void)host; abort(); }

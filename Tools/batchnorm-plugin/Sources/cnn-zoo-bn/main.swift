@@ -1,5 +1,7 @@
 import BatchNorm
+import CNNZoo
 import CNNZooCLI
 
-// The whole cnn-zoo command, with the batch-norm plugin built in.
-CommandLineEntry.main(plugins: [batchNormPlugin])
+// The whole cnn-zoo command, with the batch-norm plugin built in through the same C table the
+// loaded library hands over.
+CommandLineEntry.main(plugins: [try! Plugin(library: batchNormLibrary)])

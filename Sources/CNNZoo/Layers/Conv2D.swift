@@ -1,0 +1,229 @@
+/// 2-D cross-correlation, PyTorch's `Conv2d`: y[n,o] = Σ_c W[o,c] ⋆ x[n,c] + b[o].
+///
+/// One sample at a time: its input is unfolded into columns X̂ of shape [C·kh·kw, P]
+/// (P = output positions), so each product is one matrix multiplication — Y = W·X̂,
+/// ∂W += ∂Y·X̂ᵀ, ∂X̂ = Wᵀ·∂Y, and ∂X̂ folds back onto the input. A sample's columns fit in
+/// the core's cache, and backward unfolds them again rather than keeping the whole
+/// batch's. The batch is split into one chunk per thread; each chunk sums its samples'
+/// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
+///
+/// With the AVX2 or AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
+/// conv2 and conv3) runs Winograd's F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25×
+/// fewer multiplies, values within float rounding of the direct sum.
+///
+/// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
+/// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed: OpenBLAS's AVX-512 kernels run
+/// it 15–22% faster than ∂Y·X̂ᵀ, whose second operand is transposed, with equal sums.
+/// With thin ones (``usesOwnProducts``) Y and ∂X̂ are formed by the engine's own product.
+public final class Conv2D: RegisteredLayer, SampleProducingLayer {
+    public static let kind = "conv2d"
+    public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
+    public static let settings: [SettingDescription] = [
+        SettingDescription("out_channels", "int", "number of filters"),
+    ] + SlidingWindow.settings(strideDefault: "1") + [
+        SettingDescription("bias", "bool", default: "true", "add a learned bias per output channel"),
+        SettingDescription("init", "initializer", default: "kaiming_normal", "weight initializer"),
+    ]
+
+    let window: SlidingWindow
+    public let outChannels: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let outputShape: [Int]
+
+    /// Rows of the unfolded input: C·kh·kw.
+    private let patchSize: Int
+    private let positions: Int
+    private var input = Tensor(zeros: [0])
+    /// One sample's columns [patchSize, P] per thread.
+    private let columns = ScratchBuffer<Float>()
+    /// Each chunk's partial ∂W [O, patchSize] and ∂b [O].
+    private let weightPartials = ScratchBuffer<Float>(), biasPartials = ScratchBuffer<Float>()
+    /// Per thread, for ``transposedWeightGradient``: one sample's ∂Yᵀ [P, O] and the chunk's ∂Wᵀ [patchSize, O].
+    private let transposes = ScratchBuffer<Float>()
+    /// Whether ∂W is formed as ∂Wᵀ = X̂·∂Yᵀ: for patches of ``transposedWeightGradientRows`` or
+    /// more. Tests set it to compare the two forms.
+    var transposedWeightGradient: Bool
+    /// The fewest patch rows for which ∂W is formed transposed: with fewer (conv1's 9),
+    /// transposing ∂Y costs more than the product gains (AMD EPYC, one core: conv2's ∂W
+    /// 22.7 → 17.7 µs a sample, conv3's 20.2 → 17.2, conv1's 2.3 → 3.0).
+    public static let transposedWeightGradientRows = 32
+    /// Whether Y = W·X̂ and ∂X̂ = Wᵀ·∂Y use the engine's own product (``Kernels``' `multiply`)
+    /// instead of sgemm: for the thin patches that keep ∂W untransposed (conv1's 9 rows), where
+    /// sgemm's call and packing outweigh the work (one core, AMD EPYC Zen 5, conv1's forward a
+    /// sample: 3.36 µs on OpenBLAS's Haswell kernels, 2.81 on ours with AVX2, 1.23 with AVX-512;
+    /// level with OpenBLAS's AVX-512 kernels). Long patches stay on sgemm, far ahead there.
+    private var usesOwnProducts: Bool { !transposedWeightGradient }
+    /// The Winograd form of this window, where it applies.
+    let winograd: WinogradConvolution?
+    /// Whether ``winograd`` is used where it applies: with the AVX2 and AVX-512 kernels, whose own
+    /// products (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``) make it faster
+    /// than the direct path; the portable kernels have no FMA instruction for them. Tests set it to
+    /// run either path.
+    var usesWinograd = Kernels.variant != .portable
+    private var winogradInUse: WinogradConvolution? { usesWinograd ? winograd : nil }
+
+    public init(settings: LayerSettings, inputShape: [Int]) throws {
+        window = try SlidingWindow(settings: settings, inputShape: inputShape,
+                                   defaultStrideIsKernel: false, paddingBelowKernel: false)
+        outChannels = try settings.int("out_channels", in: 1...65536)
+        patchSize = window.channels * window.kernelHeight * window.kernelWidth
+        positions = window.outputHeight * window.outputWidth
+        try Parameter.checkSize([outChannels, window.channels, window.kernelHeight, window.kernelWidth],
+                                layer: settings.layerName, name: "weight")
+        try Parameter.checkSize([patchSize, positions], layer: settings.layerName, name: "the unfolded input of one sample")
+        let receptive = window.kernelHeight * window.kernelWidth
+        weight = Parameter(name: "weight", shape: [outChannels, window.channels, window.kernelHeight, window.kernelWidth],
+                           initializer: try settings.initializer("init", default: .kaimingNormal),
+                           fanIn: window.channels * receptive, fanOut: outChannels * receptive)
+        bias = try settings.bool("bias", default: true)
+            ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros, fanIn: patchSize, fanOut: outChannels)
+            : nil
+        outputShape = [outChannels, window.outputHeight, window.outputWidth]
+        transposedWeightGradient = patchSize >= Self.transposedWeightGradientRows
+        winograd = WinogradConvolution(window: window, outputs: outChannels)
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    public var multiplyAdds: Int { outChannels * patchSize * positions }
+
+    public var performedMultiplyAdds: Int { winogradInUse?.multiplyAdds ?? multiplyAdds }
+
+    /// How the products are formed, for `bench`: Winograd, or im2col (with ∂W transposed, or with the
+    /// engine's own product for Y and ∂X̂).
+    public var method: String {
+        winogradInUse != nil ? "Winograd F(2×2, 3×3)" : transposedWeightGradient ? "im2col with ∂W as (X̂·∂Yᵀ)ᵀ" : "im2col with the engine's product for Y and ∂X̂"
+    }
+
+    private var inputSize: Int { window.channels * window.height * window.width }
+
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        forward(input, mode: mode, random: &random) { _ in }
+    }
+
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator,
+                        epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        self.input = input
+        let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
+        let (hasBias, ownProducts) = (bias != nil, usesOwnProducts)
+        let columns = columns.reserve(winogradInUse == nil ? Parallelism.chunkCount(batch) * k * p : 0)
+        var output = Tensor.uninitialized([batch] + outputShape)
+        withPointers(self.input, weight.value, bias?.value ?? Tensor(zeros: [0])) { x, w, b in
+            output.withMutablePointer { y in
+                if let winograd = winogradInUse {
+                    winograd.forward(x, weight: w, batch: batch, into: y) { _, yn in
+                        if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
+                        epilogue(yn)
+                    }
+                    return
+                }
+                Parallelism.forEachChunk(batch) { chunk, samples in
+                    let columns = columns + chunk * k * p
+                    for n in samples {
+                        let yn = y + n * o * p
+                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        Self.multiply(ownProducts: ownProducts, m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
+                        epilogue(yn)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        backward(outputGradient, needsInputGradient: true)
+    }
+
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient, needsInputGradient: false)
+    }
+
+    private func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
+        let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, input.batchSize)
+        let hasBias = bias != nil
+        let chunks = Parallelism.chunkCount(batch)
+        let direct = winogradInUse == nil
+        let columns = columns.reserve(direct ? chunks * k * p : 0)
+        let weightPartials = weightPartials.reserve(chunks * o * k), biasPartials = biasPartials.reserve(chunks * o)
+        let (transposed, ownProducts) = (transposedWeightGradient, usesOwnProducts)
+        let transposes = transposes.reserve(direct && transposed ? chunks * (p + k) * o : 0)
+        // Each sample's ∂x is cleared just before its columns fold onto it (in parallel, in cache).
+        var inputGradient = needsInputGradient ? Tensor.uninitialized([batch, window.channels, window.height, window.width]) : Tensor(zeros: [0])
+        withPointers(outputGradient, input, weight.value) { dy, x, w in
+            inputGradient.withMutablePointer { dx in
+                if let winograd = winogradInUse {
+                    biasPartials.update(repeating: 0, count: chunks * o)
+                    winograd.backward(x, weight: w, outputGradient: dy, batch: batch, weightPartials: weightPartials,
+                                      inputGradient: needsInputGradient ? dx : nil) { chunk, n in
+                        if hasBias { Self.addChannelSums(dy + n * o * p, channels: o, positions: p, to: biasPartials + chunk * o) }
+                    }
+                    return
+                }
+                Parallelism.forEachChunk(batch) { chunk, samples in
+                    let columns = columns + chunk * k * p
+                    let dw = weightPartials + chunk * o * k, db = biasPartials + chunk * o
+                    let dyT = transposes + chunk * (p + k) * o, dwT = dyT + p * o
+                    db.update(repeating: 0, count: o)
+                    for n in samples {
+                        let dyn = dy + n * o * p
+                        if hasBias { Self.addChannelSums(dyn, channels: o, positions: p, to: db) }
+                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        // The chunk's first sample starts its partial ∂W; the others add to it.
+                        let beta: Float = n == samples.lowerBound ? 0 : 1
+                        if transposed {
+                            BLAS.transpose(rows: o, columns: p, a: dyn, lda: p, into: dyT, ldb: o)
+                            BLAS.gemm(m: k, n: o, k: p, a: columns, lda: p, b: dyT, ldb: o, beta: beta, c: dwT, ldc: o)
+                        } else {
+                            BLAS.gemm(transposeB: true, m: o, n: k, k: p, a: dyn, lda: p, b: columns, ldb: p,
+                                      beta: beta, c: dw, ldc: k)
+                        }
+                        if needsInputGradient {
+                            Self.multiply(ownProducts: ownProducts, transposeA: true, m: k, n: p, k: o, a: w, lda: k,
+                                          b: dyn, ldb: p, c: columns, ldc: p)
+                            (dx + n * inputSize).update(repeating: 0, count: inputSize)
+                            Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
+                        }
+                    }
+                    if transposed { BLAS.transpose(rows: k, columns: o, a: dwT, lda: o, into: dw, ldb: k) }
+                }
+            }
+        }
+        weight.accumulate(partials: weightPartials, chunks: chunks)
+        bias?.accumulate(partials: biasPartials, chunks: chunks)
+        return inputGradient
+    }
+
+    /// C = op(A)·B for Y and ∂X̂: by the engine's own product or by sgemm (see ``usesOwnProducts``).
+    @inline(__always)
+    private static func multiply(ownProducts: Bool, transposeA: Bool = false, m: Int, n: Int, k: Int,
+                                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if ownProducts {
+            Kernels.multiply(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        } else {
+            BLAS.gemm(transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        }
+    }
+
+    /// db[o] += Σ dy[o,·] for one sample.
+    private static func addChannelSums(_ dy: UnsafePointer<Float>, channels: Int, positions: Int,
+                                       to db: UnsafeMutablePointer<Float>) {
+        for channel in 0..<channels {
+            var sum: Float = 0
+            for i in 0..<positions { sum += dy[channel * positions + i] }
+            db[channel] += sum
+        }
+    }
+
+    /// y[o,·] += b[o] for one sample.
+    private static func addChannelBias(_ b: UnsafePointer<Float>, channels: Int, positions: Int,
+                                       to y: UnsafeMutablePointer<Float>) {
+        for channel in 0..<channels {
+            let value = b[channel], row = y + channel * positions
+            for i in 0..<positions { row[i] += value }
+        }
+    }
+}

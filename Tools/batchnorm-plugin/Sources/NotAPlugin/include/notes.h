@@ -1,0 +1,1 @@
+int notes_count(void);

@@ -13,6 +13,7 @@ let package = Package(
         // What we test our layers and optimizers with, for plugin authors to test theirs.
         .library(name: "CNNZooTesting", targets: ["CNNZooTesting"]),
         .library(name: "CNNZooData", targets: ["CNNZooData"]),
+        .library(name: "CNNZooTraining", targets: ["CNNZooTraining"]),
         .library(name: "CNNZooCheckpoint", targets: ["CNNZooCheckpoint"]),
         .library(name: "CNNZooModels", targets: ["CNNZooModels"]),
         .library(name: "CNNZooPlots", targets: ["CNNZooPlots"]),
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels", "CNNZooPluginABI"]),
 
         // The gradient checker and the optimizer check, for our tests and plugin authors'.
-        .target(name: "CNNZooTesting", dependencies: [engine]),
+        .target(name: "CNNZooTesting", dependencies: [engine, "CNNZooData", "CNNZooTraining"]),
 
         // MNIST-format data sets.
         .target(name: "CNNZooData", dependencies: [engine, "CZlib"]),
@@ -51,17 +52,20 @@ let package = Package(
         .target(name: "CNNZooPlots", dependencies: [engine]),
         // Data-parallel training over an Open MPI job: the engine's DataParallelGroup on MPI.
         .target(name: "CNNZooDistributed", dependencies: [engine, "CMPI"]),
+        // A training run as one value: settings, data, resume rules, save policy, the epoch loop.
+        .target(name: "CNNZooTraining", dependencies: [engine, "CNNZooData", "CNNZooCheckpoint"]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
         .target(name: "CNNZooModels", dependencies: [engine], path: "Models",
                 resources: [.copy("zoo")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [
-            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooModels", "CNNZooPlots", "CNNZooDistributed", "CMalloc",
+            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooTraining", "CNNZooModels", "CNNZooPlots", "CNNZooDistributed", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
 
         .testTarget(name: "CNNZooTests", dependencies: [engine, "CNNZooTesting"]),
+        .testTarget(name: "CNNZooTrainingTests", dependencies: ["CNNZooTraining", "CNNZooTesting", "CNNZooModels", "CNNZooData", engine]),
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", engine]),
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
         .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", engine]),

@@ -9,8 +9,22 @@ public struct DataSet: Sendable {
     public let test: LabeledImages
     /// The original class numbers kept, relabelled 0, 1, … in this order (nil: all).
     public let classes: [Int]?
+    /// The most training and test images kept (nil: all).
+    public let limit: Int?
     /// What finding it had to say (which of several places it chose), for the user.
     public let notice: String?
+
+    /// Images already in memory, under `name`: synthetic data, or data read some other way.
+    public init(name: String, directory: String = "", train: LabeledImages, test: LabeledImages,
+                classes: [Int]? = nil, limit: Int? = nil, notice: String? = nil) {
+        self.name = name
+        self.directory = directory
+        self.train = train
+        self.test = test
+        self.classes = classes
+        self.limit = limit
+        self.notice = notice
+    }
 
     /// The number of classes a model must score.
     public var classCount: Int { classes?.count ?? max(train.labelBound, test.labelBound) }
@@ -36,6 +50,7 @@ public struct DataSet: Sendable {
             train = train.limited(to: limit)
             test = test.limited(to: limit)
         }
-        return DataSet(name: found.name, directory: found.directory, train: train, test: test, classes: classes, notice: found.notice)
+        return DataSet(name: found.name, directory: found.directory, train: train, test: test, classes: classes, limit: limit,
+                       notice: found.notice)
     }
 }

@@ -15,11 +15,7 @@ extension Bench {
             compute.apply(fallback: parallel.defaultThreads)
             let (spec, _) = try resolveSpec(model, registry: registry)
             let images = try syntheticImages(for: spec)
-            func makeTrainer() throws -> Trainer {
-                let model = try Model(spec: spec, registry: registry)
-                model.initializeParameters(seed: 1)
-                return try self.makeTrainer(model: model, images: images, registry: registry)
-            }
+            func makeTrainer() throws -> Trainer { try makeRun(spec: spec, images: images, registry: registry).trainer }
             func train(_ trainer: Trainer, _ count: Int) throws { try Self.train(trainer, steps: count) }
             if !json {
                 Console.notice("benchmarking data-parallel \(spec.name), batch \(batchSize) over \(group.size) processes × \(Parallelism.threads) thread(s), "

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CNNZoo
 import CNNZooCheckpoint
+import CNNZooData
+import CNNZooTraining
 import Foundation
 
 struct Bench: RegistryCommand {
@@ -58,15 +60,14 @@ struct Bench: RegistryCommand {
         if mpi { return try runDataParallel(registry: registry) }
         compute.apply()
         let (spec, _) = try resolveSpec(model, registry: registry)
-        let built = try Model(spec: spec, registry: registry)
-        built.initializeParameters(seed: 1)
+        let images = try syntheticImages(for: spec)
+        let run = try makeRun(spec: spec, images: images, registry: registry)
+        let trainer = run.trainer, built = trainer.model
         let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
         let performedMultiplyAdds = built.layers.reduce(0) { $0 + $1.layer.performedMultiplyAdds }
-        let images = try syntheticImages(for: spec)
         if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
-        let trainer = try makeTrainer(model: built, images: images, registry: registry)
         func trainSteps(_ count: Int) throws { try Self.train(trainer, steps: count) }
         try trainSteps(5)
         let trainRate = median(try (0..<repeats).map { _ in
@@ -82,8 +83,8 @@ struct Bench: RegistryCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/bench.h5"
-        let checkpoint = Checkpoint(trainer: trainer, run: RunSettings(totalEpochs: 1, batchSize: batchSize, schedule: .constant,
-                                                                        dataset: "synthetic", dataDirectory: folder), writer: Version.writer)
+        run.writer = Version.writer
+        let checkpoint = run.checkpoint
         let save = median(try (0..<repeats).map { _ in try Self.seconds { try checkpoint.write(to: path) } })
         let load = median(try (0..<repeats).map { _ in try Self.seconds { _ = try Checkpoint.read(from: path, registry: registry).makeModel(registry: registry) } })
         let checkpointBytes = fileSize(atPath: path)
@@ -195,14 +196,20 @@ struct Bench: RegistryCommand {
                                  labels: (0..<imageCount).map { _ in UInt8(random.next() % UInt64(spec.classes)) })
     }
 
-    /// A trainer for `model` with its spec's optimizer at a constant rate.
-    func makeTrainer(model: Model, images: LabeledImages, registry: Registry) throws -> Trainer {
-        let optimizer: any Optimizer
-        do { optimizer = try registry.optimizers.makeOptimizer(model.spec.training.optimizer) } catch let error as ModelError {
-            throw RuntimeError("\(model.spec.name): \(error.description)")
+    /// A run of `spec` on synthetic `images` with its spec's optimizer at a constant rate, for as
+    /// many steps as the benchmark takes.
+    func makeRun(spec: ModelSpec, images: LabeledImages, registry: Registry) throws -> TrainingRun {
+        var spec = spec
+        spec.training.schedule = .constant
+        let data = DataSet(name: "synthetic", train: images, test: try LabeledImages(imageShape: images.imageShape, pixels: [], labels: []))
+        do {
+            return try TrainingRun(spec: spec, registry: registry, data: data, epochs: 1_000_000, batchSize: batchSize, seed: 1,
+                                   threads: Parallelism.threads)
+        } catch let error as ModelError {
+            throw RuntimeError("\(spec.name): \(error.description)")
+        } catch let error as TrainingRunError {
+            throw RuntimeError(error.description)
         }
-        return try Trainer(model: model, data: images, optimizer: optimizer, schedule: .constant,
-                           batchSize: batchSize, totalEpochs: 1_000_000, state: TrainingState(seed: 1))
     }
 
     /// `steps` training steps, closing epochs as they end.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNNZoo
 import CNNZooCheckpoint
+import CNNZooTraining
 import Foundation
 
 struct Train: RegistryCommand {
@@ -119,77 +120,69 @@ struct Train: RegistryCommand {
         try parallel.run { try train(registry: registry, parallel: parallel) }
     }
 
-    /// The run itself. Under mpirun every process trains its share of each batch (see
-    /// ``DataParallelRun``); only the first prints, saves and draws.
+    /// The run itself, a ``TrainingRun`` set up from the options. Under mpirun every process
+    /// trains its share of each batch (see ``DataParallelRun``); only the first prints, saves and draws.
     private func train(registry: Registry, parallel: DataParallelRun) throws {
-        let session = try resume.map { try resumeSession($0, registry: registry, parallel: parallel) }
-            ?? newSession(registry: registry, parallel: parallel)
-        let trainer = session.trainer
+        let run = try resume.map { try resumedRun($0, registry: registry, parallel: parallel) } ?? newRun(registry: registry, parallel: parallel)
+        let trainer = run.trainer
         trainer.group = parallel.group
-        let checkpointPath = noCheckpoint || !parallel.isLeader ? nil : session.checkpointPath
-        if let checkpointPath { try ensureWritable(checkpointPath) }
+        if noCheckpoint || !parallel.isLeader { run.checkpointPath = nil }
+        run.saveEvery = saveEvery
+        run.writer = Version.writer
+        do { try run.prepareCheckpoint() } catch let error as TrainingRunError { throw RuntimeError(error.description) }
         let plot = parallel.isLeader ? self.plot : nil
         if let plot { try AtomicFile.prepareFolder(plot, for: "--plot") }
         if !json {
+            for notice in run.notices { Console.notice(notice) }
             let what = resume == nil ? "training" : "resuming"
-            let layout = parallel.ranks > 1 ? "\(parallel.ranks) processes × \(Parallelism.threads) thread(s)" : "\(Parallelism.threads) thread(s)"
-            Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(session.data.name): "
-                + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(session.data.test.count)) test images, "
-                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, \(trainer.optimizer.summaryLine), \(layout)")
+            Console.notice("\(what) \(trainer.model.spec.name) (\(Format.grouped(trainer.model.parameterCount)) parameters) on \(run.data.name): "
+                + "\(Format.grouped(trainer.data.count)) train / \(Format.grouped(run.data.test.count)) test images, "
+                + "batch \(trainer.batchSize), \(trainer.totalEpochs) epochs, \(trainer.optimizer.summaryLine), \(TrainingRun.layout(parallel.ranks, Parallelism.threads))")
             if let group = parallel.group, group.size > 1 { Console.notice("data-parallel over Open MPI: \(group.libraryVersion)") }
         }
         Interrupt.install()
 
-        func save(_ reason: String) throws {
-            guard let checkpointPath else { return }
-            do {
-                try Checkpoint(trainer: trainer, run: session.run, writer: Version.writer, registry: registry).write(to: checkpointPath)
-            } catch let error as HDF5Error {
-                throw RuntimeError("saving the checkpoint (\(reason)) failed: \(error.description)")
-            }
-        }
-
-        while !trainer.isFinished {
-            let epochStart = Date()
-            var images = 0
-            var progress = Progress(total: trainer.stepsPerEpoch, label: "epoch \(trainer.state.epoch + 1)/\(trainer.totalEpochs)",
-                                    startingAt: trainer.state.batchInEpoch)
-            while !trainer.epochIsComplete {
-                do {
-                    images += try trainer.step().count
-                } catch let error as TrainingError {
-                    progress.finish()
-                    let kept = checkpointPath.map { FileManager.default.fileExists(atPath: $0) ? "; the last good checkpoint is \($0)" : "" } ?? ""
-                    throw RuntimeError(error.description + kept)
-                }
-                if !json { progress.update(step: trainer.state.batchInEpoch, images: images, loss: trainer.state.running.meanLoss) }
-                if let saveEvery, trainer.state.globalStep % saveEvery == 0, !trainer.epochIsComplete { try save("step") }
-                if try parallel.stopRequested() {
-                    progress.finish()
-                    try save("interrupt")
-                    let position = "epoch \(trainer.state.epoch + 1), step \(trainer.state.batchInEpoch)/\(trainer.stepsPerEpoch)"
-                    if let checkpointPath {
-                        Console.notice("interrupted at \(position); saved \(checkpointPath). Continue with: cnn-zoo train --resume \(checkpointPath)")
-                    } else {
-                        Console.notice("interrupted at \(position); nothing saved (--no-checkpoint)")
+        var progress: Progress?
+        let outcome: TrainingRun.Outcome
+        do {
+            outcome = try run.train { event in
+                switch event {
+                case let .step(step, steps, images, loss):
+                    guard !json else { return }
+                    if progress == nil {
+                        progress = Progress(total: steps, label: "epoch \(trainer.state.epoch + 1)/\(trainer.totalEpochs)", startingAt: step - 1)
                     }
-                    throw ExitCode(130)
+                    progress?.update(step: step, images: images, loss: loss)
+                case let .epoch(record, images, seconds):
+                    progress?.finish()
+                    progress = nil
+                    if let plot {
+                        let curves = Plot.curves(spec: trainer.model.spec, state: trainer.state, run: run.settings, optimizer: trainer.optimizer,
+                                                 stepsPerEpoch: trainer.stepsPerEpoch)
+                        try AtomicFile.write(curves.render().render(), to: (plot as NSString).appendingPathComponent("curves.svg"))
+                    }
+                    report(record, images: images, seconds: seconds)
+                case .saved:
+                    break
                 }
+            } stoppingWhen: {
+                try parallel.stopRequested()
             }
-            progress.finish()
-            let seconds = Date().timeIntervalSince(epochStart)
-            // The training batch size keeps every layer's scratch buffers at one size.
-            let evaluation = session.data.test.count > 0 ? try Evaluation(model: trainer.model, data: session.data.test, batchSize: trainer.batchSize) : nil
-            let record = try trainer.finishEpoch(testAccuracy: evaluation?.accuracy, seconds: seconds)
-            try save("epoch")
-            if let plot {
-                let curves = Plot.curves(spec: trainer.model.spec, state: trainer.state, run: session.run, optimizer: trainer.optimizer,
-                                         stepsPerEpoch: trainer.stepsPerEpoch)
-                try AtomicFile.write(curves.render().render(), to: (plot as NSString).appendingPathComponent("curves.svg"))
-            }
-            report(record, images: images, seconds: seconds)
+        } catch let error as TrainingRunError {
+            progress?.finish()
+            throw RuntimeError(error.description)
         }
-        if let checkpointPath, !json { Console.notice("saved \(checkpointPath)") }
+        progress?.finish()
+        if outcome == .stopped {
+            let position = "epoch \(trainer.state.epoch + 1), step \(trainer.state.batchInEpoch)/\(trainer.stepsPerEpoch)"
+            if let checkpointPath = run.checkpointPath {
+                Console.notice("interrupted at \(position); saved \(checkpointPath). Continue with: cnn-zoo train --resume \(checkpointPath)")
+            } else {
+                Console.notice("interrupted at \(position); nothing saved (--no-checkpoint)")
+            }
+            throw ExitCode(130)
+        }
+        if let checkpointPath = run.checkpointPath, !json { Console.notice("saved \(checkpointPath)") }
     }
 
     private func report(_ record: EpochRecord, images: Int, seconds: Double) {
@@ -207,111 +200,51 @@ struct Train: RegistryCommand {
         }
     }
 
-    /// Fails early, before any training, when the checkpoint cannot be written.
-    private func ensureWritable(_ path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw RuntimeError("\(path): cannot create the folder \(directory)")
-            }
-        } else if !isDirectory.boolValue {
-            throw RuntimeError("\(path): \(directory) is not a folder")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw RuntimeError("\(path): is a directory")
-        }
-        // Write a probe rather than trust permission bits (root passes access(2) checks that writes then fail).
-        let probe = (directory as NSString).appendingPathComponent(".cnn-zoo-probe-\(getpid())")
-        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
-            throw RuntimeError("\(path): cannot write in the folder \(directory)")
-        }
-        unlink(probe)
-        Checkpoint.removeStaleTemporaries(besides: path)
-    }
-
-    struct Session {
-        let trainer: Trainer
-        let data: PreparedData
-        let run: RunSettings
-        let checkpointPath: String
-    }
-
-    private func newSession(registry: Registry, parallel: DataParallelRun) throws -> Session {
-        var (spec, _) = try resolveSpec(model!, registry: registry)
-        let classes = try data.parsedClasses()
-        let prepared = try PreparedData.load(name: data.dataset ?? spec.training.dataset, directory: data.data,
-                                             classes: classes, limit: data.limit, quiet: json)
-        guard prepared.train.imageShape == spec.inputShape else {
-            throw RuntimeError("\(spec.name) takes \(Format.shape(spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.train.imageShape))")
-        }
-        if classes == nil && prepared.classCount > spec.classes {
-            throw RuntimeError("\(prepared.directory): labels go up to \(prepared.classCount - 1) but \(spec.name) scores \(spec.classes) classes; "
-                + "pick a subset with --classes or fix the labels file")
-        }
-        if prepared.classCount != spec.classes {
-            do { spec = try spec.withClasses(prepared.classCount) } catch let error as ModelError { throw RuntimeError(error.description) }
-        }
-        let model = try Model(spec: spec, registry: registry)
-        model.initializeParameters(seed: seed)
-        let optimizer = try makeOptimizer(default: spec.training.optimizer, registry: registry.optimizers)
-        let epochs = self.epochs ?? spec.training.epochs
-        let batchSize = self.batchSize ?? spec.training.batchSize
+    /// A new run of the named model on the chosen data, with the options' settings.
+    private func newRun(registry: Registry, parallel: DataParallelRun) throws -> TrainingRun {
+        let (spec, _) = try resolveSpec(model!, registry: registry)
+        let data = try PreparedData.load(name: self.data.dataset ?? spec.training.dataset, directory: self.data.data,
+                                         classes: try self.data.parsedClasses(), limit: self.data.limit, quiet: json)
+        let optimizer = try optimizerSpec(default: spec.training.optimizer, registry: registry.optimizers)
         let threads = compute.apply(fallback: parallel.defaultThreads)
-        let trainer = try Trainer(model: model, data: prepared.train, optimizer: optimizer, schedule: spec.training.schedule,
-                                  batchSize: batchSize, totalEpochs: epochs, state: TrainingState(seed: seed))
-        let run = RunSettings(totalEpochs: epochs, batchSize: batchSize, schedule: spec.training.schedule, dataset: prepared.name,
-                              dataDirectory: prepared.directory, classes: classes ?? [], limit: data.limit ?? 0, threads: threads,
-                              ranks: parallel.ranks)
-        return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? "checkpoints/\(spec.name).h5")
+        return try Self.starting {
+            try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                            seed: seed, checkpoint: checkpoint ?? "checkpoints/\(spec.name).h5", threads: threads, ranks: parallel.ranks)
+        }
     }
 
-    private func resumeSession(_ path: String, registry: Registry, parallel: DataParallelRun) throws -> Session {
+    /// The run saved at `path`, on its recorded data unless the options name other data.
+    private func resumedRun(_ path: String, registry: Registry, parallel: DataParallelRun) throws -> TrainingRun {
         let saved = try CheckpointLoader.read(path, registry: registry)
-        var run = saved.run
-        if let epochs {
-            guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
-                throw UsageError("--epochs \(epochs): the checkpoint has already finished \(saved.training.epoch) epochs; ask for more")
-            }
-            run.totalEpochs = epochs
+        let recorded = saved.run
+        let directory = data.data ?? (data.dataset == nil ? recorded.dataDirectory : nil)
+        let data = try PreparedData.load(name: self.data.dataset ?? recorded.dataset, directory: directory,
+                                         classes: recorded.classes.isEmpty ? nil : recorded.classes,
+                                         limit: recorded.limit == 0 ? nil : recorded.limit, quiet: json)
+        // The run keeps its recorded processes × threads where it can; failing that, this layout's default.
+        if compute.threads == nil, let fallback = parallel.defaultThreads { Parallelism.setThreads(fallback) }
+        return try Self.starting {
+            try TrainingRun(resuming: saved, from: path, registry: registry, data: data, epochs: epochs, checkpoint: checkpoint,
+                            threads: compute.threads, ranks: parallel.ranks)
         }
-        guard saved.training.epoch < run.totalEpochs else {
-            throw UsageError("\(path) has finished all \(run.totalEpochs) epochs; pass --epochs N with N > \(run.totalEpochs) to train on")
-        }
-        // A run's sums depend on its chunk count, processes × threads, and on nothing else of its
-        // layout: 2 processes × 1 thread continue exactly as 1 × 2 do.
-        let (recordedThreads, recordedRanks) = (run.threads, run.ranks)
-        let sameChunks = recordedThreads == 0 ? nil : (recordedRanks * recordedThreads) % parallel.ranks == 0
-            ? recordedRanks * recordedThreads / parallel.ranks : nil
-        run.threads = compute.apply(fallback: sameChunks ?? parallel.defaultThreads)
-        run.ranks = parallel.ranks
-        if recordedThreads != 0 && run.ranks * run.threads != recordedRanks * recordedThreads && !json {
-            Console.notice("resuming as \(Self.layout(run.ranks, run.threads)) where the run used \(Self.layout(recordedRanks, recordedThreads)): "
-                + "it continues correctly, but not bit-identically to an uninterrupted run (that needs processes × threads = \(recordedRanks * recordedThreads))")
-        }
-        let directory = data.data ?? (data.dataset == nil ? run.dataDirectory : nil)
-        let prepared = try PreparedData.load(name: data.dataset ?? run.dataset, directory: directory,
-                                             classes: run.classes.isEmpty ? nil : run.classes,
-                                             limit: run.limit == 0 ? nil : run.limit, quiet: json)
-        let model: Model
-        do { model = try saved.makeModel(registry: registry) } catch let error as HDF5Error { throw RuntimeError("\(path): \(error.description)") }
-        let trainer = try Trainer(model: model, data: prepared.train, optimizer: saved.optimizer, optimizerState: saved.optimizerState,
-                                  schedule: run.schedule, batchSize: run.batchSize, totalEpochs: run.totalEpochs, state: saved.training)
-        guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
-            throw RuntimeError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
-        }
-        return Session(trainer: trainer, data: prepared, run: run, checkpointPath: checkpoint ?? path)
     }
 
-    /// "2 processes × 1 thread", or "2 threads" for one process.
-    static func layout(_ ranks: Int, _ threads: Int) -> String {
-        ranks > 1 ? "\(ranks) processes × \(threads) thread\(threads == 1 ? "" : "s")" : "\(threads) thread\(threads == 1 ? "" : "s")"
+    /// Runs `start`, turning the run's refusals into the command's: a setting it cannot honour is a usage error.
+    private static func starting(_ start: () throws -> TrainingRun) throws -> TrainingRun {
+        do {
+            return try start()
+        } catch let error as TrainingRunError {
+            guard let setting = error.setting else { throw RuntimeError(error.description) }
+            throw UsageError(setting == "epochs" && error.description.hasPrefix("the checkpoint") ? "--epochs: \(error.description)" : error.description)
+        } catch let error as ModelError {
+            throw UsageError(error.description)
+        }
     }
 
     /// The optimizer to train with: the spec's, or the kind `--optimizer` names from its own
     /// defaults, with every hyperparameter option applied; an option the kind does not take is
     /// a usage error naming the ones it does.
-    private func makeOptimizer(default spec: OptimizerSpec, registry: OptimizerRegistry) throws -> any Optimizer {
+    private func optimizerSpec(default spec: OptimizerSpec, registry: OptimizerRegistry) throws -> OptimizerSpec {
         var chosen = spec
         if let optimizer, optimizer != spec.kind { chosen = OptimizerSpec(kind: optimizer) }
         guard let entry = registry.entry(for: chosen.kind) else {
@@ -337,7 +270,8 @@ struct Train: RegistryCommand {
             }
             chosen.settings[setting] = value
         }
-        do { return try registry.makeOptimizer(chosen) } catch let error as ModelError { throw UsageError(error.description) }
+        do { _ = try registry.makeOptimizer(chosen) } catch let error as ModelError { throw UsageError(error.description) }
+        return chosen
     }
 
     /// "0.9,0.999" → [0.9, 0.999], each in [0, 1).

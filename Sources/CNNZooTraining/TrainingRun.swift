@@ -1,0 +1,267 @@
+import CNNZoo
+import CNNZooCheckpoint
+import CNNZooData
+import Foundation
+
+/// One training run, whole: the model and its data, the optimizer and schedule, where and when
+/// it saves, how it continues from a checkpoint, and the epoch loop. `cnn-zoo train` is this
+/// type behind command-line options; a Swift program uses it directly:
+///
+///     let registry = try Registry(plugins: [ZooCatalog.builtInPlugin()])
+///     let data = try DataSet.load(name: "fashion-mnist", limit: 1000)
+///     let run = try TrainingRun(model: "mnist-conv-pool", registry: registry, data: data, epochs: 2, checkpoint: "run.h5")
+///     try run.train { event in print(event) }
+///
+/// A checkpoint holds exactly this value — its settings, the weights, the optimizer's state and
+/// the training state — so ``init(resuming:registry:data:epochs:checkpoint:threads:ranks:)``
+/// continues it bit for bit.
+public final class TrainingRun {
+    /// The model, the optimizer and their state, stepping through the data.
+    public let trainer: Trainer
+    /// The data the run trains and tests on.
+    public let data: DataSet
+    /// How the run is set up, as its checkpoints record it.
+    public private(set) var settings: RunSettings
+    /// The kinds the model and optimizer were built from, recorded in checkpoints.
+    public let registry: Registry
+    /// Where checkpoints are saved: after every epoch, when stopped, and every ``saveEvery``
+    /// steps. Nil: nothing is saved.
+    public var checkpointPath: String?
+    /// Also save every this many steps within an epoch (nil: only at epoch ends and when stopped).
+    public var saveEvery: Int?
+    /// The program named in checkpoints as their writer.
+    public var writer = "cnn-zoo \(CNNZooVersion.current)"
+    /// What setting up the run had to say: a resumed run laid out differently from the one saved.
+    public private(set) var notices: [String] = []
+
+    /// A new run of `spec` on `data`: weights drawn from `seed`, every setting not given taken
+    /// from the spec's training defaults. A spec scoring more classes than the data has is
+    /// narrowed to the data's (a two-class subset trains a two-class model).
+    public init(spec: ModelSpec, registry: Registry, data: DataSet, epochs: Int? = nil, batchSize: Int? = nil,
+                optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+        var spec = spec
+        guard data.train.imageShape == spec.inputShape else {
+            throw TrainingRunError("\(spec.name) takes \(Self.shape(spec.inputShape)) images but \(data.name) has \(Self.shape(data.train.imageShape))")
+        }
+        if data.classes == nil && data.classCount > spec.classes {
+            throw TrainingRunError("\(data.directory): labels go up to \(data.classCount - 1) but \(spec.name) scores \(spec.classes) classes; "
+                + "pick a subset of the classes or fix the labels file")
+        }
+        if data.classCount != spec.classes {
+            do { spec = try spec.withClasses(data.classCount) } catch let error as ModelError { throw TrainingRunError(error.description) }
+        }
+        let model = try Model(spec: spec, registry: registry)
+        model.initializeParameters(seed: seed)
+        let optimizer = try registry.optimizers.makeOptimizer(optimizer ?? spec.training.optimizer)
+        if let threads { Parallelism.setThreads(threads) }
+        settings = RunSettings(totalEpochs: epochs ?? spec.training.epochs, batchSize: batchSize ?? spec.training.batchSize,
+                               schedule: spec.training.schedule, dataset: data.name, dataDirectory: data.directory,
+                               classes: data.classes ?? [], limit: data.limit ?? 0, threads: Parallelism.threads, ranks: ranks)
+        trainer = try Trainer(model: model, data: data.train, optimizer: optimizer, schedule: settings.schedule,
+                              batchSize: settings.batchSize, totalEpochs: settings.totalEpochs, state: TrainingState(seed: seed))
+        self.data = data
+        self.registry = registry
+        checkpointPath = checkpoint
+    }
+
+    /// A new run of the zoo entry `model`.
+    public convenience init(model name: String, registry: Registry, data: DataSet, epochs: Int? = nil, batchSize: Int? = nil,
+                            optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+        guard let spec = registry.models.first(where: { $0.name == name }) else {
+            throw TrainingRunError("unknown model '\(name)'; the zoo has \(registry.models.map(\.name).joined(separator: ", "))")
+        }
+        try self.init(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                      seed: seed, checkpoint: checkpoint, threads: threads, ranks: ranks)
+    }
+
+    /// Continues the run `saved` holds, bit for bit where the layout allows (below), up to
+    /// `epochs` in all (default: the run's own total). `data` defaults to the data the run
+    /// recorded; checkpoints go to `checkpoint`, by default back where the run was read from.
+    ///
+    /// A run's sums depend on its processes × threads and on nothing else of its layout. With
+    /// `threads` nil the run keeps that product where `ranks` divides it; another layout
+    /// continues correctly but not bit-identically, and says so in ``notices``.
+    public init(resuming saved: Checkpoint, from path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
+                checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+        var settings = saved.run
+        if let epochs {
+            guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
+                throw TrainingRunError(setting: "epochs", "the checkpoint has already finished \(saved.training.epoch) epochs; ask for more")
+            }
+            settings.totalEpochs = epochs
+        }
+        guard saved.training.epoch < settings.totalEpochs else {
+            throw TrainingRunError(setting: "epochs", "\(path) has finished all \(settings.totalEpochs) epochs; ask for more than \(settings.totalEpochs) to train on")
+        }
+        let (recordedThreads, recordedRanks) = (settings.threads, settings.ranks)
+        let sameChunks = recordedThreads == 0 ? nil : (recordedRanks * recordedThreads) % ranks == 0 ? recordedRanks * recordedThreads / ranks : nil
+        Parallelism.setThreads(threads ?? sameChunks ?? Parallelism.threads)
+        settings.threads = Parallelism.threads
+        settings.ranks = ranks
+        if recordedThreads != 0 && settings.ranks * settings.threads != recordedRanks * recordedThreads {
+            notices.append("resuming as \(Self.layout(settings.ranks, settings.threads)) where the run used \(Self.layout(recordedRanks, recordedThreads)): "
+                + "it continues correctly, but not bit-identically to an uninterrupted run (that needs processes × threads = \(recordedRanks * recordedThreads))")
+        }
+        let data = try data ?? DataSet.load(name: settings.dataset, directory: settings.dataDirectory,
+                                            classes: settings.classes.isEmpty ? nil : settings.classes,
+                                            limit: settings.limit == 0 ? nil : settings.limit)
+        let model: Model
+        do { model = try saved.makeModel(registry: registry) } catch let error as HDF5Error { throw TrainingRunError("\(path): \(error.description)") }
+        trainer = try Trainer(model: model, data: data.train, optimizer: saved.optimizer, optimizerState: saved.optimizerState,
+                              schedule: settings.schedule, batchSize: settings.batchSize, totalEpochs: settings.totalEpochs, state: saved.training)
+        guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
+            throw TrainingRunError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
+        }
+        self.settings = settings
+        self.data = data
+        self.registry = registry
+        checkpointPath = checkpoint ?? path
+    }
+
+    /// Continues the run saved at `path` (read in this process; see the other initializer).
+    public convenience init(resuming path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
+                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+        let saved: Checkpoint
+        do { saved = try Checkpoint.read(from: path, registry: registry) } catch let error as HDF5Error {
+            throw TrainingRunError(error.description)
+        }
+        try self.init(resuming: saved, from: path, registry: registry, data: data, epochs: epochs, checkpoint: checkpoint,
+                      threads: threads, ranks: ranks)
+    }
+
+    /// What a run reports as it goes.
+    public enum Event: Sendable {
+        /// A step finished: `step` of `steps` in the epoch, the images so far this epoch and the
+        /// epoch's mean loss so far.
+        case step(step: Int, of: Int, images: Int, loss: Double)
+        /// An epoch finished, tested on the data's test set when it has one.
+        case epoch(EpochRecord, images: Int, seconds: Double)
+        /// A checkpoint was written.
+        case saved(path: String, reason: SaveReason)
+    }
+
+    /// Why a checkpoint was written.
+    public enum SaveReason: String, Sendable {
+        case epoch, step, stop
+    }
+
+    /// How ``train(progress:stoppingWhen:)`` ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Every epoch is done.
+        case finished
+        /// `shouldStop` said stop; the run was saved where it stood.
+        case stopped
+    }
+
+    /// Trains to the last epoch, or until `shouldStop` (asked after every step) says stop —
+    /// `run.train { event in … } stoppingWhen: { … }` —
+    /// saves after every epoch, every ``saveEvery`` steps and when stopped, and tells `progress`
+    /// as it goes. A failure to save, or a step gone non-finite, throws with what is still on
+    /// disk named.
+    @discardableResult
+    public func train(progress: (Event) throws -> Void = { _ in },
+                      stoppingWhen shouldStop: () throws -> Bool = { false }) throws -> Outcome {
+        try prepareCheckpoint()
+        while !trainer.isFinished {
+            let start = Date()
+            var images = 0
+            while !trainer.epochIsComplete {
+                do {
+                    images += try trainer.step().count
+                } catch let error as TrainingError {
+                    let kept = checkpointPath.map { FileManager.default.fileExists(atPath: $0) ? "; the last good checkpoint is \($0)" : "" } ?? ""
+                    throw TrainingRunError(error.description + kept)
+                }
+                try progress(.step(step: trainer.state.batchInEpoch, of: trainer.stepsPerEpoch, images: images, loss: trainer.state.running.meanLoss))
+                if try shouldStop() {
+                    try save(.stop, progress)
+                    return .stopped
+                }
+                if let saveEvery, trainer.state.globalStep % saveEvery == 0, !trainer.epochIsComplete { try save(.step, progress) }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let record = try trainer.finishEpoch(testAccuracy: data.test.count > 0 ? try evaluate().accuracy : nil, seconds: seconds)
+            try save(.epoch, progress)
+            try progress(.epoch(record, images: images, seconds: seconds))
+        }
+        return .finished
+    }
+
+    /// The model on `test` (default: the data's test set), in batches of the training batch size
+    /// (which keeps every layer's scratch buffers at one size).
+    public func evaluate(on test: LabeledImages? = nil) throws -> Evaluation {
+        try Evaluation(model: trainer.model, data: test ?? data.test, batchSize: trainer.batchSize)
+    }
+
+    /// The run as a checkpoint holds it.
+    public var checkpoint: Checkpoint {
+        Checkpoint(trainer: trainer, run: settings, writer: writer, registry: registry)
+    }
+
+    /// Writes the run to `path` (default: ``checkpointPath``), atomically.
+    public func save(to path: String? = nil) throws {
+        guard let path = path ?? checkpointPath else { return }
+        do { try checkpoint.write(to: path) } catch let error as HDF5Error {
+            throw TrainingRunError("saving \(path) failed: \(error.description)")
+        }
+    }
+
+    private func save(_ reason: SaveReason, _ progress: (Event) throws -> Void) throws {
+        guard let checkpointPath else { return }
+        try save(to: checkpointPath)
+        try progress(.saved(path: checkpointPath, reason: reason))
+    }
+
+    /// Fails when a checkpoint cannot be written at ``checkpointPath`` (creating its folder if
+    /// need be), and clears temporaries a killed run left beside it; ``train(progress:stoppingWhen:)``
+    /// starts with it, before any step.
+    public func prepareCheckpoint() throws {
+        if let checkpointPath { try Self.prepare(checkpointPath) }
+    }
+
+    static func prepare(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw TrainingRunError("\(path): cannot create the folder \(directory)")
+            }
+        } else if !isDirectory.boolValue {
+            throw TrainingRunError("\(path): \(directory) is not a folder")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw TrainingRunError("\(path): is a directory")
+        }
+        // A probe rather than permission bits: root passes access(2) checks that writes then fail.
+        let probe = (directory as NSString).appendingPathComponent(".cnn-zoo-probe-\(getpid())")
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+            throw TrainingRunError("\(path): cannot write in the folder \(directory)")
+        }
+        unlink(probe)
+        Checkpoint.removeStaleTemporaries(besides: path)
+    }
+
+    /// "2 processes × 1 thread", or "2 threads" for one process.
+    public static func layout(_ ranks: Int, _ threads: Int) -> String {
+        ranks > 1 ? "\(ranks) processes × \(threads) thread\(threads == 1 ? "" : "s")" : "\(threads) thread\(threads == 1 ? "" : "s")"
+    }
+
+    static func shape(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
+}
+
+/// Why a run could not start, go on or save: one line naming what to fix.
+public struct TrainingRunError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    /// The setting asked for that the run cannot honour (`epochs`), when that is the problem.
+    public let setting: String?
+
+    public init(_ description: String) {
+        self.description = description
+        setting = nil
+    }
+
+    public init(setting: String, _ description: String) {
+        self.description = description
+        self.setting = setting
+    }
+}

@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The header a plugin library and the engine agree on (cnnzoo_plugin.h).
         .target(name: "CNNZooPluginABI"),
-        .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels", "CNNZooPluginABI"]),
+        .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels", "CNNZooPluginABI"], exclude: ["Kernels/PERFORMANCE.md"]),
 
         // The gradient checker and the optimizer check, for our tests and plugin authors'.
         .target(name: "CNNZooTesting", dependencies: [engine, "CNNZooData", "CNNZooTraining"]),
@@ -51,11 +51,11 @@ let package = Package(
         // Pictures of a model and its training: SVG primitives and the pictures built on them.
         .target(name: "CNNZooPlots", dependencies: [engine]),
         // Data-parallel training over an Open MPI job: the engine's DataParallelGroup on MPI.
-        .target(name: "CNNZooDistributed", dependencies: [engine, "CMPI"]),
+        .target(name: "CNNZooDistributed", dependencies: [engine, "CMPI"], exclude: ["SCALING.md"]),
         // A training run as one value: settings, data, resume rules, save policy, the epoch loop.
         .target(name: "CNNZooTraining", dependencies: [engine, "CNNZooData", "CNNZooCheckpoint"]),
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
-        .target(name: "CNNZooModels", dependencies: [engine], path: "Models",
+        .target(name: "CNNZooModels", dependencies: [engine], path: "Models", exclude: ["ZOO.md"],
                 resources: [.copy("zoo")]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [

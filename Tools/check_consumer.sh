@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A Swift package that depends on cnn-zoo by URL, as a user adds it: a bare clone of this
 # checkout's HEAD, tagged 0.3.0, named by its file:// URL with `from: "0.3.0"` and then with
-# `branch: "main"`; the consumer imports every library product and runs Swift code against them.
+# `branch: "main"`. The consumer imports every library product (Tools/consumer/Products.swift)
+# and runs the README's "Train from Swift" example, and compiles its plugin layer, both taken
+# from the README as it stands.
 #   Tools/check_consumer.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,16 @@ git clone --quiet --bare . "$work/cnn-zoo.git"
 git -C "$work/cnn-zoo.git" tag 0.3.0 HEAD
 git -C "$work/cnn-zoo.git" branch --force main HEAD
 mkdir -p "$work/consumer/Sources/consumer"
-cp Tools/consumer/main.swift "$work/consumer/Sources/consumer/main.swift"
+cp Tools/consumer/Products.swift "$work/consumer/Sources/consumer/"
+# The README's Swift blocks that follow a check_consumer.sh marker: the first is the program.
+python3 - README.md "$work/consumer/Sources/consumer" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.findall(r"<!-- Tools/check_consumer.sh [^>]*-->\n```swift\n(.*?)```", text, re.S)
+assert len(blocks) == 2, f"expected the README's two marked Swift blocks, found {len(blocks)}"
+open(sys.argv[2] + "/main.swift", "w").write(blocks[0])
+open(sys.argv[2] + "/ReadmePlugin.swift", "w").write(blocks[1])
+PY
 
 manifest() {
     cat > "$work/consumer/Package.swift" <<SWIFT
@@ -42,6 +53,9 @@ for requirement in 'from: "0.3.0"' 'branch: "main"'; do
     # The same scratch folder for both: the second build finds the same commit already built.
     (cd "$work/consumer" && swift package update > "$work/resolve.log" 2>&1) || { cat "$work/resolve.log" >&2; exit 1; }
     (cd "$work/consumer" && swift build > "$work/build.log" 2>&1) || { tail -30 "$work/build.log" >&2; exit 1; }
-    output=$(cd "$work/consumer" && swift run --skip-build consumer "$work")
-    echo "consumer ($requirement): $output"
+    # The example trains on Fashion-MNIST in a folder of its own, as a user would run it.
+    mkdir -p "$work/run"
+    output=$(cd "$work/run" && "$work/consumer/.build/debug/consumer")
+    echo "consumer ($requirement):" $output
+    rm -rf "$work/run"
 done

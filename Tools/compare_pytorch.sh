@@ -3,6 +3,8 @@
 # alternating, for mnist-16-32-64 and mnist-small at batch 64 and 2 threads; prints the ratio table
 # with the CPU model and OpenBLAS's kernel choice. Needs PyTorch (pip install torch numpy).
 #   Tools/compare_pytorch.sh [rounds] [steps]
+#   CNN_ZOO_BINARY=.build/debug/cnn-zoo Tools/compare_pytorch.sh 1 2   that binary instead of a release build
+# Without PyTorch it times cnn-zoo alone and says so (the test command runs it that way, briefly).
 #   CNN_ZOO_COMPARE_ISA=avx2 Tools/compare_pytorch.sh …   both sides limited to AVX2 + FMA on an AVX-512
 #       machine (cnn-zoo's avx2 kernels, OpenBLAS's Haswell kernels, PyTorch's and oneDNN's AVX2 code):
 #       the instruction set of an AVX2-only CPU such as Zen 3, though not its caches or clocks.
@@ -10,8 +12,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 steps=${2:-60}
-swift build -c release --product cnn-zoo > /dev/null
-binary=.build/release/cnn-zoo
+binary=${CNN_ZOO_BINARY:-}
+if [ -z "$binary" ]; then
+    swift build -c release --product cnn-zoo > /dev/null
+    binary=.build/release/cnn-zoo
+fi
+torch=yes
+if ! python3 -c "import torch" 2> /dev/null; then
+    torch=
+    echo "compare_pytorch: PyTorch is not installed (pip install torch numpy): timing cnn-zoo alone" >&2
+fi
 if [ "${CNN_ZOO_COMPARE_ISA:-}" = avx2 ]; then
     export CNN_ZOO_KERNELS=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2
 fi
@@ -20,15 +30,25 @@ trap 'rm -rf "$work"' EXIT
 for round in $(seq "$rounds"); do
     for model in mnist-16-32-64 mnist-small; do
         "$binary" bench "$model" --batch-size 64 --threads 2 --steps "$steps" --repeats 3 --json 2>/dev/null > "$work/zoo-$model-$round.json"
-        python3 Tools/bench_pytorch.py "$model" --batch-size 64 --threads 2 --steps "$steps" --repeats 3 --json > "$work/torch-$model-$round.json"
+        if [ -n "$torch" ]; then
+            python3 Tools/bench_pytorch.py "$model" --batch-size 64 --threads 2 --steps "$steps" --repeats 3 --json > "$work/torch-$model-$round.json"
+        fi
     done
 done
-python3 - "$work" "$rounds" <<'PY'
+python3 - "$work" "$rounds" "$torch" <<'PY'
 import json, statistics, sys, glob
-work, rounds = sys.argv[1], int(sys.argv[2])
+work, rounds, torch_present = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "yes"
 def load(prefix, model):
     return [json.load(open(f"{work}/{prefix}-{model}-{r}.json")) for r in range(1, rounds + 1)]
 first = load("zoo", "mnist-16-32-64")[0]
+if not torch_present:
+    print(f"CPU: {first['cpu']} ({first['vector_extensions']}); OpenBLAS kernels: {first['blas']}; no PyTorch to compare with")
+    print("| model | measure | cnn-zoo img/s |")
+    print("|---|---|---:|")
+    for model in ("mnist-16-32-64", "mnist-small"):
+        for key, name in (("train_images_per_second", "training"), ("inference_images_per_second", "inference")):
+            print(f"| {model} | {name} | {statistics.median(r[key] for r in load('zoo', model)):,.0f} |")
+    sys.exit(0)
 torch_first = load("torch", "mnist-16-32-64")[0]
 print(f"CPU: {first['cpu']} ({first['vector_extensions']}); OpenBLAS kernels: {first['blas']}; {torch_first['framework']}")
 print(f"cnn-zoo kernels: {first['kernels']}")

@@ -2,10 +2,12 @@
 # Kill-safety soak: SIGKILLs `cnn-zoo train` (saving every step) N times at random moments,
 # checks after each kill that the checkpoint on disk loads, resumes to the end, and compares
 # the final weights and optimizer state with an uninterrupted run (they must be identical).
-#   Tools/kill_soak.sh [kills] [binary]
+#   Tools/kill_soak.sh [kills] [binary] [images]
+# The test command runs a short soak: Tools/kill_soak.sh 3 .build/debug/cnn-zoo 600.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills=${1:-100}
+images=${3:-3000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # A private copy, so rebuilding the project during the soak cannot mix two builds in one run.
@@ -13,7 +15,7 @@ source_binary=$(realpath "${2:-.build/release/cnn-zoo}")
 cp "$source_binary" "$work/cnn-zoo"
 cp -r "$(dirname "$source_binary")"/cnn-zoo_CNNZooModels.resources "$work/" 2>/dev/null || true
 binary="$work/cnn-zoo"
-run=(mnist-16-32-64 --dataset fashion-mnist --limit 3000 --epochs 3 --batch-size 32 --threads 2)
+run=(mnist-16-32-64 --dataset fashion-mnist --limit "$images" --epochs 3 --batch-size 32 --threads 2)
 
 "$binary" train "${run[@]}" --checkpoint "$work/straight.h5" --json > /dev/null
 

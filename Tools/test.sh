@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# The project's test command: installs what the machine lacks, then runs every test.
+# The project's test command: installs what the machine lacks, runs every tool in Tools/ at least
+# briefly (so none can rot), then every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
 python3 -c "import h5py" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py
 swift build --build-tests
+# Checkpoints read with h5dump, h5py (Tools/read_checkpoint.py) and torch.optim where installed.
 Tools/check_interop.sh .build/debug/cnn-zoo
-# The example plugin, a separate package: its own tests (BatchNorm2d against finite differences and
-# PyTorch's running statistics), then its libraries and cnn-zoo-bn for the plugin tests below.
+# The example plugin, a separate package: its own tests (with CNNZooTesting's checks), then its
+# libraries and cnn-zoo-bn for the plugin tests below.
 swift build --package-path Tools/batchnorm-plugin --build-tests
 swift test --package-path Tools/batchnorm-plugin --skip-build --disable-swift-testing
 export CNN_ZOO_TEST_PLUGINS="$PWD/Tools/batchnorm-plugin/.build/debug"
+# A package that depends on cnn-zoo by URL (from: and branch:), running the README's example.
+Tools/check_consumer.sh
+# Short forms of the long-running tools: a few kills of the soak, a few seconds of each fuzzer,
+# one round of the PyTorch comparison (cnn-zoo alone where PyTorch is not installed).
+Tools/kill_soak.sh 3 .build/debug/cnn-zoo 600
+for target in idx spec checkpoint; do Tools/fuzz/run.sh "$target" 5 | tail -2; done
+CNN_ZOO_BINARY=.build/debug/cnn-zoo Tools/compare_pytorch.sh 1 2
+python3 -m py_compile Tools/bench_pytorch.py
 # Every test is XCTest; without Swift Testing the run closes on XCTest's summary line.
 swift test --skip-build --disable-swift-testing

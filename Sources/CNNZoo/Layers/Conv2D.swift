@@ -12,9 +12,10 @@
 /// fewer multiplies, values within float rounding of the direct sum.
 ///
 /// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
-/// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed: OpenBLAS's AVX-512 kernels run
-/// it 15–22% faster than ∂Y·X̂ᵀ, whose second operand is transposed, with equal sums.
-/// With thin ones (``usesOwnProducts``) Y and ∂X̂ are formed by the engine's own product.
+/// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed, which OpenBLAS runs faster than
+/// ∂Y·X̂ᵀ with its second operand transposed, with equal sums. With thin ones
+/// (``usesOwnProducts``) Y and ∂X̂ are formed by the engine's own product. The measurements
+/// behind these choices are in `Kernels/PERFORMANCE.md`.
 public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
@@ -45,14 +46,12 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     /// more. Tests set it to compare the two forms.
     var transposedWeightGradient: Bool
     /// The fewest patch rows for which ∂W is formed transposed: with fewer (conv1's 9),
-    /// transposing ∂Y costs more than the product gains (AMD EPYC, one core: conv2's ∂W
-    /// 22.7 → 17.7 µs a sample, conv3's 20.2 → 17.2, conv1's 2.3 → 3.0).
+    /// transposing ∂Y costs more than the plainer product gains.
     public static let transposedWeightGradientRows = 32
     /// Whether Y = W·X̂ and ∂X̂ = Wᵀ·∂Y use the engine's own product (``Kernels``' `multiply`)
     /// instead of sgemm: for the thin patches that keep ∂W untransposed (conv1's 9 rows), where
-    /// sgemm's call and packing outweigh the work (one core, AMD EPYC Zen 5, conv1's forward a
-    /// sample: 3.36 µs on OpenBLAS's Haswell kernels, 2.81 on ours with AVX2, 1.23 with AVX-512;
-    /// level with OpenBLAS's AVX-512 kernels). Long patches stay on sgemm, far ahead there.
+    /// sgemm's call and packing outweigh the work. Long patches stay on sgemm, which is far
+    /// ahead there.
     private var usesOwnProducts: Bool { !transposedWeightGradient }
     /// The Winograd form of this window, where it applies.
     let winograd: WinogradConvolution?

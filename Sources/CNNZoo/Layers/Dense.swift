@@ -4,8 +4,8 @@
 /// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order (∂W's a block
 /// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``). The forward
 /// product (B transposed) is OpenBLAS's sgemm; the backward ones are the engine's own
-/// ``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``: twice as fast as OpenBLAS's
-/// AVX2 kernels on an AVX-512 core, and as fast as its AVX-512 kernels.
+/// ``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``, which keeps a block of the
+/// result in registers and is at least as fast as OpenBLAS on these shapes.
 public final class Dense: RegisteredLayer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"

@@ -18,11 +18,9 @@
 final class WinogradConvolution {
     /// The points of the 4×4 transform: one matrix product each.
     static let points = 16
-    /// Samples whose tiles go through each product together: long enough for the products, few enough to
-    /// stay in cache (AMD EPYC, one core, µs a sample alone → in fours: conv2's forward products
-    /// 9.2 → 8.6 and ∂U 8.2 → 7.1, conv3's ∂U 11.5 → 9.9, on OpenBLAS). With the engine's own
-    /// products, groups of 8 measured the same and groups of 2 slower (`bench`, 8 alternating runs
-    /// each, Zen 5: median pair ratios 1.00 and 0.88).
+    /// Samples whose tiles go through each product together: enough rows for the products to run
+    /// at speed, few enough for the group to stay in the core's cache (`Kernels/PERFORMANCE.md`
+    /// has the measurements that chose 4).
     static let groupSize = 4
     /// The fewest input channels worth it: with conv1's single channel the products are too thin.
     static let minimumChannels = 4

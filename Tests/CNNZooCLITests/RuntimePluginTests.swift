@@ -75,6 +75,16 @@ final class RuntimePluginTests: XCTestCase {
         let eval = try command(["eval", "straight.h5", "--plugin", batchNorm, "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
 
+        // inspect only reads: without the plugin it shows the checkpoint as stored, and says so.
+        let unplugged = try command(["inspect", "straight.h5"])
+        XCTAssertEqual(unplugged.status, 0, unplugged.stderr)
+        XCTAssertEqual(unplugged.stderr, "cnn-zoo: straight.h5: plugin 'cnn-zoo-batchnorm' 0.2.0 is not loaded: shown as stored, not checked against the model\n")
+        XCTAssertTrue(unplugged.stdout.contains("bn1.running_mean (buffer, not trained)"), unplugged.stdout)
+        XCTAssertTrue(unplugged.stdout.contains("optimizer: rmsprop alpha 0.99, eps 1e-08, lr 0.001, weight_decay 0; step 12, state square_avg"), unplugged.stdout)
+        let plugged = try command(["inspect", "straight.h5", "--json", "--plugin", batchNorm])
+        let unpluggedJSON = try command(["inspect", "straight.h5", "--json"])
+        XCTAssertEqual(plugged.stdout, unpluggedJSON.stdout, "the same figures either way")
+
         let missing = try command(["eval", "straight.h5"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "cnn-zoo: error: straight.h5: model 'mnist-16-32-64-bn' uses layer kind 'batchnorm2d' from plugin "

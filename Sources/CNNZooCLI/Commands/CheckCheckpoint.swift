@@ -13,6 +13,9 @@ struct CheckCheckpoint: RegistryCommand {
     @Argument(help: "The checkpoint file.")
     var path: String
 
+    @Flag(help: "Read only what it holds, without building its model (for inspect without its plugins).")
+    var contents = false
+
     @OptionGroup(title: "Plugins")
     var pluginOptions: PluginOptions
 
@@ -24,7 +27,11 @@ struct CheckCheckpoint: RegistryCommand {
         limit.rlim_max = limit.rlim_cur
         setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         do {
-            _ = try Checkpoint.read(from: path, registry: registry)
+            if contents {
+                _ = try Checkpoint.readContents(from: path)
+            } else {
+                _ = try Checkpoint.read(from: path, registry: registry)
+            }
         } catch let error as HDF5Error {
             throw RuntimeError(error.description)
         }

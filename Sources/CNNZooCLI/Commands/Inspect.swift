@@ -24,7 +24,22 @@ struct Inspect: RegistryCommand {
     var pluginOptions: PluginOptions
 
     func run(with registry: Registry) throws {
-        let saved = try CheckpointLoader.read(path, registry: registry)
+        let saved: CheckpointContents, optimizerLine: String
+        do {
+            let checkpoint = try CheckpointLoader.read(path, registry: registry)
+            saved = CheckpointContents(checkpoint)
+            optimizerLine = checkpoint.optimizer.summaryLine
+        } catch {
+            // Without the plugins its kinds came from, a checkpoint is shown as stored; any
+            // other failure is the full read's.
+            guard let contents = try? CheckpointLoader.readContents(path) else { throw error }
+            let missing = contents.plugins.filter { need in need.contribution.flatMap(registry.owner(of:)) == nil }
+            guard !missing.isEmpty else { throw error }
+            let plugins = Set(missing.map { "'\($0.plugin)' \($0.version)" }).sorted().joined(separator: ", ")
+            Console.notice("\(path): plugin \(plugins) is not loaded: shown as stored, not checked against the model")
+            saved = contents
+            optimizerLine = saved.optimizer.kind + " " + saved.optimizer.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
         let training = saved.training
         let slots = saved.optimizerState.slots.keys.sorted()
         let parameters = saved.parameters.map { entry in
@@ -34,8 +49,7 @@ struct Inspect: RegistryCommand {
                          }), buffer: false)
         }
         let buffers = saved.buffers.map { ParameterRow(name: $0.path, shape: $0.value.shape, norm: $0.value.norm, stateNorms: [:], buffer: true) }
-        let optimizer = OptimizerRow(kind: saved.optimizer.kind, step: saved.optimizerState.step, slots: slots,
-                                     settings: Dictionary(uniqueKeysWithValues: saved.optimizer.hyperparameters.map { ($0.name, $0.value) }))
+        let optimizer = OptimizerRow(kind: saved.optimizer.kind, step: saved.optimizerState.step, slots: slots, settings: saved.optimizer.settings)
         if json {
             Console.json(Report(path: path, formatVersion: saved.fileVersion, writer: saved.writer, model: saved.spec.name,
                                 epoch: training.epoch, batchInEpoch: training.batchInEpoch, globalStep: training.globalStep,
@@ -47,7 +61,7 @@ struct Inspect: RegistryCommand {
         let position = training.batchInEpoch == 0 ? "after epoch \(training.epoch) of \(saved.run.totalEpochs)" : "epoch \(training.epoch + 1) of \(saved.run.totalEpochs), step \(training.batchInEpoch)"
         print("progress: \(position) (global step \(training.globalStep)), seed \(training.seed), "
               + "batch \(saved.run.batchSize), data \(saved.run.dataset)")
-        print("optimizer: \(saved.optimizer.summaryLine); step \(saved.optimizerState.step), "
+        print("optimizer: \(optimizerLine); step \(saved.optimizerState.step), "
               + "state \(slots.isEmpty ? "none yet" : slots.joined(separator: ", "))\n")
         if !training.history.isEmpty {
             var history = Table([("EPOCH", .right), ("TRAIN LOSS", .right), ("TRAIN ACC", .right), ("TEST ACC", .right), ("LR", .right), ("SECONDS", .right)])

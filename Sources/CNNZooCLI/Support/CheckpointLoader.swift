@@ -20,11 +20,26 @@ enum CheckpointLoader {
     }
 
     static func read(_ path: String, registry: Registry) throws -> Checkpoint {
+        _ = try checkInChild(path, registry: registry, contents: false)
+        return try readInProcess(path, registry: registry)
+    }
+
+    /// What the checkpoint holds, read without building its model (``CheckpointContents``),
+    /// behind the same child-process check.
+    static func readContents(_ path: String) throws -> CheckpointContents {
+        _ = try checkInChild(path, registry: Registry(), contents: true)
+        do { return try Checkpoint.readContents(from: path) } catch let error as HDF5Error { throw RuntimeError(error.description) }
+    }
+
+    /// Reads the checkpoint in a child process first; false when no child could be started
+    /// (or the caller is not cnn-zoo), true when the child read it cleanly. A child that fails
+    /// throws its one line, and one that crashes or hangs says the file is damaged.
+    private static func checkInChild(_ path: String, registry: Registry, contents: Bool) throws -> Bool {
         // In-process callers whose executable is not cnn-zoo (a test runner) read directly.
-        if ProcessInfo.processInfo.environment["CNN_ZOO_ISOLATE_HDF5"] == "0" { return try readInProcess(path, registry: registry) }
+        if ProcessInfo.processInfo.environment["CNN_ZOO_ISOLATE_HDF5"] == "0" { return false }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = [CheckCheckpoint.configuration.commandName!, path]
+        process.arguments = [CheckCheckpoint.configuration.commandName!, path] + (contents ? ["--contents"] : [])
         // The child's messages go to a file: a pipe could fill and stall it.
         let errorPath = NSTemporaryDirectory() + "cnn-zoo-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
@@ -39,7 +54,7 @@ enum CheckpointLoader {
         do {
             try process.run()
         } catch {
-            return try readInProcess(path, registry: registry)  // no way to isolate: read directly
+            return false  // no way to isolate: read directly
         }
         let size = fileSize(atPath: path)
         let limit = Date().addingTimeInterval(deadline(forBytes: size))
@@ -59,7 +74,7 @@ enum CheckpointLoader {
             let line = message.split(separator: "\n").first.map(String.init) ?? "cannot be read"
             throw RuntimeError(line.hasPrefix("cnn-zoo: error: ") ? String(line.dropFirst("cnn-zoo: error: ".count)) : line)
         }
-        return try readInProcess(path, registry: registry)
+        return true
     }
 
     private static func readInProcess(_ path: String, registry: Registry) throws -> Checkpoint {

@@ -125,7 +125,7 @@ extension Checkpoint {
     }
 
     /// The training position, random stream, history and run settings; every attribute required.
-    private static func readTraining(_ group: HDF5Group, version: Int64, optimizerStep: Int) throws -> (TrainingState, RunSettings) {
+    static func readTraining(_ group: HDF5Group, version: Int64, optimizerStep: Int) throws -> (TrainingState, RunSettings) {
         func attribute<T>(_ name: String, _ read: (String) throws -> T) throws -> T {
             guard group.hasAttribute(name) else {
                 throw HDF5Error("\(group.location) attribute '\(name)' is missing; the file is incomplete")
@@ -207,7 +207,7 @@ extension Checkpoint {
     /// Reads a `<layer>/<parameter>` dataset for every expected path, checking names, shapes,
     /// dtype and finiteness; anything unexpected in the group is refused.
     /// - Parameter missing: why a missing tensor is required, for the message.
-    private static func readTensors(from group: HDF5Group, expected: [(path: String, shape: [Int])],
+    static func readTensors(from group: HDF5Group, expected: [(path: String, shape: [Int])],
                                     missing why: String? = nil) throws -> [(path: String, value: Tensor)] {
         let expectedPaths = Set(expected.map(\.path))
         var found: [String: HDF5Group] = [:]

@@ -19,12 +19,14 @@
 public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     public static let kind = "conv2d"
     public static let summary = "2-D convolution (cross-correlation) with optional per-channel bias"
-    public static let settings: [SettingDescription] = [
-        SettingDescription("out_channels", "int", "number of filters"),
-    ] + SlidingWindow.settings(strideDefault: "1") + [
-        SettingDescription("bias", "bool", default: "true", "add a learned bias per output channel"),
-        SettingDescription("init", "initializer", default: "kaiming_normal", "weight initializer"),
-    ]
+    /// The settings other than the window's, each declared once.
+    enum Declared {
+        static let outChannels = Setting.integer("out_channels", in: 1...65536, "number of filters")
+        static let bias = Setting.bool("bias", default: true, "add a learned bias per output channel")
+        static let initializer = Setting.initializer("init", default: .kaimingNormal, "weight initializer")
+    }
+    public static let settings: [SettingDescription] = [Declared.outChannels.description] + SlidingWindow.settings(strideDefault: "1")
+        + [Declared.bias.description, Declared.initializer.description]
 
     let window: SlidingWindow
     public let outChannels: Int
@@ -65,7 +67,7 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
                                    defaultStrideIsKernel: false, paddingBelowKernel: false)
-        outChannels = try settings.int("out_channels", in: 1...65536)
+        outChannels = try settings.value(Declared.outChannels)
         patchSize = window.channels * window.kernelHeight * window.kernelWidth
         positions = window.outputHeight * window.outputWidth
         try Parameter.checkSize([outChannels, window.channels, window.kernelHeight, window.kernelWidth],
@@ -73,9 +75,9 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
         try Parameter.checkSize([patchSize, positions], layer: settings.layerName, name: "the unfolded input of one sample")
         let receptive = window.kernelHeight * window.kernelWidth
         weight = Parameter(name: "weight", shape: [outChannels, window.channels, window.kernelHeight, window.kernelWidth],
-                           initializer: try settings.initializer("init", default: .kaimingNormal),
+                           initializer: try settings.value(Declared.initializer),
                            fanIn: window.channels * receptive, fanOut: outChannels * receptive)
-        bias = try settings.bool("bias", default: true)
+        bias = try settings.value(Declared.bias)
             ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros, fanIn: patchSize, fanOut: outChannels)
             : nil
         outputShape = [outChannels, window.outputHeight, window.outputWidth]

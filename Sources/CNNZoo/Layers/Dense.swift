@@ -9,11 +9,13 @@
 public final class Dense: RegisteredLayer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
-    public static let settings: [SettingDescription] = [
-        SettingDescription("units", "int", "number of outputs"),
-        SettingDescription("bias", "bool", default: "true", "add a learned bias per output"),
-        SettingDescription("init", "initializer", default: "kaiming_normal", "weight initializer"),
-    ]
+    /// Each setting, declared once.
+    enum Declared {
+        static let units = Setting.integer("units", in: 1...1 << 20, "number of outputs")
+        static let bias = Setting.bool("bias", default: true, "add a learned bias per output")
+        static let initializer = Setting.initializer("init", default: .kaimingNormal, "weight initializer")
+    }
+    public static let settings = [Declared.units.description, Declared.bias.description, Declared.initializer.description]
 
     public let inputCount: Int
     public let units: Int
@@ -30,12 +32,12 @@ public final class Dense: RegisteredLayer {
                 message: "dense expects a flat input but gets \(inputShape); add a flatten or reshape layer before it")
         }
         inputCount = inputShape[0]
-        units = try settings.int("units", in: 1...1 << 20)
+        units = try settings.value(Declared.units)
         try Parameter.checkSize([units, inputCount], layer: settings.layerName, name: "weight")
         weight = Parameter(name: "weight", shape: [units, inputCount],
-                           initializer: try settings.initializer("init", default: .kaimingNormal),
+                           initializer: try settings.value(Declared.initializer),
                            fanIn: inputCount, fanOut: units)
-        bias = try settings.bool("bias", default: true)
+        bias = try settings.value(Declared.bias)
             ? Parameter(name: "bias", shape: [units], initializer: .zeros, fanIn: inputCount, fanOut: units)
             : nil
     }

@@ -3,9 +3,8 @@
 public final class PositionBias: RegisteredLayer, SampleWiseLayer {
     public static let kind = "bias"
     public static let summary = "per-position bias: one learned value per channel × row × column"
-    public static let settings = [
-        SettingDescription("init", "initializer", default: "zeros", "bias initializer"),
-    ]
+    static let initializer = Setting.initializer("init", default: .zeros, "bias initializer")
+    public static let settings = [initializer.description]
 
     public let bias: Parameter
     public let outputShape: [Int]
@@ -16,7 +15,7 @@ public final class PositionBias: RegisteredLayer, SampleWiseLayer {
         outputShape = inputShape
         let count = Tensor.count(of: inputShape)
         bias = Parameter(name: "bias", shape: inputShape,
-                         initializer: try settings.initializer("init", default: .zeros), fanIn: count, fanOut: count)
+                         initializer: try settings.value(Self.initializer), fanIn: count, fanOut: count)
     }
 
     public var parameters: [Parameter] { [bias] }

@@ -11,18 +11,19 @@ import Foundation
 public struct Adam: AdaptiveMomentOptimizer {
     public static let kind = "adam"
     public static let summary = "Adam with L2 weight decay (PyTorch's Adam)"
-    public static let settings = AdamRule.settings(defaultDecay: "0")
+    public static let settings = AdamRule.settings(decay: AdamRule.decay)
 
     public var rule: AdamRule
 
-    public init(learningRate: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
-                weightDecay: Double = 0, amsgrad: Bool = false) {
+    public init(learningRate: Double = AdamRule.lr.defaultValue!, betas: (Double, Double) = AdamRule.defaultBetas,
+                eps: Double = AdamRule.eps.defaultValue!, weightDecay: Double = AdamRule.decay.defaultValue!,
+                amsgrad: Bool = AdamRule.amsgrad.defaultValue!) {
         rule = AdamRule(learningRate: learningRate, beta1: betas.0, beta2: betas.1, eps: eps, weightDecay: weightDecay,
                         amsgrad: amsgrad, decoupled: false)
     }
 
     public init(settings: Settings) throws {
-        rule = try AdamRule(settings: settings, defaultDecay: 0, decoupled: false)
+        rule = try AdamRule(settings: settings, decay: AdamRule.decay, decoupled: false)
     }
 }
 
@@ -53,12 +54,19 @@ public struct AdamRule: Sendable, Equatable {
     /// AdamW's θ ← θ·(1 − η·λ) before the update, instead of adding λ·θ to the gradient.
     public var decoupled: Bool
 
-    static func settings(defaultDecay: String) -> [SettingDescription] {
-        [SettingDescription("lr", "number", default: "0.001", "learning rate η"),
-         SettingDescription("betas", "[number, number]", default: "[0.9, 0.999]", "decay rates β₁, β₂ of the moment estimates, in [0, 1)"),
-         SettingDescription("eps", "number", default: "1e-08", "ε added to the denominator"),
-         SettingDescription("weight_decay", "number", default: defaultDecay, "weight decay λ"),
-         SettingDescription("amsgrad", "bool", default: "false", "keep the running maximum of v (AMSGrad)")]
+    public static let lr = Setting.number("lr", default: 0.001, in: Double.leastNonzeroMagnitude...1e6, "learning rate η")
+    public static let betas = Setting.numbers("betas", count: 2, default: [0.9, 0.999], in: 0...0.999_999_999,
+                                              "decay rates β₁, β₂ of the moment estimates, in [0, 1)")
+    public static let eps = Setting.number("eps", default: 1e-8, in: 0...1, "ε added to the denominator")
+    /// Adam's weight decay: L2, added to the gradient, none by default.
+    public static let decay = Setting.number("weight_decay", default: 0, in: 0...1e6, "weight decay λ")
+    /// AdamW's: decoupled, 0.01 by default as in PyTorch.
+    public static let decoupledDecay = Setting.number("weight_decay", default: 0.01, in: 0...1e6, "weight decay λ")
+    public static let amsgrad = Setting.bool("amsgrad", default: false, "keep the running maximum of v (AMSGrad)")
+    public static var defaultBetas: (Double, Double) { (betas.defaultValue![0], betas.defaultValue![1]) }
+
+    static func settings(decay: Setting<Double>) -> [SettingDescription] {
+        [lr.description, betas.description, eps.description, decay.description, amsgrad.description]
     }
 
     init(learningRate: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double, amsgrad: Bool, decoupled: Bool) {
@@ -71,13 +79,10 @@ public struct AdamRule: Sendable, Equatable {
         self.decoupled = decoupled
     }
 
-    init(settings: Settings, defaultDecay: Double, decoupled: Bool) throws {
-        let betas = try settings.doubles("betas", count: 2, default: [0.9, 0.999], in: 0...0.999_999_999)
-        self.init(learningRate: try settings.double("lr", default: 0.001, in: Double.leastNonzeroMagnitude...1e6),
-                  beta1: betas[0], beta2: betas[1],
-                  eps: try settings.double("eps", default: 1e-8, in: 0...1),
-                  weightDecay: try settings.double("weight_decay", default: defaultDecay, in: 0...1e6),
-                  amsgrad: try settings.bool("amsgrad", default: false), decoupled: decoupled)
+    init(settings: Settings, decay: Setting<Double>, decoupled: Bool) throws {
+        let betas = try settings.value(Self.betas)
+        self.init(learningRate: try settings.value(Self.lr), beta1: betas[0], beta2: betas[1], eps: try settings.value(Self.eps),
+                  weightDecay: try settings.value(decay), amsgrad: try settings.value(Self.amsgrad), decoupled: decoupled)
     }
 
     var hyperparameters: [(name: String, value: SettingValue)] {

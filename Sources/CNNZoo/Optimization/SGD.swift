@@ -9,13 +9,16 @@
 public struct SGD: RegisteredOptimizer {
     public static let kind = "sgd"
     public static let summary = "stochastic gradient descent with momentum (PyTorch's SGD)"
-    public static let settings = [
-        SettingDescription("lr", "number", default: "0.01", "learning rate η"),
-        SettingDescription("momentum", "number", default: "0", "momentum μ in [0, 1)"),
-        SettingDescription("dampening", "number", default: "0", "dampening τ in [0, 1]"),
-        SettingDescription("nesterov", "bool", default: "false", "Nesterov momentum (needs μ > 0, τ = 0)"),
-        SettingDescription("weight_decay", "number", default: "0", "L2 penalty λ added to the gradient"),
-    ]
+    /// Each setting, declared once: parsed, listed and defaulted from here.
+    public enum Declared {
+        public static let lr = Setting.number("lr", default: 0.01, in: Double.leastNonzeroMagnitude...1e6, "learning rate η")
+        public static let momentum = Setting.number("momentum", default: 0, in: 0...0.999_999, "momentum μ in [0, 1)")
+        public static let dampening = Setting.number("dampening", default: 0, in: 0...1, "dampening τ in [0, 1]")
+        public static let nesterov = Setting.bool("nesterov", default: false, "Nesterov momentum (needs μ > 0, τ = 0)")
+        public static let weightDecay = Setting.number("weight_decay", default: 0, in: 0...1e6, "L2 penalty λ added to the gradient")
+    }
+    public static let settings = [Declared.lr.description, Declared.momentum.description, Declared.dampening.description,
+                                  Declared.nesterov.description, Declared.weightDecay.description]
 
     public var learningRate: Double
     public var momentum: Double
@@ -23,8 +26,9 @@ public struct SGD: RegisteredOptimizer {
     public var nesterov: Bool
     public var weightDecay: Double
 
-    public init(learningRate: Double = 0.01, momentum: Double = 0, dampening: Double = 0,
-                nesterov: Bool = false, weightDecay: Double = 0) {
+    public init(learningRate: Double = Declared.lr.defaultValue!, momentum: Double = Declared.momentum.defaultValue!,
+                dampening: Double = Declared.dampening.defaultValue!, nesterov: Bool = Declared.nesterov.defaultValue!,
+                weightDecay: Double = Declared.weightDecay.defaultValue!) {
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening
@@ -33,11 +37,9 @@ public struct SGD: RegisteredOptimizer {
     }
 
     public init(settings: Settings) throws {
-        self.init(learningRate: try settings.double("lr", default: 0.01, in: Double.leastNonzeroMagnitude...1e6),
-                  momentum: try settings.double("momentum", default: 0, in: 0...0.999_999),
-                  dampening: try settings.double("dampening", default: 0, in: 0...1),
-                  nesterov: try settings.bool("nesterov", default: false),
-                  weightDecay: try settings.double("weight_decay", default: 0, in: 0...1e6))
+        self.init(learningRate: try settings.value(Declared.lr), momentum: try settings.value(Declared.momentum),
+                  dampening: try settings.value(Declared.dampening), nesterov: try settings.value(Declared.nesterov),
+                  weightDecay: try settings.value(Declared.weightDecay))
         if nesterov && (momentum == 0 || dampening != 0) { throw settings.problem("nesterov needs momentum > 0 and dampening 0") }
     }
 

@@ -10,20 +10,22 @@ import CNNZoo
 public struct RMSprop: PluginOptimizer {
     public static let kind = "rmsprop"
     public static let summary = "RMSprop: steps scaled by a running mean of squared gradients (PyTorch's RMSprop)"
-    public static let settings = [
-        SettingDescription("lr", "number", default: "0.01", "learning rate η"),
-        SettingDescription("alpha", "number", default: "0.99", "smoothing α of the squared gradients, in [0, 1)"),
-        SettingDescription("eps", "number", default: "1e-08", "ε added to the root"),
-        SettingDescription("weight_decay", "number", default: "0", "L2 penalty λ added to the gradient"),
-    ]
+    /// Each setting, declared once: parsed, listed and defaulted from here (PyTorch's defaults).
+    enum Declared {
+        static let lr = Setting.number("lr", default: 0.01, in: Double.leastNonzeroMagnitude...1e6, "learning rate η")
+        static let alpha = Setting.number("alpha", default: 0.99, in: 0...0.999_999, "smoothing α of the squared gradients, in [0, 1)")
+        static let eps = Setting.number("eps", default: 1e-8, in: 0...1, "ε added to the root")
+        static let weightDecay = Setting.number("weight_decay", default: 0, in: 0...1e6, "L2 penalty λ added to the gradient")
+    }
+    public static let settings = [Declared.lr, Declared.alpha, Declared.eps, Declared.weightDecay].map(\.description)
 
     public let learningRate: Double, alpha: Double, eps: Double, weightDecay: Double
 
     public init(settings: Settings) throws {
-        learningRate = try settings.double("lr", default: 0.01, in: Double.leastNonzeroMagnitude...1e6)
-        alpha = try settings.double("alpha", default: 0.99, in: 0...0.999_999)
-        eps = try settings.double("eps", default: 1e-8, in: 0...1)
-        weightDecay = try settings.double("weight_decay", default: 0, in: 0...1e6)
+        learningRate = try settings.value(Declared.lr)
+        alpha = try settings.value(Declared.alpha)
+        eps = try settings.value(Declared.eps)
+        weightDecay = try settings.value(Declared.weightDecay)
     }
 
     public var hyperparameters: [String: SettingValue] {

@@ -38,7 +38,7 @@ let package = Package(
         // libm for fmaf, which the portable variant's products call on CPUs without an FMA instruction.
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The header a plugin library and the engine agree on (cnnzoo_plugin.h).
-        .target(name: "CNNZooPluginABI"),
+        .target(name: "CNNZooPluginABI", exclude: ["PLUGINS.md"]),
         .target(name: "CNNZoo", dependencies: ["CBLAS", "CKernels", "CNNZooPluginABI"], exclude: ["Kernels/PERFORMANCE.md"]),
 
         // The gradient checker and the optimizer check, for our tests and plugin authors'.

@@ -15,11 +15,16 @@ swift test --package-path Tools/batchnorm-plugin --skip-build --disable-swift-te
 export CNN_ZOO_TEST_PLUGINS="$PWD/Tools/batchnorm-plugin/.build/debug"
 # A package that depends on cnn-zoo by URL (from: and branch:), running the README's example.
 Tools/check_consumer.sh
-# Short forms of the long-running tools: a few kills of the soak, a few seconds of each fuzzer,
-# one round of the PyTorch comparison (cnn-zoo alone where PyTorch is not installed).
+# Short forms of the long-running tools: a few kills of the soak, 5,000 inputs to each fuzzer,
+# one round of the PyTorch comparison (cnn-zoo alone where PyTorch is not installed) and of the
+# plugin boundary's.
 Tools/kill_soak.sh 3 .build/debug/cnn-zoo 600
-for target in idx spec checkpoint; do Tools/fuzz/run.sh "$target" 5 | tail -2; done
+for target in idx spec checkpoint; do
+    # A fixed seed and run count: the same inputs on every machine, so a pass is not luck.
+    Tools/fuzz/run.sh "$target" 120 -seed=1 -runs=5000 | grep -E "^Done [0-9]+ runs|ERROR|SUMMARY|Test unit written"
+done
 CNN_ZOO_BINARY=.build/debug/cnn-zoo Tools/compare_pytorch.sh 1 2
+CNN_ZOO_CONFIGURATION=debug Tools/compare_plugin.sh 1 2
 python3 -m py_compile Tools/bench_pytorch.py
 # Every test is XCTest; without Swift Testing the run closes on XCTest's summary line.
 swift test --skip-build --disable-swift-testing

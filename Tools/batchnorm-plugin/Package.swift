@@ -51,7 +51,8 @@ let package = Package(
         .target(name: "OtherConfigurationPlugin", dependencies: [.product(name: "CNNZooPluginABI", package: "cnn-zoo")]),
         .target(name: "NotAPlugin"),
         .testTarget(name: "BatchNormTests", dependencies: [
-            "BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo"), .product(name: "CNNZooTesting", package: "cnn-zoo"),
+            "BatchNorm", .product(name: "CNNZoo", package: "cnn-zoo"), .product(name: "CNNZooData", package: "cnn-zoo"),
+            .product(name: "CNNZooTesting", package: "cnn-zoo"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -45,7 +45,10 @@ case "$target" in
     checkpoint)
         # A small real checkpoint (mnist-strided, 4,800 parameters) to mutate.
         if [ ! -f "$work/corpus/seed.h5" ]; then
-            binary=$(ls .build/release/cnn-zoo .build/debug/cnn-zoo 2>/dev/null | head -1)
+            binary=
+            for candidate in .build/release/cnn-zoo .build/debug/cnn-zoo; do
+                if [ -x "$candidate" ]; then binary=$candidate; break; fi
+            done
             [ -n "$binary" ] || { echo "build cnn-zoo first (swift build)" >&2; exit 1; }
             "$binary" train mnist-strided --dataset fashion-mnist --limit 64 --epochs 1 --batch-size 16 \
                 --checkpoint "$work/corpus/seed.h5" --json > /dev/null

@@ -1,6 +1,8 @@
 import BatchNorm
 import CNNZoo
+import CNNZooData
 import CNNZooTesting
+import Foundation
 import XCTest
 
 /// BatchNorm2d against finite differences, PyTorch's running statistics and evaluation mode,
@@ -83,6 +85,22 @@ final class BatchNormTests: XCTestCase {
         XCTAssertThrowsError(try registry.optimizers.makeOptimizer(OptimizerSpec(kind: "rmsprop", settings: ["alpha": 2]))) { error in
             XCTAssertEqual((error as? ModelError)?.description, "optimizer 'rmsprop': 'alpha' must be between 0.0 and 0.999999, got 2.0")
         }
+    }
+
+    /// The zoo entry trained with RMSprop, stopped mid-epoch, saved and resumed, ends bit for bit
+    /// where a straight run ends: running statistics and square_avg included.
+    func testAResumedRunEndsWhereAStraightOneEnds() throws {
+        var random = RandomGenerator(seed: 3)
+        func images(_ count: Int) throws -> LabeledImages {
+            try LabeledImages(imageShape: [1, 28, 28], pixels: (0..<count * 784).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                              labels: (0..<count).map { UInt8($0 % 10) })
+        }
+        let data = DataSet(name: "synthetic", train: try images(96), test: try images(32))
+        let folder = NSTemporaryDirectory() + "batchnorm-resume-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try ResumeCheck.check(spec: mnist163264BatchNorm, registry: registry, data: data, epochs: 2, batchSize: 32,
+                              optimizer: OptimizerSpec(kind: "rmsprop", settings: ["lr": 0.001]), stoppingAfter: 4, folder: folder)
     }
 
     func testThePluginAndItsZooEntryRegister() throws {

@@ -47,6 +47,18 @@ extension PluginLibrary {
         return Settings(owner: owner, values: values)
     }
 
+    /// What a kind's `create` returns: `make` applied to the type its `context` carries, handed
+    /// over retained; a failure writes its one line to `failure` and gives nil.
+    static func instance<Kind>(of context: UnsafeMutableRawPointer?, as kind: Kind.Type, failure: cnnzoo_error,
+                               _ make: (Kind) throws -> AnyObject) -> UnsafeMutableRawPointer? {
+        do {
+            return Unmanaged.passRetained(try make(Unmanaged<TypeBox<Kind>>.fromOpaque(context!).takeUnretainedValue().type)).toOpaque()
+        } catch {
+            CString.write(describe(error), to: failure)
+            return nil
+        }
+    }
+
     /// The one line a failed create hands back.
     static func describe(_ error: any Error) -> String {
         (error as? ModelError)?.description ?? String(describing: error)
@@ -94,18 +106,14 @@ final class ExportedLayer {
             kind: CString.persistent(type.kind), summary: CString.persistent(type.summary),
             settings: PluginLibrary.settings(type.settings), setting_count: Int32(type.settings.count),
             create: { kind, name, json, shape, rank, failure in
-                let type = Unmanaged<TypeBox<any PluginLayer.Type>>.fromOpaque(kind!.pointee.context!).takeUnretainedValue().type
-                do {
+                PluginLibrary.instance(of: kind!.pointee.context, as: (any PluginLayer.Type).self, failure: failure) { type in
                     let settings = try PluginLibrary.settings(json: json, owner: .layer(name.map { String(cString: $0) } ?? ""))
                     let inputShape = (0..<Int(rank)).map { Int(shape![$0]) }
                     let layer = try type.init(settings: settings, inputShape: inputShape)
                     guard layer.outputShape.count <= Int(CNNZOO_MAX_RANK) else {
                         throw ModelError.badSpec("an output of \(layer.outputShape.count) axes is more than the boundary's \(CNNZOO_MAX_RANK)")
                     }
-                    return Unmanaged.passRetained(ExportedLayer(layer, inputShape: inputShape)).toOpaque()
-                } catch {
-                    CString.write(PluginLibrary.describe(error), to: failure)
-                    return nil
+                    return ExportedLayer(layer, inputShape: inputShape)
                 }
             },
             destroy: { pointer in Unmanaged<ExportedLayer>.fromOpaque(pointer!).release() },
@@ -165,13 +173,8 @@ enum ExportedLoss {
             kind: CString.persistent(type.kind), summary: CString.persistent(type.summary),
             settings: PluginLibrary.settings(type.settings), setting_count: Int32(type.settings.count),
             create: { kind, json, failure in
-                let type = Unmanaged<TypeBox<any PluginLoss.Type>>.fromOpaque(kind!.pointee.context!).takeUnretainedValue().type
-                do {
-                    let loss = try type.init(settings: try PluginLibrary.settings(json: json, owner: .loss(type.kind)))
-                    return Unmanaged.passRetained(loss as AnyObject).toOpaque()
-                } catch {
-                    CString.write(PluginLibrary.describe(error), to: failure)
-                    return nil
+                PluginLibrary.instance(of: kind!.pointee.context, as: (any PluginLoss.Type).self, failure: failure) { type in
+                    try type.init(settings: try PluginLibrary.settings(json: json, owner: .loss(type.kind)))
                 }
             },
             destroy: { pointer in Unmanaged<AnyObject>.fromOpaque(pointer!).release() },
@@ -213,13 +216,8 @@ final class ExportedOptimizer {
             kind: CString.persistent(type.kind), summary: CString.persistent(type.summary),
             settings: PluginLibrary.settings(type.settings), setting_count: Int32(type.settings.count),
             create: { kind, json, failure in
-                let type = Unmanaged<TypeBox<any PluginOptimizer.Type>>.fromOpaque(kind!.pointee.context!).takeUnretainedValue().type
-                do {
-                    let optimizer = try type.init(settings: try PluginLibrary.settings(json: json, owner: .optimizer(type.kind)))
-                    return Unmanaged.passRetained(ExportedOptimizer(optimizer)).toOpaque()
-                } catch {
-                    CString.write(PluginLibrary.describe(error), to: failure)
-                    return nil
+                PluginLibrary.instance(of: kind!.pointee.context, as: (any PluginOptimizer.Type).self, failure: failure) { type in
+                    ExportedOptimizer(try type.init(settings: try PluginLibrary.settings(json: json, owner: .optimizer(type.kind))))
                 }
             },
             destroy: { pointer in Unmanaged<ExportedOptimizer>.fromOpaque(pointer!).release() },

@@ -81,8 +81,8 @@ public final class TrainingRun {
     /// A run's sums depend on its processes × threads and on nothing else of its layout. With
     /// `threads` nil the run keeps that product where `ranks` divides it; another layout
     /// continues correctly but not bit-identically, and says so in ``notices``.
-    public init(resuming saved: Checkpoint, from path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
-                checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+    public convenience init(resuming saved: Checkpoint, from path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
+                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
         var settings = saved.run
         if let epochs {
             guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
@@ -98,6 +98,7 @@ public final class TrainingRun {
         Parallelism.setThreads(threads ?? sameChunks ?? Parallelism.threads)
         settings.threads = Parallelism.threads
         settings.ranks = ranks
+        var notices: [String] = []
         if recordedThreads != 0 && settings.ranks * settings.threads != recordedRanks * recordedThreads {
             notices.append("resuming as \(Self.layout(settings.ranks, settings.threads)) where the run used \(Self.layout(recordedRanks, recordedThreads)): "
                 + "it continues correctly, but not bit-identically to an uninterrupted run (that needs processes × threads = \(recordedRanks * recordedThreads))")
@@ -105,17 +106,29 @@ public final class TrainingRun {
         let data = try data ?? DataSet.load(name: settings.dataset, directory: settings.dataDirectory,
                                             classes: settings.classes.isEmpty ? nil : settings.classes,
                                             limit: settings.limit == 0 ? nil : settings.limit)
+        try self.init(saved, from: path, settings: settings, registry: registry, data: data)
+        self.notices = notices
+        guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
+            throw TrainingRunError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
+        }
+        checkpointPath = checkpoint ?? path
+    }
+
+    /// The run `saved` holds as it stands, to look at rather than to train on: its model
+    /// evaluated on `data`'s test set (``evaluate(on:)``), its settings and history read. Nothing
+    /// is checked for continuing it, and it saves nowhere unless given a ``checkpointPath``.
+    public convenience init(reading saved: Checkpoint, from path: String, registry: Registry, data: DataSet) throws {
+        try self.init(saved, from: path, settings: saved.run, registry: registry, data: data)
+    }
+
+    private init(_ saved: Checkpoint, from path: String, settings: RunSettings, registry: Registry, data: DataSet) throws {
         let model: Model
         do { model = try saved.makeModel(registry: registry) } catch let error as HDF5Error { throw TrainingRunError("\(path): \(error.description)") }
         trainer = try Trainer(model: model, data: data.train, optimizer: saved.optimizer, optimizerState: saved.optimizerState,
                               schedule: settings.schedule, batchSize: settings.batchSize, totalEpochs: settings.totalEpochs, state: saved.training)
-        guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
-            throw TrainingRunError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")
-        }
         self.settings = settings
         self.data = data
         self.registry = registry
-        checkpointPath = checkpoint ?? path
     }
 
     /// Continues the run saved at `path` (read in this process; see the other initializer).

@@ -35,13 +35,14 @@ struct Eval: RegistryCommand {
         compute.apply()
         let path = try Self.checkpointPath(for: target, registry: registry)
         let saved = try CheckpointLoader.read(path, registry: registry)
-        let model = try saved.makeModel(registry: registry)
-        let (prepared, classes) = try data.testData(for: saved, model: model, quiet: json)
-        guard prepared.classCount <= model.spec.classes else {
-            throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(model.spec.classes)")
+        let (prepared, classes) = try data.testData(for: saved, quiet: json)
+        guard prepared.classCount <= saved.spec.classes else {
+            throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(saved.spec.classes)")
         }
+        let run = try DataOptions.reading(saved, from: path, registry: registry, data: prepared)
+        let model = run.trainer.model
         let evaluation: Evaluation
-        do { evaluation = try Evaluation(model: model, data: prepared.test) } catch { throw RuntimeError("\(path): \(error)") }
+        do { evaluation = try run.evaluate() } catch { throw RuntimeError("\(path): \(error)") }
         let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
         if json {
             Console.json(Report(checkpoint: path, model: model.spec.name, dataset: prepared.name, images: evaluation.count,

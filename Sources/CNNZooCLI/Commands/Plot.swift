@@ -59,8 +59,7 @@ struct Plot: RegistryCommand {
             throw RuntimeError("\(path): no training step has been taken yet, so there is no history to plot; train it first")
         }
 
-        let model = try saved.makeModel(registry: registry)
-        let (prepared, classes) = try data.testData(for: saved, model: model, quiet: true)
+        let (prepared, classes) = try data.testData(for: saved, quiet: true)
         guard prepared.test.count > 0 else {
             throw RuntimeError("\(prepared.directory) has no test images; the confusion matrix and the feature maps need them")
         }
@@ -69,8 +68,10 @@ struct Plot: RegistryCommand {
         }
         try AtomicFile.prepareFolder(folder, for: "--out")
 
+        let run = try DataOptions.reading(saved, from: path, registry: registry, data: prepared)
+        let model = run.trainer.model
         let evaluation: Evaluation
-        do { evaluation = try Evaluation(model: model, data: prepared.test) } catch { throw RuntimeError("\(path): \(error)") }
+        do { evaluation = try run.evaluate() } catch { throw RuntimeError("\(path): \(error)") }
         let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
         let confusion = ConfusionMatrixPicture(confusion: evaluation.confusion, classNames: names,
                                                title: "\(model.spec.name) — confusion matrix on \(prepared.name)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import CNNZoo
 import CNNZooCheckpoint
 import CNNZooData
+import CNNZooTraining
 
 /// The options that choose training and test data, shared by `train`, `eval` and `plot`.
 struct DataOptions: ParsableArguments {
@@ -62,17 +63,28 @@ extension DataSet {
 }
 
 extension DataOptions {
-    /// The test set to judge a checkpoint's model on: the data the run used unless these options
-    /// name another, with the run's class subset; images must have the model's shape.
-    /// Returns it with the original class numbers kept (nil: all).
-    func testData(for saved: Checkpoint, model: Model, quiet: Bool) throws -> (data: PreparedData, classes: [Int]?) {
+    /// The data to judge a checkpoint's model on: the data the run used unless these options name
+    /// other data, with the run's class subset; images must have the model's shape. Returns it
+    /// with the original class numbers kept (nil: all).
+    func testData(for saved: Checkpoint, quiet: Bool) throws -> (data: PreparedData, classes: [Int]?) {
         let classes = try parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
         let directory = data ?? (dataset == nil ? saved.run.dataDirectory : nil)
         let prepared = try PreparedData.load(name: dataset ?? saved.run.dataset, directory: directory,
                                              classes: classes, limit: limit, quiet: quiet)
-        guard prepared.test.imageShape == model.spec.inputShape else {
-            throw RuntimeError("\(model.spec.name) takes \(Format.shape(model.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
+        guard prepared.test.imageShape == saved.spec.inputShape else {
+            throw RuntimeError("\(saved.spec.name) takes \(Format.shape(saved.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
         }
         return (prepared, classes)
+    }
+
+    /// The run a checkpoint holds, to look at on `data` (see ``TrainingRun/init(reading:from:registry:data:)``).
+    static func reading(_ saved: Checkpoint, from path: String, registry: Registry, data: PreparedData) throws -> TrainingRun {
+        do {
+            return try TrainingRun(reading: saved, from: path, registry: registry, data: data)
+        } catch let error as TrainingRunError {
+            throw RuntimeError(error.description)
+        } catch let error as TrainingError {
+            throw RuntimeError("\(path): \(error.description)")
+        }
     }
 }

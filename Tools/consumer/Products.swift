@@ -9,6 +9,7 @@ import CNNZooModels
 import CNNZooPlots
 import CNNZooTesting
 import CNNZooTraining
+import MyLayers
 
 /// Touches each product, so the consumer links them all.
 func useEveryProduct() throws -> [String] {

@@ -1,0 +1,75 @@
+import CNNZoo
+import CNNZooTesting
+import XCTest
+
+/// Average pooling (with and without counting padding), global average pooling and the leaky
+/// ReLU: values as PyTorch defines them, and gradients against finite differences.
+final class PoolingAndLeakyTests: XCTestCase {
+    func run(_ layer: any Layer, _ x: Tensor) -> Tensor {
+        var random = RandomGenerator(seed: 1)
+        return layer.forward(x, mode: .training, random: &random)
+    }
+
+    func testAveragePoolValuesAsPyTorchDefinesThem() throws {
+        // A 1×3×3 map 1…9, 2×2 windows, stride 1, padding 1: the corner window covers 1 input.
+        let x = Tensor(shape: [1, 1, 3, 3], scalars: (1...9).map(Float.init))
+        let including = try GradientCheck.layer("avgpool2d", ["kernel": 2, "stride": 1, "padding": 1], input: [1, 3, 3])
+        XCTAssertEqual(including.outputShape, [1, 4, 4])
+        let y = run(including, x).scalars
+        // torch.nn.AvgPool2d(2, 1, 1)(x): divides by 4 everywhere.
+        XCTAssertEqual(Array(y.prefix(4)), [0.25, 0.75, 1.25, 0.75])
+        XCTAssertEqual(y[5], 3)   // (1 + 2 + 4 + 5) / 4
+        let excluding = try GradientCheck.layer("avgpool2d", ["kernel": 2, "stride": 1, "padding": 1, "count_include_pad": false], input: [1, 3, 3])
+        // count_include_pad=False: the corner divides by 1, an edge window by 2.
+        XCTAssertEqual(Array(run(excluding, x).scalars.prefix(4)), [1, 1.5, 2.5, 3])
+        // Without padding the stride defaults to the kernel, as in PyTorch.
+        let plain = try GradientCheck.layer("avgpool2d", ["kernel": 2], input: [1, 4, 4])
+        XCTAssertEqual(plain.outputShape, [1, 2, 2])
+        XCTAssertEqual(run(plain, Tensor(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))).scalars, [2.5, 4.5, 10.5, 12.5])
+    }
+
+    func testAveragePoolGradients() throws {
+        let cases: [[String: SettingValue]] = [
+            ["kernel": 2], ["kernel": 3, "stride": 2, "padding": 1], ["kernel": 3, "stride": 2, "padding": 1, "count_include_pad": false],
+            ["kernel": [2, 3], "stride": [1, 2], "padding": [1, 0, 0, 1]],
+        ]
+        for (index, settings) in cases.enumerated() {
+            let layer = try GradientCheck.layer("avgpool2d", settings, input: [2, 5, 6])
+            GradientCheck.check(layer, input: GradientCheck.randomTensor([3, 2, 5, 6], seed: UInt64(index)))
+        }
+    }
+
+    func testGlobalAveragePool() throws {
+        let layer = try GradientCheck.layer("global_avg_pool", input: [2, 2, 3])
+        XCTAssertEqual(layer.outputShape, [2])
+        XCTAssertEqual(run(layer, Tensor(shape: [1, 2, 2, 3], scalars: (0..<12).map(Float.init))).scalars, [2.5, 8.5])
+        GradientCheck.check(layer, input: GradientCheck.randomTensor([3, 2, 2, 3], seed: 4))
+    }
+
+    func testLeakyReLU() throws {
+        let layer = try GradientCheck.layer("leaky_relu", input: [4])
+        XCTAssertEqual(run(layer, Tensor(shape: [1, 4], scalars: [-2, -0.5, 0.5, 3])).scalars, [-0.02, -0.005, 0.5, 3])
+        let steep = try GradientCheck.layer("leaky_relu", ["negative_slope": 0.2], input: [2, 3, 3])
+        GradientCheck.check(steep, input: GradientCheck.separatedTensor([3, 2, 3, 3], seed: 5))
+        XCTAssertThrowsError(try GradientCheck.layer("leaky_relu", ["negative_slope": -1], input: [4]))
+    }
+
+    /// After a convolution the leaky ReLU runs fused into it, sample by sample: the same values.
+    func testFusedAfterAConvolutionAsAlone() throws {
+        let spec = ModelSpec(name: "leaky", inputShape: [1, 6, 6], classes: 3,
+                             layers: [LayerSpec(name: "conv", kind: "conv2d", settings: ["out_channels": 2, "kernel": 3]),
+                                      LayerSpec(name: "leaky", kind: "leaky_relu", settings: ["negative_slope": 0.3]),
+                                      LayerSpec(name: "pool", kind: "avgpool2d", settings: ["kernel": 2]),
+                                      LayerSpec(name: "gap", kind: "global_avg_pool"),
+                                      LayerSpec(name: "fc", kind: "dense", settings: ["units": 3])],
+                             loss: LossSpec(kind: "cross_entropy"))
+        let model = try Model(spec: spec)
+        model.initializeParameters(seed: 2)
+        let x = GradientCheck.randomTensor([4, 1, 6, 6], seed: 3)
+        var random = RandomGenerator(seed: 1)
+        let fused = try model.forward(x, mode: .evaluation, random: &random)
+        var layerByLayer = x
+        for (_, layer) in model.layers { layerByLayer = layer.forward(layerByLayer, mode: .evaluation, random: &random) }
+        XCTAssertEqual(fused, layerByLayer)
+    }
+}

@@ -64,10 +64,10 @@ let package = Package(
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
 
-        .testTarget(name: "CNNZooTests", dependencies: [engine, "CNNZooTesting"]),
+        .testTarget(name: "CNNZooTests", dependencies: [engine, "CNNZooTesting", "CNNZooData"]),
         .testTarget(name: "CNNZooTrainingTests", dependencies: ["CNNZooTraining", "CNNZooTesting", "CNNZooModels", "CNNZooData", engine]),
         .testTarget(name: "CNNZooDataTests", dependencies: ["CNNZooData", engine]),
-        .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels"]),
+        .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels", engine]),
         .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", engine]),
         .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels", engine]),
         .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", engine],

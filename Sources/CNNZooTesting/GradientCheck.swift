@@ -90,3 +90,51 @@ public enum GradientCheck {
         return layer
     }
 }
+
+extension GradientCheck {
+    /// Checks a whole model — chain or graph — the same way: ∂L/∂x and every parameter's ∂L/∂θ
+    /// through ``Model/backward(_:needsInputGradient:)`` against central differences of
+    /// L = Σ yᵢ·rᵢ over the model's output, at up to `probes` positions each.
+    public static func check(_ model: Model, input: Tensor, seed: UInt64 = 7, probes: Int = 40,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        var projectionRandom = RandomGenerator(seed: seed)
+        let dropoutSeed = RandomGenerator(seed: seed ^ 99)
+        func run(_ x: Tensor) throws -> Tensor {
+            var random = dropoutSeed
+            return try model.forward(x, mode: .training, random: &random)
+        }
+        let output = try run(input)
+        let projection = Tensor(shape: output.shape, scalars: (0..<output.count).map { _ in projectionRandom.nextNormal() })
+        func loss(_ x: Tensor) throws -> Double {
+            zip(try run(x).scalars, projection.scalars).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        model.zeroGradients()
+        _ = try run(input)
+        let inputGradient = try XCTUnwrap(model.backward(projection, needsInputGradient: true), file: file, line: line)
+        XCTAssertEqual(inputGradient.shape, input.shape, "input gradient shape", file: file, line: line)
+        func compare(_ name: String, count: Int, analytic: [Float], perturb: (Int, Float) throws -> Double) throws {
+            let scale = analytic.map { abs($0) }.max() ?? 0
+            var picker = RandomGenerator(seed: seed &+ UInt64(count))
+            let positions = count <= probes ? Array(0..<count) : (0..<probes).map { _ in Int(picker.next() % UInt64(count)) }
+            for i in positions {
+                let numeric = (try perturb(i, epsilon) - perturb(i, -epsilon)) / Double(2 * epsilon)
+                let tolerance = 1e-3 * Double(scale) + 1e-2 * abs(Double(analytic[i]))
+                XCTAssertEqual(numeric, Double(analytic[i]), accuracy: max(tolerance, 1e-5), "\(model.spec.name) \(name)[\(i)]", file: file, line: line)
+            }
+        }
+        try compare("input", count: input.count, analytic: inputGradient.scalars) { i, delta in
+            var x = input
+            x.scalars[i] += delta
+            return try loss(x)
+        }
+        for (path, parameter) in model.namedParameters {
+            let analytic = parameter.gradient.scalars
+            try compare(path, count: parameter.value.count, analytic: analytic) { i, delta in
+                let saved = parameter.value.scalars[i]
+                parameter.value.scalars[i] = saved + delta
+                defer { parameter.value.scalars[i] = saved }
+                return try loss(input)
+            }
+        }
+    }
+}

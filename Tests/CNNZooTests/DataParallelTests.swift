@@ -70,6 +70,19 @@ final class DataParallelTests: XCTestCase {
         LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
     ], loss: LossSpec(kind: "cross_entropy"))
 
+    /// The same kinds as a graph: a residual add over the model's input and a concat of two branches.
+    static let graph = ModelSpec(name: "tiny-dp-graph", inputShape: [1, 4, 4], classes: 2, layers: [
+        LayerSpec(name: "conv", kind: "conv2d", settings: ["out_channels": 1, "kernel": 3, "padding": 1]),
+        LayerSpec(name: "act", kind: "relu"),
+        LayerSpec(name: "sum", kind: "add", inputs: ["act", "input"]),
+        LayerSpec(name: "left", kind: "conv2d", settings: ["out_channels": 2, "kernel": 3, "padding": 1], inputs: ["sum"]),
+        LayerSpec(name: "right", kind: "avgpool2d", settings: ["kernel": 3, "stride": 1, "padding": 1], inputs: ["sum"]),
+        LayerSpec(name: "joined", kind: "concat", inputs: ["left", "right"]),
+        LayerSpec(name: "flat", kind: "flatten"),
+        LayerSpec(name: "drop", kind: "dropout", settings: ["rate": 0.2]),
+        LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
+    ], loss: LossSpec(kind: "cross_entropy"))
+
     struct Outcome: Equatable {
         var weights: [[Float]]
         var momentum: OptimizerState
@@ -78,7 +91,7 @@ final class DataParallelTests: XCTestCase {
     }
 
     /// `steps` steps of batch `batch` over 50 images (so epochs end on a short batch).
-    static func train(ranks: Int, threads: Int, batch: Int, steps: Int) throws -> [Outcome] {
+    static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int) throws -> [Outcome] {
         Parallelism.setThreads(threads)
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
@@ -133,6 +146,16 @@ final class DataParallelTests: XCTestCase {
                 XCTAssertTrue(outcome.momentum == single.momentum, "momentum: \(layout)")
                 XCTAssertEqual(outcome.losses, single.losses, "losses: \(layout)")
                 XCTAssertTrue(outcome.random == single.random, "random stream: \(layout)")
+            }
+        }
+    }
+
+    /// A graph model keeps the bit-identity across layouts.
+    func testAGraphModelIsBitIdenticalAcrossLayouts() throws {
+        for (ranks, threads, batch) in [(2, 1, 8), (3, 1, 7), (2, 2, 10)] {
+            let single = try Self.train(Self.graph, ranks: 1, threads: ranks * threads, batch: batch, steps: 10)[0]
+            for (rank, outcome) in try Self.train(Self.graph, ranks: ranks, threads: threads, batch: batch, steps: 10).enumerated() {
+                XCTAssertTrue(outcome == single, "\(ranks) ranks × \(threads) threads, batch \(batch), rank \(rank) against 1 × \(ranks * threads)")
             }
         }
     }

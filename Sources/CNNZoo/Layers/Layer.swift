@@ -48,6 +48,35 @@ public protocol RegisteredLayer: Layer, SendableMetatype {
     init(settings: LayerSettings, inputShape: [Int]) throws
 }
 
+/// A layer of several inputs — `add`, `concat` — which a spec wires with `inputs`. The model
+/// calls these two methods instead of the single-input ones.
+public protocol MultiInputLayer: Layer {
+    /// Maps the batches of every input, in the spec's order, to one output batch.
+    func forward(inputs: [Tensor], mode: Mode, random: inout RandomGenerator) -> Tensor
+    /// Given ∂L/∂output, returns ∂L/∂input for every input, in order.
+    func backward(toInputs outputGradient: Tensor) -> [Tensor]
+}
+
+extension MultiInputLayer {
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        forward(inputs: [input], mode: mode, random: &random)
+    }
+
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        backward(toInputs: outputGradient)[0]
+    }
+}
+
+/// A multi-input layer type that declares its kind and how it is built from its inputs' shapes.
+public protocol RegisteredMultiInputLayer: MultiInputLayer, SendableMetatype {
+    static var kind: String { get }
+    static var summary: String { get }
+    static var settings: [SettingDescription] { get }
+
+    /// Builds the layer for inputs of `inputShapes` (per sample, in the spec's order).
+    init(settings: LayerSettings, inputShapes: [[Int]]) throws
+}
+
 extension Layer {
     public func accumulateParameterGradients(_ outputGradient: Tensor) {
         _ = backward(outputGradient)

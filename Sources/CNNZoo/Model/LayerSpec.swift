@@ -1,22 +1,34 @@
 /// One layer in a ``ModelSpec``: its name, its registered kind, and its settings,
 /// written flat in JSON: `{"name": "conv1", "kind": "conv2d", "out_channels": 16, "kernel": 3}`.
+///
+/// A layer takes the previous layer's output unless it names its inputs —
+/// `{"name": "sum", "kind": "add", "inputs": ["conv2", "skip"]}` — layers before it, or `input`
+/// for the model's input: so a spec describes a directed acyclic graph, listed in an order its
+/// edges respect.
 public struct LayerSpec: Sendable, Equatable, Codable {
     public var name: String
     public var kind: String
     public var settings: [String: SettingValue]
+    /// The layers whose outputs this one takes, in order; nil: the previous layer's output.
+    public var inputs: [String]?
 
-    public init(name: String, kind: String, settings: [String: SettingValue] = [:]) {
+    /// The name that stands for the model's input in ``inputs``.
+    public static let modelInput = "input"
+
+    public init(name: String, kind: String, settings: [String: SettingValue] = [:], inputs: [String]? = nil) {
         self.name = name
         self.kind = kind
         self.settings = settings
+        self.inputs = inputs
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: FlatKey.self)
         kind = try container.decode(String.self, forKey: FlatKey("kind"))
         name = try container.decodeIfPresent(String.self, forKey: FlatKey("name")) ?? ""
+        inputs = try container.decodeIfPresent([String].self, forKey: FlatKey("inputs"))
         var settings: [String: SettingValue] = [:]
-        for key in container.allKeys where key.stringValue != "kind" && key.stringValue != "name" {
+        for key in container.allKeys where !["kind", "name", "inputs"].contains(key.stringValue) {
             settings[key.stringValue] = try container.decode(SettingValue.self, forKey: key)
         }
         self.settings = settings
@@ -26,6 +38,7 @@ public struct LayerSpec: Sendable, Equatable, Codable {
         var container = encoder.container(keyedBy: FlatKey.self)
         try container.encode(name, forKey: FlatKey("name"))
         try container.encode(kind, forKey: FlatKey("kind"))
+        if let inputs { try container.encode(inputs, forKey: FlatKey("inputs")) }
         for (key, value) in settings { try container.encode(value, forKey: FlatKey(key)) }
     }
 }

@@ -1,4 +1,7 @@
-/// A sequential network built from a ``ModelSpec`` through a ``LayerRegistry``.
+/// A network built from a ``ModelSpec`` through a ``LayerRegistry``: a chain, each layer taking
+/// the previous one's output, or a directed acyclic graph where layers name their inputs
+/// (``LayerSpec/inputs``). Either way the layers run in the spec's order; the last one's output is
+/// the model's.
 public final class Model {
     /// The spec the model was built from.
     public let spec: ModelSpec
@@ -24,26 +27,54 @@ public final class Model {
             throw ModelError.badSpec("classes must be between 1 and 65536, got \(spec.classes)")
         }
         guard !spec.layers.isEmpty else { throw ModelError.badSpec("a model needs at least one layer") }
-        var shape = spec.inputShape
+        var shapes: [[Int]] = []
         var built: [(String, any Layer)] = []
-        var seen = Set<String>()
+        var sources: [[Int]] = []
+        var indexOfName: [String: Int] = [:]
+        let names = spec.layers.enumerated().map { index, layer in layer.name.isEmpty ? "\(layer.kind)\(index + 1)" : layer.name }
+        let isGraph = spec.layers.contains { $0.inputs != nil }
         for (index, layerSpec) in spec.layers.enumerated() {
-            let name = layerSpec.name.isEmpty ? "\(layerSpec.kind)\(index + 1)" : layerSpec.name
+            let name = names[index]
             guard LayerName.isValid(name) else {
                 throw ModelError.badSpec("layer \(index + 1): name '\(name)' must be 1–64 letters, digits, '_' or '-'")
             }
-            guard seen.insert(name).inserted else {
+            guard indexOfName[name] == nil else {
                 throw ModelError.badSpec("layer \(index + 1): name '\(name)' is used twice; layer names must be unique")
             }
-            let layer = try registry.makeLayer(kind: layerSpec.kind,
-                                               settings: LayerSettings(layerName: name, values: layerSpec.settings),
-                                               inputShape: shape)
-            shape = layer.outputShape
+            if isGraph && name == LayerSpec.modelInput {
+                throw ModelError.badSpec("layer \(index + 1): '\(name)' names the model's input in a spec whose layers name their inputs; call the layer something else")
+            }
+            let mine = try layerSpec.inputs.map { inputs in
+                guard !inputs.isEmpty else { throw ModelError.badSetting(layer: name, message: "'inputs' names no layer") }
+                return try inputs.map { input -> Int in
+                    if input == LayerSpec.modelInput { return -1 }
+                    if let source = indexOfName[input] { return source }
+                    if input == name { throw ModelError.badSetting(layer: name, message: "takes its own output as an input (a cycle)") }
+                    if names.contains(input) {
+                        throw ModelError.badSetting(layer: name, message: "input '\(input)' comes after it; a layer's inputs must come before it in the spec (no cycles)")
+                    }
+                    var message = "unknown input '\(input)'"
+                    if let nearest = Suggestion.nearest(to: input, in: Array(names.prefix(index))) { message += " (did you mean '\(nearest)'?)" }
+                    throw ModelError.badSetting(layer: name, message: message + "; an input is a layer before it, or '\(LayerSpec.modelInput)'")
+                }
+            } ?? [index - 1]
+            let layer = try registry.makeLayer(kind: layerSpec.kind, settings: LayerSettings(layerName: name, values: layerSpec.settings),
+                                               inputShapes: mine.map { $0 < 0 ? spec.inputShape : shapes[$0] })
+            let shape = layer.outputShape
             guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), Tensor.count(of: shape) <= 1 << 26 else {
                 throw ModelError.shapeMismatch(layer: name, message: "output shape \(shape) is empty or too large")
             }
+            indexOfName[name] = index
+            shapes.append(shape)
+            sources.append(mine)
             built.append((name, layer))
         }
+        // Every output but the last feeds a layer: a branch that leads nowhere is a mistake.
+        let used = Set(sources.joined())
+        if let dangling = built.indices.dropLast().first(where: { !used.contains($0) }) {
+            throw ModelError.badSpec("layer '\(built[dangling].0)': its output is not an input of any layer; only the last layer's output is the model's")
+        }
+        let shape = shapes.last!
         guard Tensor.count(of: shape) == spec.classes else {
             throw ModelError.shapeMismatch(layer: built.last!.0,
                 message: "the model ends with shape \(shape) but the spec has \(spec.classes) classes")
@@ -51,6 +82,8 @@ public final class Model {
         self.spec = spec
         self.layers = built
         self.loss = try losses.makeLoss(spec.loss)
+        self.sources = sources
+        isChain = sources.enumerated().allSatisfy { index, source in source == [index - 1] }
         forwardSteps = Self.forwardSteps(built.map(\.1))
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
         namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
@@ -60,8 +93,13 @@ public final class Model {
     /// Fixed at build time: the layers and their parameters never change afterwards.
     public let namedParameters: [(path: String, parameter: Parameter)]
 
-    /// The layers as the forward pass runs them, sample-wise layers fused onto the layer before.
+    /// The layers as the forward pass of a chain runs them, sample-wise layers fused onto the layer before.
     let forwardSteps: [ForwardStep]
+
+    /// For each layer, the layers whose outputs it takes, in order (−1: the model's input).
+    public let sources: [[Int]]
+    /// Whether every layer takes the previous one's output alone.
+    public let isChain: Bool
 
     /// Every buffer (state saved but not trained) with its dotted path (`bn1.running_mean`).
     public let namedBuffers: [(path: String, buffer: Parameter)]
@@ -82,13 +120,19 @@ public final class Model {
     /// Runs a batch `[N, inputShape…]` through every layer.
     /// - Throws: ``ModelError/badSpec(_:)`` when the batch does not have the model's input shape.
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) throws -> Tensor {
-        guard input.shape.count == spec.inputShape.count + 1, Array(input.shape.dropFirst()) == spec.inputShape, input.batchSize > 0 else {
-            throw ModelError.badSpec("model '\(spec.name)' takes batches of shape [N, \(spec.inputShape.map(String.init).joined(separator: ", "))], got \(input.shape)")
-        }
+        try checkInput(input)
+        guard isChain else { return graphForward(input, mode: mode, random: &random) }
         var activation = input
         // Handing each layer the only reference lets element-wise layers work in place.
         for step in forwardSteps { activation = Self.run(step, consume activation, mode: mode, random: &random) }
         return activation
+    }
+
+    /// Throws unless `input` is a batch of the model's input shape.
+    func checkInput(_ input: borrowing Tensor) throws {
+        guard input.shape.count == spec.inputShape.count + 1, Array(input.shape.dropFirst()) == spec.inputShape, input.batchSize > 0 else {
+            throw ModelError.badSpec("model '\(spec.name)' takes batches of shape [N, \(spec.inputShape.map(String.init).joined(separator: ", "))], got \(input.shape)")
+        }
     }
 
     /// Forward in evaluation mode (no dropout, no random draws).
@@ -101,6 +145,7 @@ public final class Model {
     /// Returns ∂L/∂input when `needsInputGradient`; otherwise the first layer skips it.
     @discardableResult
     public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) -> Tensor? {
+        guard isChain else { return graphBackward(outputGradient, needsInputGradient: needsInputGradient) }
         var gradient = outputGradient
         for (_, layer) in layers.dropFirst().reversed() { gradient = layer.backward(consume gradient) }
         if needsInputGradient { return layers[0].layer.backward(gradient) }

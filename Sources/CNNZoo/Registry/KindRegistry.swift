@@ -74,10 +74,21 @@ public struct KindRegistry<Maker: Sendable>: Sendable {
     }
 }
 
-/// Builds a layer from its settings and its per-sample input shape.
+/// Builds a layer from its settings and the per-sample shapes of its inputs.
 public struct LayerMaker: Sendable {
-    public let build: @Sendable (Settings, [Int]) throws -> any Layer
-    public init(_ build: @escaping @Sendable (Settings, [Int]) throws -> any Layer) { self.build = build }
+    public let build: @Sendable (Settings, [[Int]]) throws -> any Layer
+
+    public init(inputs build: @escaping @Sendable (Settings, [[Int]]) throws -> any Layer) { self.build = build }
+
+    /// A maker for a kind of one input: given several, it refuses them naming the layer.
+    public init(_ build: @escaping @Sendable (Settings, [Int]) throws -> any Layer) {
+        self.build = { settings, shapes in
+            guard shapes.count == 1 else {
+                throw ModelError.badSetting(layer: settings.layerName, message: "takes one input, but the spec gives it \(shapes.count)")
+            }
+            return try build(settings, shapes[0])
+        }
+    }
 }
 
 /// Builds a loss from its settings.
@@ -104,6 +115,12 @@ extension KindEntry where Maker == LayerMaker {
     public init(_ type: any RegisteredLayer.Type) {
         self.init(kind: type.kind, summary: type.summary, settings: type.settings,
                   maker: LayerMaker { settings, shape in try type.init(settings: settings, inputShape: shape) })
+    }
+
+    /// The entry of a Swift layer type of several inputs.
+    public init(_ type: any RegisteredMultiInputLayer.Type) {
+        self.init(kind: type.kind, summary: type.summary, settings: type.settings,
+                  maker: LayerMaker(inputs: { settings, shapes in try type.init(settings: settings, inputShapes: shapes) }))
     }
 }
 
@@ -139,7 +156,12 @@ extension KindRegistry where Maker == LayerMaker {
 
     /// Builds one layer of `kind` for inputs of `inputShape`.
     public func makeLayer(kind: String, settings: LayerSettings, inputShape: [Int]) throws -> any Layer {
-        try checkedEntry(kind, settings: settings).maker.build(settings, inputShape)
+        try makeLayer(kind: kind, settings: settings, inputShapes: [inputShape])
+    }
+
+    /// Builds one layer of `kind` for inputs of `inputShapes`, in order.
+    public func makeLayer(kind: String, settings: LayerSettings, inputShapes: [[Int]]) throws -> any Layer {
+        try checkedEntry(kind, settings: settings).maker.build(settings, inputShapes)
     }
 }
 

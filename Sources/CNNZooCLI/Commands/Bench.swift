@@ -160,14 +160,22 @@ struct Bench: RegistryCommand {
     /// being timed copying a tensor the benchmark still holds.
     static func layerTimes(model: Model, batch: Tensor, repeats: Int) throws -> [LayerTime] {
         var random = RandomGenerator(seed: 1)
-        var inputs: [Tensor] = [batch]
-        for (_, layer) in model.layers { inputs.append(layer.forward(inputs.last!, mode: .training, random: &random)) }
+        // Every layer's output, then each layer's inputs from its sources (−1: the batch).
+        var outputs: [Tensor] = []
+        _ = try model.forward(batch) { _, output in outputs.append(output) }
         func copy(_ tensor: Tensor) -> Tensor { Tensor(shape: tensor.shape, scalars: tensor.scalars.map { $0 }) }
         return model.layers.enumerated().map { index, entry in
+            let inputs = model.sources[index].map { $0 < 0 ? batch : outputs[$0] }
             var forward: [Double] = [], backward: [Double] = []
             for _ in 0..<max(repeats, 5) {
-                var input = copy(inputs[index]), output = Tensor(zeros: [0])
-                forward.append(seconds { output = entry.layer.forward(consume input, mode: .training, random: &random) })
+                var output = Tensor(zeros: [0])
+                if let merge = entry.layer as? any MultiInputLayer {
+                    let copies = inputs.map(copy)
+                    forward.append(seconds { output = merge.forward(inputs: copies, mode: .training, random: &random) })
+                } else {
+                    let input = copy(inputs[0])
+                    forward.append(seconds { output = entry.layer.forward(consume input, mode: .training, random: &random) })
+                }
                 // An activation keeps its output, so the gradient handed back must be another tensor.
                 let gradient = copy(output)
                 backward.append(seconds { _ = entry.layer.backward(consume gradient) })

@@ -114,17 +114,18 @@ struct Plot: RegistryCommand {
         }
     }
 
-    /// Test image `index` through the model, kept after every convolution and pooling layer.
+    /// Test image `index` through the model, kept after every layer whose output is spatial
+    /// ([channels, height, width]) and differs from its input's: convolutions, pools, merges and
+    /// plugin layers alike, whatever their kind is called.
     static func activations(model: Model, data: LabeledImages, index: Int, classNames: [String]) throws -> ActivationMaps {
         let (batch, labels) = data.batch([index][...])
-        var random = RandomGenerator(seed: 0)
         var stages: [ActivationMaps.Stage] = []
-        var activation = batch
-        for (spec, (name, layer)) in zip(model.spec.layers, model.layers) {
-            activation = layer.forward(activation, mode: .evaluation, random: &random)
-            let kind = spec.kind
-            if activation.shape.count == 4, kind.contains("conv") || kind.contains("pool") {
-                stages.append(.init(name: name, kind: kind, output: activation.reshaped(Array(activation.shape.dropFirst()))))
+        let activation = try model.forward(batch) { layer, output in
+            let kind = model.spec.layers[layer].kind
+            // An element-wise layer (an activation, a bias) keeps the picture of the layer before it.
+            let elementWise = model.layers[layer].layer is any SampleWiseLayer
+            if output.shape.count == 4, !elementWise {
+                stages.append(.init(name: model.layers[layer].name, kind: kind, output: output.reshaped(Array(output.shape.dropFirst()))))
             }
         }
         let scores = activation.scalars.map(Double.init)

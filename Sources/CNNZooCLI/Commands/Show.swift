@@ -32,12 +32,16 @@ struct Show: RegistryCommand {
         }
         print("\(spec.name) — \(spec.summary)")
         print("origin: \(spec.origin)\(source == "built-in" ? "" : " [\(source)]")\n")
-        var table = Table([("LAYER", .left), ("KIND", .left), ("OUTPUT", .left), ("PARAMS", .right), ("MULT-ADDS", .right)])
+        // A graph's table says what each layer takes; a chain's would only repeat the row above.
+        let graph = !model.isChain
+        var table = Table([("LAYER", .left), ("KIND", .left)] + (graph ? [("INPUTS", .left)] : [])
+                          + [("OUTPUT", .left), ("PARAMS", .right), ("MULT-ADDS", .right)])
         for row in rows {
-            table.add([row.name, row.kind, Format.shape(row.outputShape), Format.grouped(row.parameters), Format.grouped(row.multiplyAdds)])
+            table.add([row.name, row.kind] + (graph ? [row.inputs?.joined(separator: ", ") ?? ""] : [])
+                      + [Format.shape(row.outputShape), Format.grouped(row.parameters), Format.grouped(row.multiplyAdds)])
         }
         table.addRule()
-        table.add(["total", "", "", Format.grouped(model.parameterCount), Format.grouped(totalMACs)])
+        table.add(["total", ""] + (graph ? [""] : []) + ["", Format.grouped(model.parameterCount), Format.grouped(totalMACs)])
         print(table.render())
         let t = spec.training
         print("""
@@ -60,22 +64,25 @@ struct Show: RegistryCommand {
 
     /// The layer table: the input, then every layer's output shape, parameters and cost.
     static func rows(_ model: Model) -> [LayerRow] {
-        [LayerRow(name: "input", kind: "input", outputShape: model.spec.inputShape, parameters: 0, multiplyAdds: 0)]
-            + zip(model.spec.layers, model.layers).map { spec, built in
+        [LayerRow(name: "input", kind: "input", inputs: nil, outputShape: model.spec.inputShape, parameters: 0, multiplyAdds: 0)]
+            + model.layers.enumerated().map { index, built in
                 let layer = built.layer
-                return LayerRow(name: built.name, kind: spec.kind, outputShape: layer.outputShape,
-                         parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds)
+                let inputs = model.isChain ? nil : model.sources[index].map { $0 < 0 ? LayerSpec.modelInput : model.layers[$0].name }
+                return LayerRow(name: built.name, kind: model.spec.layers[index].kind, inputs: inputs, outputShape: layer.outputShape,
+                                parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds)
             }
     }
 
     struct LayerRow: Encodable {
         let name: String
         let kind: String
+        /// The layers it takes, for a graph (nil for a chain, where each takes the one before).
+        let inputs: [String]?
         let outputShape: [Int]
         let parameters: Int
         let multiplyAdds: Int
         enum CodingKeys: String, CodingKey {
-            case name, kind, parameters
+            case name, kind, parameters, inputs
             case outputShape = "output_shape"
             case multiplyAdds = "multiply_adds"
         }

@@ -1,0 +1,89 @@
+extension Model {
+    /// The forward pass of a graph: the layers in the spec's order, each given its inputs' outputs,
+    /// each output kept until its last consumer has run (which then gets the only reference, so an
+    /// element-wise layer can work in place).
+    func graphForward(_ input: Tensor, mode: Mode, random: inout RandomGenerator, observe: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        var outputs = [Tensor?](repeating: nil, count: layers.count)
+        var modelInput: Tensor? = input
+        var remaining = uses
+        func take(_ source: Int) -> Tensor {
+            if source < 0 {
+                remaining.input -= 1
+                defer { if remaining.input == 0 { modelInput = nil } }
+                return modelInput!
+            }
+            remaining.layers[source] -= 1
+            defer { if remaining.layers[source] == 0 { outputs[source] = nil } }
+            return outputs[source]!
+        }
+        for (index, (_, layer)) in layers.enumerated() {
+            let output: Tensor
+            if let merge = layer as? any MultiInputLayer {
+                output = merge.forward(inputs: sources[index].map(take), mode: mode, random: &random)
+            } else {
+                output = layer.forward(take(sources[index][0]), mode: mode, random: &random)
+            }
+            observe?(index, output)
+            outputs[index] = output
+        }
+        return outputs[layers.count - 1]!
+    }
+
+    /// How many layers take each output, and the model's input.
+    var uses: (input: Int, layers: [Int]) {
+        var counts = [Int](repeating: 0, count: layers.count), input = 0
+        for source in sources.joined() {
+            if source < 0 { input += 1 } else { counts[source] += 1 }
+        }
+        counts[layers.count - 1] += 1   // the model's output
+        return (input, counts)
+    }
+
+    /// The backward pass of a graph: the layers in reverse order, where an output feeds several
+    /// layers its gradients added in the order of those layers from last to first — a fixed order,
+    /// so the sums are the same on every run.
+    func graphBackward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+        var gradients = [Tensor?](repeating: nil, count: layers.count)
+        gradients[layers.count - 1] = outputGradient
+        var inputGradient: Tensor?
+        func add(_ gradient: Tensor, to source: Int) {
+            if source < 0 {
+                inputGradient = inputGradient.map { Self.sum($0, gradient) } ?? gradient
+            } else {
+                gradients[source] = gradients[source].map { Self.sum($0, gradient) } ?? gradient
+            }
+        }
+        for (index, (_, layer)) in layers.enumerated().reversed() {
+            guard let gradient = gradients[index] else { continue }
+            gradients[index] = nil
+            let mine = sources[index]
+            if let merge = layer as? any MultiInputLayer {
+                for (source, part) in zip(mine, merge.backward(toInputs: gradient)) { add(part, to: source) }
+            } else if mine == [-1] && !needsInputGradient {
+                layer.accumulateParameterGradients(gradient)
+            } else {
+                add(layer.backward(gradient), to: mine[0])
+            }
+        }
+        return needsInputGradient ? inputGradient : nil
+    }
+
+    /// a + b, element by element (the first operand's storage reused when it is the only reference).
+    static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        var total = a
+        let count = total.count
+        total.withMutablePointer { t in
+            b.withPointer { b in Parallelism.forEachSpan(count) { span in for i in span { t[i] += b[i] } } }
+        }
+        return total
+    }
+
+    /// Runs a batch through the model in evaluation mode, layer by layer, handing every layer's
+    /// output to `observe` as it is made (for pictures of the feature maps); the same values as
+    /// ``forward(_:mode:random:)``.
+    public func forward(_ input: Tensor, observe: (_ layer: Int, _ output: Tensor) -> Void) throws -> Tensor {
+        try checkInput(input)
+        var random = RandomGenerator(seed: 0)
+        return withoutActuallyEscaping(observe) { observe in graphForward(input, mode: .evaluation, random: &random, observe: observe) }
+    }
+}

@@ -51,8 +51,10 @@ public final class TrainingRun {
             do { spec = try spec.withClasses(data.classCount) } catch let error as ModelError { throw TrainingRunError(error.description) }
         }
         let model = try Model(spec: spec, registry: registry)
-        model.initializeParameters(seed: seed)
         let optimizer = try registry.optimizers.makeOptimizer(optimizer ?? spec.training.optimizer)
+        // Refused before a weight is allocated: the built model holds none yet.
+        try Self.checkMemory(model, batchSize: batchSize ?? spec.training.batchSize, optimizer: optimizer)
+        model.initializeParameters(seed: seed)
         if let threads { Parallelism.setThreads(threads) }
         settings = RunSettings(totalEpochs: epochs ?? spec.training.epochs, batchSize: batchSize ?? spec.training.batchSize,
                                schedule: spec.training.schedule, dataset: data.name, dataDirectory: data.directory,
@@ -252,6 +254,22 @@ public final class TrainingRun {
         }
         unlink(probe)
         Checkpoint.removeStaleTemporaries(besides: path)
+    }
+
+    /// Throws, saying how much it needs and how much there is, when a run of `model` cannot fit in
+    /// this process's memory.
+    static func checkMemory(_ model: Model, batchSize: Int, optimizer: any Optimizer) throws {
+        let needed = model.trainingMemory(batchSize: batchSize, optimizerSlots: optimizer.slots.count)
+        // The program, the data and the allocator need room of their own beside the model.
+        let available = MachineMemory.available / 10 * 9
+        guard needed <= available else {
+            func gigabytes(_ bytes: Int) -> String { String(format: "%.1f GB", Double(bytes) / 1e9) }
+            let parameters = String(model.parameterCount).reversed().enumerated()
+                .map { $0.offset > 0 && $0.offset % 3 == 0 ? "\($0.element)," : "\($0.element)" }.reversed().joined()
+            let state = optimizer.slots.isEmpty ? "" : " and \(optimizer.kind)'s \(optimizer.slots.joined(separator: ", "))"
+            throw TrainingRunError("\(model.spec.name) needs about \(gigabytes(needed)) to train (\(parameters) parameters, their gradients\(state), "
+                + "and the activations of a batch of \(batchSize)); this process may use \(gigabytes(available))")
+        }
     }
 
     /// "2 processes × 1 thread", or "2 threads" for one process.

@@ -98,6 +98,24 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(resumed.checkpointPath, path, "a resumed run saves back where it came from")
     }
 
+    /// A model far larger than any machine builds without allocating its weights — so it can be
+    /// listed and shown — and a run of it is refused in one line before anything is allocated.
+    func testAModelTooLargeForTheMachineIsRefusedBeforeAllocating() throws {
+        let layers = [LayerSpec(name: "flat", kind: "flatten")]
+            + (1...40).map { LayerSpec(name: "fc\($0)", kind: "dense", settings: ["units": 16384]) }
+            + [LayerSpec(name: "out", kind: "dense", settings: ["units": 10])]
+        let spec = ModelSpec(name: "huge", inputShape: [1, 28, 28], classes: 10, layers: layers, loss: LossSpec(kind: "cross_entropy"))
+        let model = try Model(spec: spec)
+        XCTAssertEqual(model.parameterCount, 784 * 16384 + 16384 + 39 * (16384 * 16384 + 16384) + 16384 * 10 + 10)
+        XCTAssertFalse(model.namedParameters.contains { $0.parameter.isAllocated }, "building allocates no weights")
+        let data = try syntheticData()
+        XCTAssertThrowsError(try TrainingRun(spec: spec, registry: registry, data: data, optimizer: OptimizerSpec(kind: "adam"))) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.hasPrefix("huge needs about "), message)
+            XCTAssertTrue(message.contains("10,482,647,050 parameters, their gradients and adam's exp_avg, exp_avg_sq, and the activations of a batch of 64); this process may use "), message)
+        }
+    }
+
     func testRefusalsNameWhatToFix() throws {
         let data = try syntheticData()
         func message(_ make: () throws -> Any) -> String {

@@ -1,16 +1,43 @@
 /// A trainable tensor with its gradient, shared by reference between its layer and the optimizer.
+///
+/// Its memory is allocated when first touched, not when the layer is built: building a model —
+/// to list it, show it or check its spec — allocates no weights.
 public final class Parameter {
     /// The parameter's name within its layer (`weight`, `bias`).
     public let name: String
-    /// The current values.
-    public var value: Tensor
+    /// The shape it was declared with.
+    private let declaredShape: [Int]
+    /// The current values (zeros until initialised or loaded).
+    public var value: Tensor {
+        get { materializeValue(); return valueStorage! }
+        set { valueStorage = newValue }
+        _modify { materializeValue(); yield &valueStorage! }
+    }
+    private var valueStorage: Tensor?
     /// The gradient of the loss accumulated since the last ``clearGradient()``.
     public var gradient: Tensor {
         get { settleClearing(); return storedGradient }
         set { storedGradient = newValue; clearingIsPending = false }
         _modify { settleClearing(); yield &storedGradient }
     }
-    private var storedGradient: Tensor
+    /// The gradient's storage, allocated when first touched.
+    private var storedGradient: Tensor {
+        get { materializeGradient(); return gradientStorage! }
+        set { gradientStorage = newValue }
+        _modify { materializeGradient(); yield &gradientStorage! }
+    }
+    private var gradientStorage: Tensor?
+
+    private func materializeValue() {
+        if valueStorage == nil { valueStorage = Tensor(zeros: declaredShape) }
+    }
+
+    private func materializeGradient() {
+        if gradientStorage == nil { gradientStorage = Tensor(zeros: declaredShape) }
+    }
+
+    /// Whether the values have been allocated (by an initialisation, a load, or any use).
+    public var isAllocated: Bool { valueStorage != nil }
     /// Set by ``clearGradient()``: the gradient is zero, but its storage has not been cleared yet,
     /// so that ``accumulate(partials:chunks:)`` can write the sum instead of adding it to zeros.
     private var clearingIsPending = false
@@ -22,9 +49,9 @@ public final class Parameter {
     public let fanIn: Int, fanOut: Int
 
     public init(name: String, shape: [Int], initializer: Initializer, fanIn: Int, fanOut: Int) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         self.name = name
-        self.value = Tensor(zeros: shape)
-        self.storedGradient = Tensor(zeros: shape)
+        declaredShape = shape
         self.initializer = initializer
         self.fanIn = fanIn
         self.fanOut = fanOut
@@ -47,7 +74,10 @@ public final class Parameter {
     }
 
     /// The parameter's shape.
-    public var shape: [Int] { value.shape }
+    public var shape: [Int] { valueStorage?.shape ?? declaredShape }
+
+    /// The number of values, without allocating them.
+    public var count: Int { Tensor.count(of: shape) }
 
     /// When set, ``accumulate(partials:chunks:)`` keeps the per-chunk partials in
     /// ``collectedPartials`` instead of adding them, so that a data-parallel trainer can add
@@ -71,7 +101,7 @@ public final class Parameter {
 
     /// Draws fresh values with the parameter's initializer.
     public func initialize(using random: inout RandomGenerator) {
-        value.scalars = initializer.values(count: value.count, fanIn: fanIn, fanOut: fanOut, using: &random)
+        value.scalars = initializer.values(count: count, fanIn: fanIn, fanOut: fanOut, using: &random)
     }
 }
 

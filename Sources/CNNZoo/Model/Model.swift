@@ -105,7 +105,7 @@ public final class Model {
     public let namedBuffers: [(path: String, buffer: Parameter)]
 
     /// The number of trainable scalars.
-    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.value.count } }
+    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.parameter.count } }
 
     /// The shape of one output sample.
     public var outputShape: [Int] { layers.last!.layer.outputShape }

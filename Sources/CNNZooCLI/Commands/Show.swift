@@ -69,7 +69,7 @@ struct Show: RegistryCommand {
                 let layer = built.layer
                 let inputs = model.isChain ? nil : model.sources[index].map { $0 < 0 ? LayerSpec.modelInput : model.layers[$0].name }
                 return LayerRow(name: built.name, kind: model.spec.layers[index].kind, inputs: inputs, outputShape: layer.outputShape,
-                                parameters: layer.parameters.reduce(0) { $0 + $1.value.count }, multiplyAdds: layer.multiplyAdds)
+                                parameters: layer.parameters.reduce(0) { $0 + $1.count }, multiplyAdds: layer.multiplyAdds)
             }
     }
 

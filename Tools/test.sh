@@ -9,10 +9,10 @@ swift build --build-tests
 # Checkpoints read with h5dump, h5py (Tools/read_checkpoint.py) and torch.optim where installed.
 Tools/check_interop.sh .build/debug/cnn-zoo
 # The example plugin, a separate package: its own tests (with CNNZooTesting's checks), then its
-# libraries and cnn-zoo-bn for the plugin tests below.
-swift build --package-path Tools/batchnorm-plugin --build-tests
-swift test --package-path Tools/batchnorm-plugin --skip-build --disable-swift-testing
-export CNN_ZOO_TEST_PLUGINS="$PWD/Tools/batchnorm-plugin/.build/debug"
+# libraries and cnn-zoo-gn for the plugin tests below.
+swift build --package-path Tools/groupnorm-plugin --build-tests
+swift test --package-path Tools/groupnorm-plugin --skip-build --disable-swift-testing
+export CNN_ZOO_TEST_PLUGINS="$PWD/Tools/groupnorm-plugin/.build/debug"
 # A package that depends on cnn-zoo by URL (from: and branch:), running the README's example.
 Tools/check_consumer.sh
 # Short forms of the long-running tools: a few kills of the soak, 5,000 inputs to each fuzzer,

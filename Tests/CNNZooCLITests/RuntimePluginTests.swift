@@ -3,8 +3,8 @@ import CNNZooCheckpoint
 import Foundation
 import XCTest
 
-/// The example plugin package (Tools/batchnorm-plugin), built by the test command, loaded into the
-/// real cnn-zoo binary at run time — and its cnn-zoo-bn, the command with the plugin built in.
+/// The example plugin package (Tools/groupnorm-plugin), built by the test command, loaded into the
+/// real cnn-zoo binary at run time — and its cnn-zoo-gn, the command with the plugin built in.
 final class RuntimePluginTests: XCTestCase {
     var folder: String!
     var plugins: String!
@@ -12,10 +12,10 @@ final class RuntimePluginTests: XCTestCase {
     override func setUpWithError() throws {
         // Tools/test.sh builds the plugin package first and says where.
         guard let built = ProcessInfo.processInfo.environment["CNN_ZOO_TEST_PLUGINS"] else {
-            throw XCTSkip("run through Tools/test.sh, which builds Tools/batchnorm-plugin and sets CNN_ZOO_TEST_PLUGINS")
+            throw XCTSkip("run through Tools/test.sh, which builds Tools/groupnorm-plugin and sets CNN_ZOO_TEST_PLUGINS")
         }
         plugins = built
-        XCTAssertTrue(FileManager.default.fileExists(atPath: plugins + "/libCNNZooBatchNorm.so"), "the plugin package is not built in \(built)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: plugins + "/libCNNZooGroupNorm.so"), "the plugin package is not built in \(built)")
         folder = NSTemporaryDirectory() + "runtime-plugin-\(UUID().uuidString)"
         try FixtureData.write(to: folder + "/data", trainCount: 192, testCount: 64)
     }
@@ -24,29 +24,29 @@ final class RuntimePluginTests: XCTestCase {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
     }
 
-    var batchNorm: String { plugins + "/libCNNZooBatchNorm.so" }
+    var groupNorm: String { plugins + "/libCNNZooGroupNorm.so" }
 
     func command(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         try CommandRunner.run(arguments, in: folder, environment: environment)
     }
 
     func testTheStockProgramLoadsTrainsResumesAndEvaluatesWithThePlugin() throws {
-        let listed = try command(["plugins", "--plugin", batchNorm])
+        let listed = try command(["plugins", "--plugin", groupNorm])
         XCTAssertEqual(listed.status, 0, listed.stderr)
-        XCTAssertTrue(listed.stdout.contains("cnn-zoo-batchnorm 0.2.0 (\(URL(fileURLWithPath: batchNorm).standardizedFileURL.path))"), listed.stdout)
-        XCTAssertTrue(listed.stdout.contains("zoo: mnist-16-32-64-bn"), listed.stdout)
-        XCTAssertTrue(try command(["layers", "--plugin", batchNorm]).stdout.contains("batchnorm2d — batch normalisation per channel"))
-        XCTAssertTrue(try command(["list", "--plugin", batchNorm]).stdout.contains("[plugin cnn-zoo-batchnorm]"))
+        XCTAssertTrue(listed.stdout.contains("cnn-zoo-groupnorm 0.3.0 (\(URL(fileURLWithPath: groupNorm).standardizedFileURL.path))"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("zoo: mnist-16-32-64-gn"), listed.stdout)
+        XCTAssertTrue(try command(["layers", "--plugin", groupNorm]).stdout.contains("group_norm — group normalisation per sample"))
+        XCTAssertTrue(try command(["list", "--plugin", groupNorm]).stdout.contains("[plugin cnn-zoo-groupnorm]"))
 
         // The plugin's layer and its optimizer, whose state the engine keeps and saves.
-        let train = ["train", "mnist-16-32-64-bn", "--data", "data", "--batch-size", "32", "--optimizer", "rmsprop", "--lr", "0.001", "--json"]
-        XCTAssertEqual(try command(train + ["--epochs", "2", "--checkpoint", "straight.h5", "--plugin", batchNorm]).status, 0)
+        let train = ["train", "mnist-16-32-64-gn", "--data", "data", "--batch-size", "32", "--optimizer", "rmsprop", "--lr", "0.001", "--json"]
+        XCTAssertEqual(try command(train + ["--epochs", "2", "--checkpoint", "straight.h5", "--plugin", groupNorm]).status, 0)
         // The environment works as well as the option.
-        let half = try command(train + ["--epochs", "1", "--checkpoint", "half.h5"], environment: ["CNN_ZOO_PLUGINS": batchNorm])
+        let half = try command(train + ["--epochs", "1", "--checkpoint", "half.h5"], environment: ["CNN_ZOO_PLUGINS": groupNorm])
         XCTAssertEqual(half.status, 0, half.stderr)
         // Named twice, by the option and the environment, the library loads once.
-        let resumed = try command(["train", "--resume", "half.h5", "--epochs", "2", "--json", "--plugin", batchNorm],
-                                  environment: ["CNN_ZOO_PLUGINS": batchNorm])
+        let resumed = try command(["train", "--resume", "half.h5", "--epochs", "2", "--json", "--plugin", groupNorm],
+                                  environment: ["CNN_ZOO_PLUGINS": groupNorm])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
 
         // Read in this process, the plugin's types are unknown: the test compares the raw datasets.
@@ -63,37 +63,37 @@ final class RuntimePluginTests: XCTestCase {
         let straight = try datasets("straight.h5"), continued = try datasets("half.h5")
         let file = try HDF5File.open(path: folder + "/half.h5")
         let squareAverages = try file.group("optimizer").group("state").group("square_avg")
-        XCTAssertEqual(try squareAverages.names().reduce(0) { $0 + (try squareAverages.group($1).names().count) }, straight.count - 6,
-                       "a square_avg for every trained parameter, none for the six buffers")
+        XCTAssertEqual(try squareAverages.names().reduce(0) { $0 + (try squareAverages.group($1).names().count) }, straight.count,
+                       "a square_avg for every trained parameter")
         XCTAssertEqual(straight.count, continued.count)
-        XCTAssertEqual(straight, continued, "the resumed run ends bit-identical, running statistics included")
-        XCTAssertNotEqual(straight["bn1.running_var"], [Float](repeating: 1, count: 16), "running statistics moved")
+        XCTAssertEqual(straight, continued, "the resumed run ends bit-identical")
+        XCTAssertNotEqual(straight["gn1.weight"], [Float](repeating: 1, count: 16), "the plugin's parameters trained")
 
-        let inspect = try command(["inspect", "straight.h5", "--plugin", batchNorm])
+        let inspect = try command(["inspect", "straight.h5", "--plugin", groupNorm])
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
-        XCTAssertTrue(inspect.stdout.contains("bn1.running_mean (buffer, not trained)"), inspect.stdout)
-        let eval = try command(["eval", "straight.h5", "--plugin", batchNorm, "--json"])
+        XCTAssertTrue(inspect.stdout.contains("gn1.weight"), inspect.stdout)
+        let eval = try command(["eval", "straight.h5", "--plugin", groupNorm, "--json"])
         XCTAssertEqual(eval.status, 0, eval.stderr)
 
         // inspect only reads: without the plugin it shows the checkpoint as stored, and says so.
         let unplugged = try command(["inspect", "straight.h5"])
         XCTAssertEqual(unplugged.status, 0, unplugged.stderr)
-        XCTAssertEqual(unplugged.stderr, "cnn-zoo: straight.h5: plugin 'cnn-zoo-batchnorm' 0.2.0 is not loaded: shown as stored, not checked against the model\n")
-        XCTAssertTrue(unplugged.stdout.contains("bn1.running_mean (buffer, not trained)"), unplugged.stdout)
+        XCTAssertEqual(unplugged.stderr, "cnn-zoo: straight.h5: plugin 'cnn-zoo-groupnorm' 0.3.0 is not loaded: shown as stored, not checked against the model\n")
+        XCTAssertTrue(unplugged.stdout.contains("gn2.bias"), unplugged.stdout)
         XCTAssertTrue(unplugged.stdout.contains("optimizer: rmsprop alpha 0.99, eps 1e-08, lr 0.001, weight_decay 0; step 12, state square_avg"), unplugged.stdout)
-        let plugged = try command(["inspect", "straight.h5", "--json", "--plugin", batchNorm])
+        let plugged = try command(["inspect", "straight.h5", "--json", "--plugin", groupNorm])
         let unpluggedJSON = try command(["inspect", "straight.h5", "--json"])
         XCTAssertEqual(plugged.stdout, unpluggedJSON.stdout, "the same figures either way")
 
         let missing = try command(["eval", "straight.h5"])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertEqual(missing.stderr, "cnn-zoo: error: straight.h5: model 'mnist-16-32-64-bn' uses layer kind 'batchnorm2d' from plugin "
-                       + "'cnn-zoo-batchnorm' 0.2.0, which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS\n")
+        XCTAssertEqual(missing.stderr, "cnn-zoo: error: straight.h5: model 'mnist-16-32-64-gn' uses layer kind 'group_norm' from plugin "
+                       + "'cnn-zoo-groupnorm' 0.3.0, which is not loaded; pass --plugin PATH or set CNN_ZOO_PLUGINS\n")
 
-        // h5py reads the running statistics as PyTorch names them.
+        // h5py reads the plugin's parameters as PyTorch names them.
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import h5py, sys; f = h5py.File(sys.argv[1]); print(f['weights/bn2/running_var'].shape)", folder + "/straight.h5"]
+        python.arguments = ["python3", "-c", "import h5py, sys; f = h5py.File(sys.argv[1]); print(f['weights/gn2/weight'].shape)", folder + "/straight.h5"]
         let output = Pipe()
         python.standardOutput = output
         try python.run()
@@ -102,14 +102,14 @@ final class RuntimePluginTests: XCTestCase {
     }
 
     func testTheCommandWithThePluginBuiltIn() throws {
-        let builtIn = try CommandRunner.run(["plugins"], executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
+        let builtIn = try CommandRunner.run(["plugins"], executable: URL(fileURLWithPath: plugins + "/cnn-zoo-gn"))
         XCTAssertEqual(builtIn.status, 0, builtIn.stderr)
-        XCTAssertTrue(builtIn.stdout.contains("cnn-zoo-batchnorm 0.2.0 (built in)"), builtIn.stdout)
-        let trained = try CommandRunner.run(["train", "mnist-16-32-64-bn", "--data", "data", "--epochs", "1", "--limit", "64",
-                                             "--checkpoint", "static.h5", "--json"], in: folder, executable: URL(fileURLWithPath: plugins + "/cnn-zoo-bn"))
+        XCTAssertTrue(builtIn.stdout.contains("cnn-zoo-groupnorm 0.3.0 (built in)"), builtIn.stdout)
+        let trained = try CommandRunner.run(["train", "mnist-16-32-64-gn", "--data", "data", "--epochs", "1", "--limit", "64",
+                                             "--checkpoint", "static.h5", "--json"], in: folder, executable: URL(fileURLWithPath: plugins + "/cnn-zoo-gn"))
         XCTAssertEqual(trained.status, 0, trained.stderr)
         // The stock program reads what the static one wrote, given the plugin.
-        XCTAssertEqual(try command(["inspect", "static.h5", "--plugin", batchNorm]).status, 0)
+        XCTAssertEqual(try command(["inspect", "static.h5", "--plugin", groupNorm]).status, 0)
     }
 
     /// The configuration the program under test is built in, and the other one.
@@ -151,11 +151,11 @@ final class RuntimePluginTests: XCTestCase {
              "libOtherConfigurationPlugin.so was built for cnn-zoo plugin ABI 1 \(otherConfiguration); this program is \(PluginABI.identity): "
              + "rebuild the plugin against this cnn-zoo with -c \(configuration)"),
             (["list", "--plugin", plugins + "/libClashPlugin.so"], 1, "registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers"),
-            (["list", "--plugin", batchNorm, "--plugin", plugins + "/libTwinPlugin.so"], 1,
-             "plugin 'batchnorm-twin' 9.9.9 (\(URL(fileURLWithPath: plugins + "/libTwinPlugin.so").standardizedFileURL.path)) registers layer kind 'batchnorm2d', which plugin 'cnn-zoo-batchnorm' 0.2.0"),
+            (["list", "--plugin", groupNorm, "--plugin", plugins + "/libTwinPlugin.so"], 1,
+             "plugin 'groupnorm-twin' 9.9.9 (\(URL(fileURLWithPath: plugins + "/libTwinPlugin.so").standardizedFileURL.path)) registers layer kind 'group_norm', which plugin 'cnn-zoo-groupnorm' 0.3.0"),
             (["list", "--plugin", plugins + "/libBadZooPlugin.so"], 1, "zoo entry 'broken-net' does not build: layer 'mystery': unknown layer kind 'conv3d'"),
             (["list", "--plugin"], 2, "--plugin needs the path of a plugin library"),
-            (["train", "mnist-16-32-64-bn", "--data", "data"], 2, "unknown model 'mnist-16-32-64-bn'"),
+            (["train", "mnist-16-32-64-gn", "--data", "data"], 2, "unknown model 'mnist-16-32-64-gn'"),
         ]
         for (arguments, status, message) in cases {
             let result = try command(arguments)

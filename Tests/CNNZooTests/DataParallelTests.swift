@@ -83,6 +83,15 @@ final class DataParallelTests: XCTestCase {
         LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
     ], loss: LossSpec(kind: "cross_entropy"))
 
+    /// Batch normalisation, whose statistics are the whole batch's: every process sees the others'.
+    static let normalised = ModelSpec(name: "tiny-dp-bn", inputShape: [1, 4, 4], classes: 2, layers: [
+        LayerSpec(name: "conv", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1, "bias": false]),
+        LayerSpec(name: "bn", kind: "batchnorm2d"),
+        LayerSpec(name: "act", kind: "relu"),
+        LayerSpec(name: "flat", kind: "flatten"),
+        LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
+    ], loss: LossSpec(kind: "cross_entropy"))
+
     struct Outcome: Equatable {
         var weights: [[Float]]
         var momentum: OptimizerState
@@ -117,7 +126,8 @@ final class DataParallelTests: XCTestCase {
                         if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
                         _ = try trainer.step()
                     }
-                    let outcome = Outcome(weights: model.namedParameters.map(\.parameter.value.scalars), momentum: trainer.optimizerState,
+                    let outcome = Outcome(weights: (model.namedParameters.map(\.parameter) + model.namedBuffers.map(\.buffer)).map(\.value.scalars),
+                                          momentum: trainer.optimizerState,
                                           losses: trainer.state.stepLosses, random: trainer.state.random)
                     results.lock.withLock { results.outcomes[rank] = outcome }
                 } catch {
@@ -155,6 +165,17 @@ final class DataParallelTests: XCTestCase {
         for (ranks, threads, batch) in [(2, 1, 8), (3, 1, 7), (2, 2, 10)] {
             let single = try Self.train(Self.graph, ranks: 1, threads: ranks * threads, batch: batch, steps: 10)[0]
             for (rank, outcome) in try Self.train(Self.graph, ranks: ranks, threads: threads, batch: batch, steps: 10).enumerated() {
+                XCTAssertTrue(outcome == single, "\(ranks) ranks × \(threads) threads, batch \(batch), rank \(rank) against 1 × \(ranks * threads)")
+            }
+        }
+    }
+
+    /// Batch normalisation too, its running statistics included, and with a batch smaller than
+    /// R·T, where a process without samples joins the others' sums with none of its own.
+    func testBatchNormalisationSeesTheWholeBatchInEveryLayout() throws {
+        for (ranks, threads, batch) in [(2, 1, 8), (3, 1, 7), (2, 2, 10), (4, 1, 3), (3, 2, 5)] {
+            let single = try Self.train(Self.normalised, ranks: 1, threads: ranks * threads, batch: batch, steps: 10)[0]
+            for (rank, outcome) in try Self.train(Self.normalised, ranks: ranks, threads: threads, batch: batch, steps: 10).enumerated() {
                 XCTAssertTrue(outcome == single, "\(ranks) ranks × \(threads) threads, batch \(batch), rank \(rank) against 1 × \(ranks * threads)")
             }
         }

@@ -73,3 +73,37 @@ final class PoolingAndLeakyTests: XCTestCase {
         XCTAssertEqual(fused, layerByLayer)
     }
 }
+
+/// Batch normalisation built in: PyTorch's values and running statistics, finite differences.
+final class BatchNormTests: XCTestCase {
+    func testGradientsMatchFiniteDifferences() throws {
+        let bn = try GradientCheck.layer("batchnorm2d", input: [3, 4, 5])
+        GradientCheck.check(bn, input: GradientCheck.randomTensor([2, 3, 4, 5], seed: 3, scale: 2))
+    }
+
+    /// One training pass: normalised output per channel, and PyTorch's running-statistics update.
+    func testTrainingNormalisesAndUpdatesRunningStatisticsAsPyTorch() throws {
+        let bn = try LayerRegistry.standard.makeLayer(kind: "batchnorm2d", settings: LayerSettings(layerName: "bn"), inputShape: [2, 1, 2])
+        XCTAssertEqual(bn.parameters.map(\.name), ["weight", "bias"])
+        XCTAssertEqual(bn.buffers.map(\.name), ["running_mean", "running_var"])
+        let (runningMean, runningVariance) = (bn.buffers[0], bn.buffers[1])
+        XCTAssertEqual(bn.parameters[0].value.scalars, [1, 1], "γ starts at 1, as in PyTorch")
+        // Channel 0 sees 1, 3 (sample 0) and 5, 7 (sample 1): μ = 4, biased σ² = 5, unbiased 20/3.
+        let x = Tensor(shape: [2, 2, 1, 2], scalars: [1, 3, 0, 0, 5, 7, 2, 2])
+        var random = RandomGenerator(seed: 1)
+        let y = bn.forward(x, mode: .training, random: &random)
+        let s = 1 / (5 + 1e-5 as Float).squareRoot()
+        XCTAssertEqual(y.scalars[0], -3 * s, accuracy: 1e-6)
+        XCTAssertEqual(y.scalars[5], 3 * s, accuracy: 1e-6)
+        XCTAssertEqual(runningMean.value.scalars[0], 0.4, accuracy: 1e-6)
+        XCTAssertEqual(runningVariance.value.scalars[0], 0.9 + 0.1 * 20 / 3, accuracy: 1e-6)
+        // Channel 1 sees 0, 0, 2, 2: μ = 1, σ² = 1, unbiased 4/3.
+        XCTAssertEqual(runningMean.value.scalars[1], 0.1, accuracy: 1e-6)
+        XCTAssertEqual(runningVariance.value.scalars[1], 0.9 + 0.1 * 4 / 3, accuracy: 1e-6)
+        // Evaluation uses the running statistics and changes nothing.
+        let before = runningMean.value
+        let evaluated = bn.forward(x, mode: .evaluation, random: &random)
+        XCTAssertEqual(evaluated.scalars[0], (1 - 0.4) / (runningVariance.value.scalars[0] + 1e-5).squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(runningMean.value, before)
+    }
+}

@@ -35,7 +35,7 @@ public struct Plugin: Sendable {
     /// The engine's own kinds; the zoo entries shipped with the program are added by `CNNZooModels`.
     public static let engine = Plugin(
         name: builtInName, version: CNNZooVersion.current,
-        layers: ([Conv2D.self, MaxPool2D.self, AvgPool2D.self, GlobalAvgPool.self, Dense.self, PositionBias.self, Dropout.self,
+        layers: ([Conv2D.self, MaxPool2D.self, AvgPool2D.self, GlobalAvgPool.self, BatchNorm2D.self, Dense.self, PositionBias.self, Dropout.self,
                   Flatten.self, Reshape.self, ReLU.self, LeakyReLU.self, Sigmoid.self, Tanh.self, Softmax.self] as [any RegisteredLayer.Type])
             .map(LayerEntry.init) + [LayerEntry(Add.self), LayerEntry(Concat.self)],
         losses: [CategoricalCrossEntropy.self, BinaryCrossEntropy.self, MeanSquaredError.self].map(LossEntry.init),

@@ -35,9 +35,12 @@ extension Trainer {
         } else {
             // A process without samples (a batch smaller than R·T) must still move its random
             // stream as the others do: it runs the batch's first sample and drops the result.
+            // Layers of whole-batch statistics join the others' sums with none of their own, in
+            // backward too (on a zero gradient, which adds nothing).
             let first = Tensor(shape: [1] + Array(images.shape.dropFirst()), scalars: Array(images.scalars[0 ..< perSample]))
             state.random.batchShare = .init(offset: 0, count: 1, total: count)
             defer { state.random.batchShare = nil }
+            setStandIn(true)
             _ = try model.forward(first, mode: .training, random: &state.random)
         }
         let output = Tensor(shape: [count, classes],
@@ -49,9 +52,19 @@ extension Trainer {
             let rows = Tensor(shape: [mine.count, classes],
                               scalars: Array(gradient.scalars[mine.lowerBound * classes ..< mine.upperBound * classes]))
             model.backward(rows)
+        } else if hasBatchStatistics {
+            model.backward(Tensor(zeros: [1, classes]))
+            setStandIn(false)
         }
         try combineGradients(group: group)
         return (output, loss)
+    }
+
+    /// Whether a layer takes sums over the whole batch (and so joins collectives in its passes).
+    var hasBatchStatistics: Bool { model.layers.contains { $0.layer is any BatchStatisticsLayer } }
+
+    private func setStandIn(_ value: Bool) {
+        for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.isStandIn = value }
     }
 
     /// Gathers every process's partial gradients and adds them in global chunk order.

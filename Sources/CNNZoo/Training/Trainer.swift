@@ -20,7 +20,10 @@ public final class Trainer {
     /// The processes this one trains with, each on its share of every batch (nil: alone).
     /// Set it before the first step; see ``DataParallelGroup``.
     public var group: (any DataParallelGroup)? {
-        didSet { for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil } }
+        didSet {
+            for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil }
+            for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = group }
+        }
     }
     /// Seconds spent in the group's collective operations, over all steps so far.
     public internal(set) var communicationSeconds = 0.0

@@ -1,5 +1,5 @@
-import BatchNorm
 import CNNZoo
+import GroupNorm
 
 // The two symbols cnn-zoo looks up in a plugin library (cnnzoo_plugin.h).
 
@@ -7,4 +7,4 @@ import CNNZoo
 public func cnnzooPluginABI() -> UnsafePointer<CChar> { PluginLibrary.abi }
 
 @_cdecl("cnnzoo_plugin_entry")
-public func cnnzooPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? { batchNormLibrary.export(host: host) }
+public func cnnzooPluginEntry(_ host: UnsafeRawPointer?) -> UnsafeRawPointer? { groupNormLibrary.export(host: host) }

@@ -1,0 +1,187 @@
+/// PyTorch's `BatchNorm2d`: per channel c, over the batch and the positions,
+///
+///     y = γ_c · (x − μ_c) / √(σ²_c + ε) + β_c
+///
+/// with μ, σ² the batch's mean and (biased) variance in training, and the running ones in
+/// evaluation. Each training pass updates the running statistics — buffers, saved with the
+/// weights and never trained — with momentum m and the unbiased variance:
+/// r_μ ← (1 − m)·r_μ + m·μ,  r_σ² ← (1 − m)·r_σ² + m·σ²·n/(n − 1), n = batch × height × width.
+///
+/// μ and σ² are the whole batch's in every layout, threads or processes (``BatchStatisticsLayer``);
+/// so are the two sums backward needs per channel, Σ∂y and Σ∂y·x̂:
+///
+///     ∂x = γ/(n·σ) · (n·∂y − Σ∂y − x̂·Σ∂y·x̂),   ∂γ = Σ ∂y·x̂,   ∂β = Σ ∂y
+public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
+    public static let kind = "batchnorm2d"
+    public static let summary = "batch normalisation per channel over the whole batch (PyTorch's BatchNorm2d)"
+    static let momentum = Setting.number("momentum", default: 0.1, in: 0...1, "weight of each batch in the running statistics")
+    static let eps = Setting.number("eps", default: 1e-5, in: 1e-12...1, "ε added to the variance")
+    public static let settings = [momentum.description, eps.description]
+
+    public let weight: Parameter, bias: Parameter
+    public let runningMean: Parameter, runningVariance: Parameter
+    public let outputShape: [Int]
+    public var group: (any DataParallelGroup)?
+    public var isStandIn = false
+    let channels: Int, area: Int
+    let rate: Float, epsilon: Float
+    /// x̂ of the last training batch, 1/√(σ² + ε) per channel, and the whole batch's sample count.
+    private var normalised = Tensor(zeros: [0])
+    private var inverseDeviation: [Float] = []
+    private var wholeBatch = 0
+    /// Each chunk's Σ∂y and Σ∂y·x̂ per channel.
+    private let partials = ScratchBuffer<Float>()
+
+    public init(settings: LayerSettings, inputShape: [Int]) throws {
+        guard inputShape.count == 3 else {
+            throw ModelError.shapeMismatch(layer: settings.layerName, message: "batchnorm2d takes [channels, height, width] inputs, got \(inputShape)")
+        }
+        outputShape = inputShape
+        (channels, area) = (inputShape[0], inputShape[1] * inputShape[2])
+        rate = Float(try settings.value(Self.momentum))
+        epsilon = Float(try settings.value(Self.eps))
+        weight = Parameter(name: "weight", shape: [channels], initializer: .ones, fanIn: 1, fanOut: 1)
+        bias = Parameter(name: "bias", shape: [channels], initializer: .zeros, fanIn: 1, fanOut: 1)
+        runningMean = Parameter(name: "running_mean", shape: [channels], initializer: .zeros, fanIn: 1, fanOut: 1)
+        runningVariance = Parameter(name: "running_var", shape: [channels], initializer: .ones, fanIn: 1, fanOut: 1)
+        // As PyTorch's module starts, before any initialisation (which gives the same).
+        weight.value = Tensor(repeating: 1, shape: [channels])
+        runningVariance.value = Tensor(repeating: 1, shape: [channels])
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+    public var buffers: [Parameter] { [runningMean, runningVariance] }
+    public var multiplyAdds: Int { 2 * channels * area }
+
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        let x = input
+        let (batch, channels, area) = (x.batchSize, channels, area)
+        var mean = runningMean.value.scalars.map(Double.init), variance = runningVariance.value.scalars.map(Double.init)
+        if mode == .training {
+            // A failure to gather ends the job, as a collective that failed anywhere else does.
+            let count = try! wholeBatchCount(batch)
+            let n = Double(count * area)
+            let sums = x.withPointer { x in
+                try! wholeBatchSums(batch, width: channels) { samples, sums in
+                    for sample in samples {
+                        for c in 0..<channels {
+                            let plane = x + (sample * channels + c) * area
+                            var sum = 0.0
+                            for i in 0..<area { sum += Double(plane[i]) }
+                            sums[c] += sum
+                        }
+                    }
+                }
+            }
+            mean = sums.map { $0 / n }
+            let centred = mean
+            let squares = x.withPointer { x in
+                try! wholeBatchSums(batch, width: channels) { samples, sums in
+                    for sample in samples {
+                        for c in 0..<channels {
+                            let plane = x + (sample * channels + c) * area
+                            var sum = 0.0
+                            for i in 0..<area { let d = Double(plane[i]) - centred[c]; sum += d * d }
+                            sums[c] += sum
+                        }
+                    }
+                }
+            }
+            variance = squares.map { $0 / n }
+            for c in 0..<channels {
+                let unbiased = n > 1 ? variance[c] * n / (n - 1) : variance[c]
+                runningMean.value.scalars[c] = (1 - rate) * runningMean.value.scalars[c] + rate * Float(mean[c])
+                runningVariance.value.scalars[c] = (1 - rate) * runningVariance.value.scalars[c] + rate * Float(unbiased)
+            }
+            wholeBatch = count
+        }
+        let floatMean = mean.map(Float.init), inverse = variance.map { 1 / (Float($0) + epsilon).squareRoot() }
+        let training = mode == .training
+        var y = Tensor.uninitialized(x.shape)
+        var xHat = training ? Tensor.uninitialized(x.shape) : Tensor(zeros: [0])
+        withPointers(x, weight.value, bias.value) { x, gamma, beta in
+            y.withMutablePointer { y in
+                xHat.withMutablePointer { xHat in
+                    Parallelism.forEachChunk(batch) { _, samples in
+                        for sample in samples {
+                            for c in 0..<channels {
+                                let offset = (sample * channels + c) * area
+                                let (m, s, g, b) = (floatMean[c], inverse[c], gamma[c], beta[c])
+                                for i in offset..<offset + area {
+                                    let normal = (x[i] - m) * s
+                                    if training { xHat[i] = normal }
+                                    y[i] = g * normal + b
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if training {
+            normalised = xHat
+            inverseDeviation = inverse
+        }
+        return y
+    }
+
+    public func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        let dy = outputGradient
+        let (batch, channels, area) = (dy.batchSize, channels, area)
+        let chunks = Parallelism.chunkCount(batch)
+        // Chunk-major: chunk k's Σ∂y (channels values) then its Σ∂y·x̂ (channels values).
+        let parts = partials.reserve(2 * chunks * channels)
+        withPointers(dy, normalised) { dy, xHat in
+            Parallelism.forEachChunk(batch) { chunk, samples in
+                let sums = parts + 2 * chunk * channels
+                for c in 0..<2 * channels { sums[c] = 0 }
+                for sample in samples {
+                    for c in 0..<channels {
+                        let offset = (sample * channels + c) * area
+                        var a: Float = 0, b: Float = 0
+                        for i in offset..<offset + area { a += dy[i]; b += dy[i] * xHat[i] }
+                        sums[c] += a
+                        sums[channels + c] += b
+                    }
+                }
+            }
+        }
+        // This process's chunks for the parameters' gradients, as every layer adds its own.
+        var biasParts = [Float](), weightParts = [Float]()
+        for chunk in 0..<chunks {
+            biasParts += UnsafeBufferPointer(start: parts + 2 * chunk * channels, count: channels)
+            weightParts += UnsafeBufferPointer(start: parts + (2 * chunk + 1) * channels, count: channels)
+        }
+        bias.accumulate(partials: biasParts, chunks: chunks)
+        weight.accumulate(partials: weightParts, chunks: chunks)
+        let totals = try! wholeBatch(partials: UnsafeBufferPointer(start: parts, count: 2 * chunks * channels).map(Double.init), width: 2 * channels)
+        // A stand-in sample is no part of the batch: nothing flows back from it (the whole batch's
+        // sums would otherwise give it a gradient).
+        if isStandIn { return Tensor(zeros: dy.shape) }
+        let n = Float(wholeBatch * area)
+        let inverse = inverseDeviation
+        var dx = Tensor.uninitialized(dy.shape)
+        withPointers(dy, normalised, weight.value) { dy, xHat, gamma in
+            dx.withMutablePointer { dx in
+                Parallelism.forEachChunk(batch) { _, samples in
+                    for sample in samples {
+                        for c in 0..<channels {
+                            let offset = (sample * channels + c) * area
+                            let (sumDy, sumDyXHat) = (Float(totals[c]), Float(totals[channels + c]))
+                            let scale = gamma[c] * inverse[c] / n
+                            for i in offset..<offset + area { dx[i] = scale * (n * dy[i] - sumDy - xHat[i] * sumDyXHat) }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+extension Parameter {
+    /// ``accumulate(partials:chunks:)`` from an array.
+    func accumulate(partials: [Float], chunks: Int) {
+        partials.withUnsafeBufferPointer { accumulate(partials: $0.baseAddress!, chunks: chunks) }
+    }
+}

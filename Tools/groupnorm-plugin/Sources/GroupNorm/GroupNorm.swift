@@ -63,12 +63,14 @@ public final class GroupNorm: PluginLayer {
                 for i in start..<start + size { sum += Double(x[i]) }
                 let mean = sum / Double(size)
                 for i in start..<start + size { let d = Double(x[i]) - mean; squares += d * d }
-                let s = 1 / (Float(squares / Double(size)) + epsilon).squareRoot()
+                let s = 1 / (Float(squares / Double(size)) + epsilon).squareRoot(), m = Float(mean)
                 inverse[index] = s
-                for i in start..<start + size {
-                    let c = i / area % channels
-                    xHat[i] = (x[i] - Float(mean)) * s
-                    y[i] = gamma[c] * xHat[i] + beta[c]
+                for c in group * channels / groups ..< (group + 1) * channels / groups {
+                    let (g, b, plane) = (gamma[c], beta[c], (sample * channels + c) * area)
+                    for i in plane..<plane + area {
+                        xHat[i] = (x[i] - m) * s
+                        y[i] = g * xHat[i] + b
+                    }
                 }
             }
         }
@@ -86,21 +88,25 @@ public final class GroupNorm: PluginLayer {
             for c in 0..<channels { (dGamma[c], dBeta[c]) = (0, 0) }
             for sample in samples {
                 for group in 0..<groups {
-                    let start = (sample * channels + group * perGroup) * area
+                    let channelsOfGroup = group * perGroup ..< (group + 1) * perGroup
                     var sumD: Float = 0, sumDX: Float = 0
-                    for i in start..<start + size {
-                        let c = i / area % channels
-                        dGamma[c] += dy[i] * xHat[i]
-                        dBeta[c] += dy[i]
-                        let d = dy[i] * gamma[c]
-                        sumD += d
-                        sumDX += d * xHat[i]
+                    for c in channelsOfGroup {
+                        let plane = (sample * channels + c) * area
+                        var a: Float = 0, b: Float = 0
+                        for i in plane..<plane + area {
+                            a += dy[i] * xHat[i]
+                            b += dy[i]
+                        }
+                        dGamma[c] += a
+                        dBeta[c] += b
+                        sumD += b * gamma[c]
+                        sumDX += a * gamma[c]
                     }
                     guard let dx = pass.inputGradient else { continue }
                     let m = Float(size), scale = inverse[sample * groups + group] / m
-                    for i in start..<start + size {
-                        let c = i / area % channels
-                        dx[i] = scale * (m * dy[i] * gamma[c] - sumD - xHat[i] * sumDX)
+                    for c in channelsOfGroup {
+                        let (g, plane) = (gamma[c], (sample * channels + c) * area)
+                        for i in plane..<plane + area { dx[i] = scale * (m * dy[i] * g - sumD - xHat[i] * sumDX) }
                     }
                 }
             }

@@ -38,27 +38,37 @@ public final class AvgPool2D: RegisteredLayer {
 
     public var multiplyAdds: Int { outputShape.reduce(1, *) * window.kernelHeight * window.kernelWidth }
 
+    /// Calls `body(plane, window, rows, columns, scale)` for every window of every plane of a
+    /// batch of `batch` samples, the planes split over the engine's threads: forward and
+    /// backward visit the same windows in the same order.
+    private func forEachWindow(batch: Int, _ body: (_ plane: Int, _ window: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ scale: Float) -> Void) {
+        let w = window
+        scales.withUnsafeBufferPointer { scales in
+            Parallelism.forEachChunk(batch * w.channels) { _, planes in
+                for plane in planes {
+                    for i in 0..<w.outputHeight {
+                        for j in 0..<w.outputWidth {
+                            let (rows, columns) = Self.covered(w, i, j)
+                            body(plane, i * w.outputWidth + j, rows, columns, scales[i * w.outputWidth + j])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         let input = input
         let w = window, batch = input.batchSize
         let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
         var output = Tensor.uninitialized([batch] + outputShape)
-        scales.withUnsafeBufferPointer { scales in
-            input.withPointer { x in
-                output.withMutablePointer { y in
-                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
-                        for plane in planes {
-                            let (source, target) = (x + plane * inArea, y + plane * outArea)
-                            for i in 0..<w.outputHeight {
-                                for j in 0..<w.outputWidth {
-                                    let (rows, columns) = Self.covered(w, i, j)
-                                    var sum: Float = 0
-                                    for r in rows { for c in columns { sum += source[r * w.width + c] } }
-                                    target[i * w.outputWidth + j] = sum * scales[i * w.outputWidth + j]
-                                }
-                            }
-                        }
-                    }
+        input.withPointer { x in
+            output.withMutablePointer { y in
+                forEachWindow(batch: batch) { plane, index, rows, columns, scale in
+                    let source = x + plane * inArea
+                    var sum: Float = 0
+                    for r in rows { for c in columns { sum += source[r * w.width + c] } }
+                    y[plane * outArea + index] = sum * scale
                 }
             }
         }
@@ -70,21 +80,11 @@ public final class AvgPool2D: RegisteredLayer {
         let w = window, batch = dy.batchSize
         let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
         var dx = Tensor(zeros: [batch, w.channels, w.height, w.width])
-        scales.withUnsafeBufferPointer { scales in
-            dy.withPointer { dy in
-                dx.withMutablePointer { dx in
-                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
-                        for plane in planes {
-                            let (source, target) = (dy + plane * outArea, dx + plane * inArea)
-                            for i in 0..<w.outputHeight {
-                                for j in 0..<w.outputWidth {
-                                    let (rows, columns) = Self.covered(w, i, j)
-                                    let share = source[i * w.outputWidth + j] * scales[i * w.outputWidth + j]
-                                    for r in rows { for c in columns { target[r * w.width + c] += share } }
-                                }
-                            }
-                        }
-                    }
+        dy.withPointer { dy in
+            dx.withMutablePointer { dx in
+                forEachWindow(batch: batch) { plane, index, rows, columns, scale in
+                    let (target, share) = (dx + plane * inArea, dy[plane * outArea + index] * scale)
+                    for r in rows { for c in columns { target[r * w.width + c] += share } }
                 }
             }
         }

@@ -27,7 +27,7 @@ final class CommandTests: XCTestCase {
     func testListFiltersAndSpeaksJSON() throws {
         let all = try run("list")
         XCTAssertEqual(all.status, 0, all.stderr)
-        for name in ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout"] {
+        for name in ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout", "mnist-resnet"] {
             XCTAssertTrue(all.stdout.contains(name), name)
         }
         XCTAssertTrue(all.stdout.contains("359,846"))

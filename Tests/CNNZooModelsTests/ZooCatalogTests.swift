@@ -7,7 +7,7 @@ final class ZooCatalogTests: XCTestCase {
     func testEveryEntryBuildsAndRunsForwardAndBackward() throws {
         let entries = try ZooCatalog.builtIns()
         XCTAssertEqual(Set(entries.map(\.spec.name)),
-                       ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout"])
+                       ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout", "mnist-resnet"])
         for entry in entries {
             let model = try Model(spec: entry.spec)
             model.initializeParameters(seed: 1)
@@ -31,6 +31,19 @@ final class ZooCatalogTests: XCTestCase {
     func parameterCounts(_ name: String) throws -> [String: Int] {
         let spec = try XCTUnwrap(try ZooCatalog.builtIns().first { $0.spec.name == name }).spec
         return Dictionary(uniqueKeysWithValues: try Model(spec: spec).namedParameters.map { ($0.path, $0.parameter.value.count) })
+    }
+
+    /// The residual entry: a graph of three stages, projections where the width or size changes.
+    func testTheResidualEntryIsAGraphOfThreeStages() throws {
+        let spec = try XCTUnwrap(try ZooCatalog.builtIns().first { $0.spec.name == "mnist-resnet" }).spec
+        let model = try Model(spec: spec)
+        XCTAssertFalse(model.isChain)
+        XCTAssertEqual(model.parameterCount, 174_970)
+        let counts = try parameterCounts("mnist-resnet")
+        XCTAssertEqual(counts["s2b1_proj.weight"], 32 * 16, "a 1×1 projection where stage 2 widens and halves")
+        XCTAssertNil(counts["s1b1_proj.weight"], "stage 1 keeps the identity shortcut")
+        XCTAssertEqual(model.layers.filter { $0.layer is BatchNorm2D }.count, 15)
+        XCTAssertEqual(model.layers.last(where: { $0.name == "s3b2_sum" })?.layer.outputShape, [64, 7, 7])
     }
 
     func testMNIST163264MatchesSeed004Counts() throws {

@@ -36,29 +36,36 @@ public enum GradientCheck {
         let inputGradient = layer.backward(projection)
         XCTAssertEqual(inputGradient.shape, input.shape, "input gradient shape", file: file, line: line)
 
-        func compare(_ name: String, count: Int, analytic: [Float], perturb: (Int, Float) -> Double) {
+        compare("\(type(of: layer))", input: input, inputGradient: inputGradient, parameters: layer.parameters.map { ($0.name, $0) },
+                seed: seed, probes: probes, file: file, line: line, loss: loss)
+    }
+
+    /// Central differences of `loss` against the analytic ∂L/∂x and every parameter's ∂L/∂θ, at up
+    /// to `probes` positions each: what the layer and the model checks share.
+    static func compare(_ label: String, input: Tensor, inputGradient: Tensor, parameters: [(name: String, parameter: Parameter)],
+                        seed: UInt64, probes: Int, file: StaticString, line: UInt, loss: (Tensor) throws -> Double) rethrows {
+        func compare(_ name: String, count: Int, analytic: [Float], perturb: (Int, Float) throws -> Double) rethrows {
             let scale = analytic.map { abs($0) }.max() ?? 0
             var picker = RandomGenerator(seed: seed &+ UInt64(count))
             let positions = count <= probes ? Array(0..<count) : (0..<probes).map { _ in Int(picker.next() % UInt64(count)) }
             for i in positions {
-                let numeric = (perturb(i, epsilon) - perturb(i, -epsilon)) / Double(2 * epsilon)
+                let numeric = (try perturb(i, epsilon) - perturb(i, -epsilon)) / Double(2 * epsilon)
                 let tolerance = 1e-3 * Double(scale) + 1e-2 * abs(Double(analytic[i]))
-                XCTAssertEqual(numeric, Double(analytic[i]), accuracy: max(tolerance, 1e-5),
-                               "\(type(of: layer)) \(name)[\(i)]", file: file, line: line)
+                XCTAssertEqual(numeric, Double(analytic[i]), accuracy: max(tolerance, 1e-5), "\(label) \(name)[\(i)]", file: file, line: line)
             }
         }
-        compare("input", count: input.count, analytic: inputGradient.scalars) { i, delta in
+        try compare("input", count: input.count, analytic: inputGradient.scalars) { i, delta in
             var x = input
             x.scalars[i] += delta
-            return loss(x)
+            return try loss(x)
         }
-        for parameter in layer.parameters {
+        for (name, parameter) in parameters {
             let analytic = parameter.gradient.scalars
-            compare(parameter.name, count: parameter.value.count, analytic: analytic) { i, delta in
+            try compare(name, count: parameter.count, analytic: analytic) { i, delta in
                 let saved = parameter.value.scalars[i]
                 parameter.value.scalars[i] = saved + delta
                 defer { parameter.value.scalars[i] = saved }
-                return loss(input)
+                return try loss(input)
             }
         }
     }
@@ -112,29 +119,7 @@ extension GradientCheck {
         _ = try run(input)
         let inputGradient = try XCTUnwrap(model.backward(projection, needsInputGradient: true), file: file, line: line)
         XCTAssertEqual(inputGradient.shape, input.shape, "input gradient shape", file: file, line: line)
-        func compare(_ name: String, count: Int, analytic: [Float], perturb: (Int, Float) throws -> Double) throws {
-            let scale = analytic.map { abs($0) }.max() ?? 0
-            var picker = RandomGenerator(seed: seed &+ UInt64(count))
-            let positions = count <= probes ? Array(0..<count) : (0..<probes).map { _ in Int(picker.next() % UInt64(count)) }
-            for i in positions {
-                let numeric = (try perturb(i, epsilon) - perturb(i, -epsilon)) / Double(2 * epsilon)
-                let tolerance = 1e-3 * Double(scale) + 1e-2 * abs(Double(analytic[i]))
-                XCTAssertEqual(numeric, Double(analytic[i]), accuracy: max(tolerance, 1e-5), "\(model.spec.name) \(name)[\(i)]", file: file, line: line)
-            }
-        }
-        try compare("input", count: input.count, analytic: inputGradient.scalars) { i, delta in
-            var x = input
-            x.scalars[i] += delta
-            return try loss(x)
-        }
-        for (path, parameter) in model.namedParameters {
-            let analytic = parameter.gradient.scalars
-            try compare(path, count: parameter.value.count, analytic: analytic) { i, delta in
-                let saved = parameter.value.scalars[i]
-                parameter.value.scalars[i] = saved + delta
-                defer { parameter.value.scalars[i] = saved }
-                return try loss(input)
-            }
-        }
+        try compare(model.spec.name, input: input, inputGradient: inputGradient, parameters: model.namedParameters.map { ($0.path, $0.parameter) },
+                    seed: seed, probes: probes, file: file, line: line, loss: loss)
     }
 }

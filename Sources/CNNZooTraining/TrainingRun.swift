@@ -41,7 +41,7 @@ public final class TrainingRun {
                 optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
         var spec = spec
         guard data.train.imageShape == spec.inputShape else {
-            throw TrainingRunError("\(spec.name) takes \(Self.shape(spec.inputShape)) images but \(data.name) has \(Self.shape(data.train.imageShape))")
+            throw TrainingRunError("\(spec.name) takes \(Tensor.describe(spec.inputShape)) images but \(data.name) has \(Tensor.describe(data.train.imageShape))")
         }
         if data.classes == nil && data.classCount > spec.classes {
             throw TrainingRunError("\(data.directory): labels go up to \(data.classCount - 1) but \(spec.name) scores \(spec.classes) classes; "
@@ -277,7 +277,6 @@ public final class TrainingRun {
         ranks > 1 ? "\(ranks) processes × \(threads) thread\(threads == 1 ? "" : "s")" : "\(threads) thread\(threads == 1 ? "" : "s")"
     }
 
-    static func shape(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
 }
 
 /// Why a run could not start, go on or save: one line naming what to fix.

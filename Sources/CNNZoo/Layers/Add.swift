@@ -14,7 +14,7 @@ public final class Add: RegisteredMultiInputLayer {
         }
         guard Set(inputShapes).count == 1 else {
             throw ModelError.shapeMismatch(layer: settings.layerName,
-                message: "add needs inputs of one shape, got \(inputShapes.map { $0.map(String.init).joined(separator: "×") }.joined(separator: ", "))")
+                message: "add needs inputs of one shape, got \(inputShapes.map(Tensor.describe).joined(separator: ", "))")
         }
         outputShape = inputShapes[0]
         inputCount = inputShapes.count

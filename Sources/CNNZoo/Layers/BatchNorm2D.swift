@@ -129,32 +129,35 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
         let dy = outputGradient
         let (batch, channels, area) = (dy.batchSize, channels, area)
         let chunks = Parallelism.chunkCount(batch)
-        // Chunk-major: chunk k's Σ∂y (channels values) then its Σ∂y·x̂ (channels values).
+        // Each chunk's Σ∂y per channel (chunks × channels), then each chunk's Σ∂y·x̂: β's and γ's
+        // partials as this process adds them, as every layer adds its own.
         let parts = partials.reserve(2 * chunks * channels)
+        let (sumsDy, sumsDyXHat) = (parts, parts + chunks * channels)
         withPointers(dy, normalised) { dy, xHat in
             Parallelism.forEachChunk(batch) { chunk, samples in
-                let sums = parts + 2 * chunk * channels
-                for c in 0..<2 * channels { sums[c] = 0 }
+                let (sumDy, sumDyXHat) = (sumsDy + chunk * channels, sumsDyXHat + chunk * channels)
+                for c in 0..<channels { (sumDy[c], sumDyXHat[c]) = (0, 0) }
                 for sample in samples {
                     for c in 0..<channels {
                         let offset = (sample * channels + c) * area
                         var a: Float = 0, b: Float = 0
                         for i in offset..<offset + area { a += dy[i]; b += dy[i] * xHat[i] }
-                        sums[c] += a
-                        sums[channels + c] += b
+                        sumDy[c] += a
+                        sumDyXHat[c] += b
                     }
                 }
             }
         }
-        // This process's chunks for the parameters' gradients, as every layer adds its own.
-        var biasParts = [Float](), weightParts = [Float]()
+        bias.accumulate(partials: sumsDy, chunks: chunks)
+        weight.accumulate(partials: sumsDyXHat, chunks: chunks)
+        // The whole batch's two sums per channel, chunk by chunk: [Σ∂y, Σ∂y·x̂] of each chunk.
+        var chunkMajor: [Double] = []
+        chunkMajor.reserveCapacity(2 * chunks * channels)
         for chunk in 0..<chunks {
-            biasParts += UnsafeBufferPointer(start: parts + 2 * chunk * channels, count: channels)
-            weightParts += UnsafeBufferPointer(start: parts + (2 * chunk + 1) * channels, count: channels)
+            for c in 0..<channels { chunkMajor.append(Double(sumsDy[chunk * channels + c])) }
+            for c in 0..<channels { chunkMajor.append(Double(sumsDyXHat[chunk * channels + c])) }
         }
-        bias.accumulate(partials: biasParts, chunks: chunks)
-        weight.accumulate(partials: weightParts, chunks: chunks)
-        let totals = try! wholeBatch(partials: UnsafeBufferPointer(start: parts, count: 2 * chunks * channels).map(Double.init), width: 2 * channels)
+        let totals = try! wholeBatch(partials: chunkMajor, width: 2 * channels)
         // A stand-in sample is no part of the batch: nothing flows back from it (the whole batch's
         // sums would otherwise give it a gradient).
         if isStandIn { return Tensor(zeros: dy.shape) }
@@ -176,12 +179,5 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
             }
         }
         return dx
-    }
-}
-
-extension Parameter {
-    /// ``accumulate(partials:chunks:)`` from an array.
-    func accumulate(partials: [Float], chunks: Int) {
-        partials.withUnsafeBufferPointer { accumulate(partials: $0.baseAddress!, chunks: chunks) }
     }
 }

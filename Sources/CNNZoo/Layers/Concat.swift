@@ -17,7 +17,7 @@ public final class Concat: RegisteredMultiInputLayer {
         let trailing = inputShapes.map { Array($0.dropFirst()) }
         guard inputShapes.allSatisfy({ !$0.isEmpty }), Set(trailing).count == 1 else {
             throw ModelError.shapeMismatch(layer: settings.layerName,
-                message: "concat needs inputs that differ only in channels, got \(inputShapes.map { $0.map(String.init).joined(separator: "×") }.joined(separator: ", "))")
+                message: "concat needs inputs that differ only in channels, got \(inputShapes.map(Tensor.describe).joined(separator: ", "))")
         }
         outputShape = [inputShapes.reduce(0) { $0 + $1[0] }] + trailing[0]
         sampleCounts = inputShapes.map(Tensor.count(of:))

@@ -29,13 +29,13 @@ extension Model {
         return outputs[layers.count - 1]!
     }
 
-    /// How many layers take each output, and the model's input.
-    var uses: (input: Int, layers: [Int]) {
-        var counts = [Int](repeating: 0, count: layers.count), input = 0
+    /// How many layers take each output (the last one's also the model's), and the model's input.
+    static func uses(of sources: [[Int]]) -> (input: Int, layers: [Int]) {
+        var counts = [Int](repeating: 0, count: sources.count), input = 0
         for source in sources.joined() {
             if source < 0 { input += 1 } else { counts[source] += 1 }
         }
-        counts[layers.count - 1] += 1   // the model's output
+        counts[sources.count - 1] += 1
         return (input, counts)
     }
 

@@ -83,6 +83,7 @@ public final class Model {
         self.layers = built
         self.loss = try losses.makeLoss(spec.loss)
         self.sources = sources
+        uses = Self.uses(of: sources)
         isChain = sources.enumerated().allSatisfy { index, source in source == [index - 1] }
         forwardSteps = Self.forwardSteps(built.map(\.1))
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
@@ -100,6 +101,9 @@ public final class Model {
     public let sources: [[Int]]
     /// Whether every layer takes the previous one's output alone.
     public let isChain: Bool
+    /// How many layers take each output, and the model's input: how long the graph's forward
+    /// pass keeps each.
+    let uses: (input: Int, layers: [Int])
 
     /// Every buffer (state saved but not trained) with its dotted path (`bn1.running_mean`).
     public let namedBuffers: [(path: String, buffer: Parameter)]

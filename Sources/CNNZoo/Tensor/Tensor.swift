@@ -36,6 +36,9 @@ public struct Tensor: Sendable, Equatable {
     /// The number of elements.
     public var count: Int { scalars.count }
 
+    /// A shape as messages write it: `1×28×28`.
+    public static func describe(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
+
     /// The extent of the first axis: the batch size for activations.
     public var batchSize: Int { shape.first ?? 1 }
 

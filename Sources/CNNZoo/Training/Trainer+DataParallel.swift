@@ -23,6 +23,7 @@ extension Trainer {
         let shares = (0..<group.size).map { Self.share(of: count, rank: $0, ranks: group.size, threads: Parallelism.threads) }
         let mine = shares[group.rank]
         let perSample = images.sampleCount
+        defer { setStandIn(false) }
 
         // Forward over this process's rows; gather every process's outputs in sample order.
         var localOutput: [Float] = []
@@ -54,7 +55,6 @@ extension Trainer {
             model.backward(rows)
         } else if hasBatchStatistics {
             model.backward(Tensor(zeros: [1, classes]))
-            setStandIn(false)
         }
         try combineGradients(group: group)
         return (output, loss)

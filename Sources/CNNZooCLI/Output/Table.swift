@@ -1,3 +1,4 @@
+import CNNZoo
 /// A plain-text table with aligned columns, for terminal output.
 struct Table {
     enum Alignment { case left, right }
@@ -64,7 +65,7 @@ enum Format {
 
     static func percent(_ fraction: Double) -> String { String(format: "%.2f%%", fraction * 100) }
 
-    static func shape(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: "×") }
+    static func shape(_ shape: [Int]) -> String { Tensor.describe(shape) }
 
     /// 75 → "1:15"; 3725 → "1:02:05".
     static func duration(_ seconds: Double) -> String {

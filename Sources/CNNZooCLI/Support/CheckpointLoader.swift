@@ -20,23 +20,23 @@ enum CheckpointLoader {
     }
 
     static func read(_ path: String, registry: Registry) throws -> Checkpoint {
-        _ = try checkInChild(path, registry: registry, contents: false)
+        try checkInChild(path, registry: registry, contents: false)
         return try readInProcess(path, registry: registry)
     }
 
     /// What the checkpoint holds, read without building its model (``CheckpointContents``),
     /// behind the same child-process check.
     static func readContents(_ path: String) throws -> CheckpointContents {
-        _ = try checkInChild(path, registry: Registry(), contents: true)
+        try checkInChild(path, registry: Registry(), contents: true)
         do { return try Checkpoint.readContents(from: path) } catch let error as HDF5Error { throw RuntimeError(error.description) }
     }
 
-    /// Reads the checkpoint in a child process first; false when no child could be started
-    /// (or the caller is not cnn-zoo), true when the child read it cleanly. A child that fails
-    /// throws its one line, and one that crashes or hangs says the file is damaged.
-    private static func checkInChild(_ path: String, registry: Registry, contents: Bool) throws -> Bool {
+    /// Reads the checkpoint in a child process first, where one can be started (the caller is
+    /// cnn-zoo): a child that fails throws its one line, and one that crashes or hangs says the
+    /// file is damaged.
+    private static func checkInChild(_ path: String, registry: Registry, contents: Bool) throws {
         // In-process callers whose executable is not cnn-zoo (a test runner) read directly.
-        if ProcessInfo.processInfo.environment["CNN_ZOO_ISOLATE_HDF5"] == "0" { return false }
+        if ProcessInfo.processInfo.environment["CNN_ZOO_ISOLATE_HDF5"] == "0" { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = [CheckCheckpoint.configuration.commandName!, path] + (contents ? ["--contents"] : [])
@@ -54,7 +54,7 @@ enum CheckpointLoader {
         do {
             try process.run()
         } catch {
-            return false  // no way to isolate: read directly
+            return  // no way to isolate: read directly
         }
         let size = fileSize(atPath: path)
         let limit = Date().addingTimeInterval(deadline(forBytes: size))
@@ -74,7 +74,6 @@ enum CheckpointLoader {
             let line = message.split(separator: "\n").first.map(String.init) ?? "cannot be read"
             throw RuntimeError(line.hasPrefix("cnn-zoo: error: ") ? String(line.dropFirst("cnn-zoo: error: ".count)) : line)
         }
-        return true
     }
 
     private static func readInProcess(_ path: String, registry: Registry) throws -> Checkpoint {

@@ -69,7 +69,7 @@ public enum CommandLineEntry {
             }
             return 0
         } catch let error as UsageError {
-            Console.error(error.message + Self.helpHint(arguments))
+            Console.error(error.message + (error.pointsAtHelp ? Self.helpHint(arguments) : ""))
             return 2
         } catch let error as ExitCode {
             return error.rawValue
@@ -102,7 +102,13 @@ public enum CommandLineEntry {
 /// A mistake in how the command was called: reported with exit status 2.
 struct UsageError: Error {
     let message: String
-    init(_ message: String) { self.message = message }
+    /// Whether the message ends by pointing at `--help`: not for a bad spec file, which the
+    /// help cannot mend.
+    let pointsAtHelp: Bool
+    init(_ message: String, pointsAtHelp: Bool = true) {
+        self.message = message
+        self.pointsAtHelp = pointsAtHelp
+    }
 }
 
 /// A failure while doing the work: reported with exit status 1.

@@ -75,6 +75,39 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertFalse(try Checkpoint.read(from: folder + "/three.h5").parameters.map(\.value) == b.parameters.map(\.value))
     }
 
+    /// A graph with batch normalisation, a residual `add` and a `concat`: under `mpirun -n 2
+    /// --threads 1` it ends bit for bit where `--threads 2` ends, batch statistics included.
+    func testAGraphWithBatchNormalisationUnderMPI() throws {
+        let spec = """
+            {"name": "mpi-graph", "input_shape": [1, 28, 28], "classes": 10,
+             "layers": [
+               {"name": "stem", "kind": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1, "stride": 2, "bias": false},
+               {"name": "stem_bn", "kind": "batchnorm2d"},
+               {"name": "stem_relu", "kind": "relu"},
+               {"name": "conv", "kind": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1, "bias": false},
+               {"name": "bn", "kind": "batchnorm2d"},
+               {"name": "sum", "kind": "add", "inputs": ["bn", "stem_relu"]},
+               {"name": "side", "kind": "conv2d", "inputs": ["stem_relu"], "out_channels": 4, "kernel": 1, "groups": 2},
+               {"name": "joined", "kind": "concat", "inputs": ["sum", "side"]},
+               {"name": "pool", "kind": "global_avg_pool"},
+               {"name": "fc", "kind": "dense", "units": 10}
+             ],
+             "loss": {"kind": "cross_entropy"},
+             "training": {"epochs": 1, "batch_size": 64, "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}}
+            """
+        _ = FileManager.default.createFile(atPath: folder + "/mpi-graph.json", contents: Data(spec.utf8))
+        let common = ["train", "mpi-graph.json", "--data", "data", "--json"]
+        let distributed = try mpi(2, common + ["--threads", "1", "--checkpoint", "mpi.h5"])
+        XCTAssertEqual(distributed.status, 0, distributed.stderr)
+        let single = try CommandRunner.run(common + ["--threads", "2", "--checkpoint", "one.h5"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let a = try Checkpoint.read(from: folder + "/mpi.h5"), b = try Checkpoint.read(from: folder + "/one.h5")
+        XCTAssertEqual(a.buffers.map(\.path), b.buffers.map(\.path))
+        XCTAssertTrue(a.buffers.contains { $0.path.hasSuffix("running_var") }, "batch norm's running statistics are stored")
+        XCTAssertTrue(a.buffers.map(\.value) == b.buffers.map(\.value), "running statistics")
+        assertSameRun(a, b, "a graph with batch norm: mpirun -n 2 --threads 1 against --threads 2")
+    }
+
     /// Two simulated machines — network namespaces joined by a virtual Ethernet bridge, Open
     /// MPI's TCP transport between them, its launcher reaching the second through `ip netns
     /// exec` instead of ssh (Tools/netns_mpirun.sh) — end bit for bit where one process with

@@ -73,7 +73,7 @@ final class GraphCommandTests: XCTestCase {
         _ = FileManager.default.createFile(atPath: folder + "/bad.json", contents: Data(text.replacingOccurrences(of: "\"stem_relu\"]", with: "\"stem_rlu\"]").utf8))
         let result = try run("train", "bad.json", "--data", "data", "--checkpoint", "bad.h5")
         XCTAssertEqual(result.stderr, "cnn-zoo: error: bad.json: layer 'sum': unknown input 'stem_rlu' (did you mean 'stem_relu'?); an input is a layer before it, or 'input'\n")
-        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.status, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/bad.h5"))
     }
 }

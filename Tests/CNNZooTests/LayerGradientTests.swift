@@ -24,6 +24,46 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    func testGroupedAndDepthwiseConvolutionGradients() throws {
+        let cases: [(settings: [String: SettingValue], input: [Int])] = [
+            (["out_channels": 4, "kernel": 3, "padding": 1, "groups": 2], [4, 5, 5]),
+            (["out_channels": 6, "kernel": 3, "stride": 2, "groups": 3, "bias": false], [3, 7, 6]),
+            (["out_channels": 4, "kernel": 3, "padding": 1, "groups": 4], [4, 6, 6]),  // depthwise
+            (["out_channels": 8, "kernel": 3, "padding": 1, "groups": 2], [8, 5, 5]),  // 36-row group patches: ∂W transposed
+        ]
+        for (index, testCase) in cases.enumerated() {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index)) as? Conv2D)
+            XCTAssertNil(layer.winograd, "Winograd is for ungrouped convolutions")
+            XCTAssertEqual(layer.weight.value.shape[1], testCase.input[0] / layer.groups)
+            GradientCheck.check(layer, input: GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(20 + index)))
+        }
+        XCTAssertThrowsError(try GradientCheck.layer("conv2d", ["out_channels": 4, "kernel": 3, "groups": 3], input: [3, 5, 5])) { error in
+            XCTAssertTrue("\(error)".contains("'groups' 3 must divide"), "\(error)")
+        }
+    }
+
+    /// A grouped convolution is the ungrouped one with a block-diagonal weight.
+    func testGroupedConvolutionIsTheBlockDiagonalOne() throws {
+        let input = [4, 6, 5], settings: [String: SettingValue] = ["out_channels": 6, "kernel": 3, "padding": 1]
+        let grouped = try XCTUnwrap(GradientCheck.layer("conv2d", settings.merging(["groups": 2]) { a, _ in a }, input: input) as? Conv2D)
+        let full = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)
+        full.usesWinograd = false
+        let w = grouped.weight.value.scalars  // [6, 2, 3, 3]
+        var blockDiagonal = [Float](repeating: 0, count: 6 * 4 * 9)
+        for o in 0..<6 {
+            let group = o / 3
+            for c in 0..<2 { for i in 0..<9 { blockDiagonal[(o * 4 + group * 2 + c) * 9 + i] = w[(o * 2 + c) * 9 + i] } }
+        }
+        full.weight.value.scalars = blockDiagonal
+        full.bias?.value.scalars = grouped.bias?.value.scalars ?? []
+        let x = GradientCheck.randomTensor([3] + input, seed: 7)
+        var random = RandomGenerator(seed: 1)
+        let a = grouped.forward(x, mode: .training, random: &random).scalars
+        let b = full.forward(x, mode: .training, random: &random).scalars
+        for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-5) }
+        XCTAssertEqual(grouped.multiplyAdds * 2, full.multiplyAdds)
+    }
+
     func testConv2DWeightGradientIsTheSameInBothForms() throws {
         // ∂W = ∂Y·X̂ᵀ and ∂W = (X̂·∂Yᵀ)ᵀ sum the same products; a batch of 5 over the threads
         // exercises a chunk's first sample starting the sum and the others adding to it.

@@ -1,5 +1,10 @@
 /// 2-D cross-correlation, PyTorch's `Conv2d`: y[n,o] = Σ_c W[o,c] ⋆ x[n,c] + b[o].
 ///
+/// With `groups` = G the channels split into G groups and output channel o sees only its own
+/// group's C/G input channels (W is [O, C/G, kh, kw]); G = C is a depthwise convolution. The
+/// unfolded rows of group g are a contiguous block of X̂, so each group is the same product
+/// over its block: Y_g = W_g·X̂_g, ∂W_g += ∂Y_g·X̂_gᵀ, ∂X̂_g = W_gᵀ·∂Y_g.
+///
 /// One sample at a time: its input is unfolded into columns X̂ of shape [C·kh·kw, P]
 /// (P = output positions), so each product is one matrix multiplication — Y = W·X̂,
 /// ∂W += ∂Y·X̂ᵀ, ∂X̂ = Wᵀ·∂Y, and ∂X̂ folds back onto the input. A sample's columns fit in
@@ -22,20 +27,26 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     /// The settings other than the window's, each declared once.
     enum Declared {
         static let outChannels = Setting.integer("out_channels", in: 1...65536, "number of filters")
+        static let groups = Setting.integer("groups", default: 1, in: 1...65536,
+                                            "channel groups: each filter sees in_channels/groups channels (groups = in_channels is depthwise)")
         static let bias = Setting.bool("bias", default: true, "add a learned bias per output channel")
         static let initializer = Setting.initializer("init", default: .kaimingNormal, "weight initializer")
     }
     public static let settings: [SettingDescription] = [Declared.outChannels.description] + SlidingWindow.settings(strideDefault: "1")
-        + [Declared.bias.description, Declared.initializer.description]
+        + [Declared.groups.description, Declared.bias.description, Declared.initializer.description]
 
     let window: SlidingWindow
     public let outChannels: Int
+    /// The channel groups G: input and output channels both divide into G.
+    public let groups: Int
     public let weight: Parameter
     public let bias: Parameter?
     public let outputShape: [Int]
 
     /// Rows of the unfolded input: C·kh·kw.
     private let patchSize: Int
+    /// One group's rows of the unfolded input, (C/G)·kh·kw, and its output channels O/G.
+    private let groupPatchSize: Int, groupOutputs: Int
     private let positions: Int
     private var input = Tensor(zeros: [0])
     /// One sample's columns [patchSize, P] per thread.
@@ -68,26 +79,35 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
                                    defaultStrideIsKernel: false, paddingBelowKernel: false)
         outChannels = try settings.value(Declared.outChannels)
+        groups = try settings.value(Declared.groups)
+        guard window.channels % groups == 0, outChannels % groups == 0 else {
+            throw ModelError.badSetting(layer: settings.layerName,
+                                        message: "'groups' \(groups) must divide both the \(window.channels) input channels and 'out_channels' \(outChannels)")
+        }
         patchSize = window.channels * window.kernelHeight * window.kernelWidth
+        groupPatchSize = patchSize / groups
+        groupOutputs = outChannels / groups
         positions = window.outputHeight * window.outputWidth
-        try Parameter.checkSize([outChannels, window.channels, window.kernelHeight, window.kernelWidth],
+        let groupChannels = window.channels / groups
+        try Parameter.checkSize([outChannels, groupChannels, window.kernelHeight, window.kernelWidth],
                                 layer: settings.layerName, name: "weight")
         try Parameter.checkSize([patchSize, positions], layer: settings.layerName, name: "the unfolded input of one sample")
         let receptive = window.kernelHeight * window.kernelWidth
-        weight = Parameter(name: "weight", shape: [outChannels, window.channels, window.kernelHeight, window.kernelWidth],
+        // The fans PyTorch reads off a grouped W's shape: in (C/G)·kh·kw, out O·kh·kw.
+        weight = Parameter(name: "weight", shape: [outChannels, groupChannels, window.kernelHeight, window.kernelWidth],
                            initializer: try settings.value(Declared.initializer),
-                           fanIn: window.channels * receptive, fanOut: outChannels * receptive)
+                           fanIn: groupChannels * receptive, fanOut: outChannels * receptive)
         bias = try settings.value(Declared.bias)
-            ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros, fanIn: patchSize, fanOut: outChannels)
+            ? Parameter(name: "bias", shape: [outChannels], initializer: .zeros, fanIn: groupPatchSize, fanOut: outChannels)
             : nil
         outputShape = [outChannels, window.outputHeight, window.outputWidth]
-        transposedWeightGradient = patchSize >= Self.transposedWeightGradientRows
-        winograd = WinogradConvolution(window: window, outputs: outChannels)
+        transposedWeightGradient = groupPatchSize >= Self.transposedWeightGradientRows
+        winograd = groups == 1 ? WinogradConvolution(window: window, outputs: outChannels) : nil
     }
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
-    public var multiplyAdds: Int { outChannels * patchSize * positions }
+    public var multiplyAdds: Int { outChannels * groupPatchSize * positions }
 
     public var performedMultiplyAdds: Int { winogradInUse?.multiplyAdds ?? multiplyAdds }
 
@@ -107,6 +127,7 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                         epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         self.input = input
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
+        let (groups, kg, og) = (groups, groupPatchSize, groupOutputs)
         let (hasBias, ownProducts) = (bias != nil, usesOwnProducts)
         let columns = columns.reserve(winogradInUse == nil ? Parallelism.chunkCount(batch) * k * p : 0)
         var output = Tensor.uninitialized([batch] + outputShape)
@@ -124,7 +145,10 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                     for n in samples {
                         let yn = y + n * o * p
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
-                        Self.multiply(ownProducts: ownProducts, m: o, n: p, k: k, a: w, lda: k, b: columns, ldb: p, c: yn, ldc: p)
+                        for g in 0..<groups {
+                            Self.multiply(ownProducts: ownProducts, m: og, n: p, k: kg, a: w + g * og * kg, lda: kg,
+                                          b: columns + g * kg * p, ldb: p, c: yn + g * og * p, ldc: p)
+                        }
                         if hasBias { Self.addChannelBias(b, channels: o, positions: p, to: yn) }
                         epilogue(yn)
                     }
@@ -144,11 +168,12 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
 
     private func backward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor {
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, input.batchSize)
+        let (groups, kg, og) = (groups, groupPatchSize, groupOutputs)
         let hasBias = bias != nil
         let chunks = Parallelism.chunkCount(batch)
         let direct = winogradInUse == nil
         let columns = columns.reserve(direct ? chunks * k * p : 0)
-        let weightPartials = weightPartials.reserve(chunks * o * k), biasPartials = biasPartials.reserve(chunks * o)
+        let weightPartials = weightPartials.reserve(chunks * o * kg), biasPartials = biasPartials.reserve(chunks * o)
         let (transposed, ownProducts) = (transposedWeightGradient, usesOwnProducts)
         let transposes = transposes.reserve(direct && transposed ? chunks * (p + k) * o : 0)
         // Each sample's ∂x is cleared just before its columns fold onto it (in parallel, in cache).
@@ -165,7 +190,7 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                 }
                 Parallelism.forEachChunk(batch) { chunk, samples in
                     let columns = columns + chunk * k * p
-                    let dw = weightPartials + chunk * o * k, db = biasPartials + chunk * o
+                    let dw = weightPartials + chunk * o * kg, db = biasPartials + chunk * o
                     let dyT = transposes + chunk * (p + k) * o, dwT = dyT + p * o
                     db.update(repeating: 0, count: o)
                     for n in samples {
@@ -174,21 +199,27 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                         Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
                         // The chunk's first sample starts its partial ∂W; the others add to it.
                         let beta: Float = n == samples.lowerBound ? 0 : 1
-                        if transposed {
-                            BLAS.transpose(rows: o, columns: p, a: dyn, lda: p, into: dyT, ldb: o)
-                            BLAS.gemm(m: k, n: o, k: p, a: columns, lda: p, b: dyT, ldb: o, beta: beta, c: dwT, ldc: o)
-                        } else {
-                            BLAS.gemm(transposeB: true, m: o, n: k, k: p, a: dyn, lda: p, b: columns, ldb: p,
-                                      beta: beta, c: dw, ldc: k)
+                        if transposed { BLAS.transpose(rows: o, columns: p, a: dyn, lda: p, into: dyT, ldb: o) }
+                        for g in 0..<groups {
+                            if transposed {
+                                BLAS.gemm(m: kg, n: og, k: p, a: columns + g * kg * p, lda: p, b: dyT + g * og, ldb: o,
+                                          beta: beta, c: dwT + g * og, ldc: o)
+                            } else {
+                                BLAS.gemm(transposeB: true, m: og, n: kg, k: p, a: dyn + g * og * p, lda: p,
+                                          b: columns + g * kg * p, ldb: p, beta: beta, c: dw + g * og * kg, ldc: kg)
+                            }
                         }
                         if needsInputGradient {
-                            Self.multiply(ownProducts: ownProducts, transposeA: true, m: k, n: p, k: o, a: w, lda: k,
-                                          b: dyn, ldb: p, c: columns, ldc: p)
+                            for g in 0..<groups {
+                                Self.multiply(ownProducts: ownProducts, transposeA: true, m: kg, n: p, k: og,
+                                              a: w + g * og * kg, lda: kg, b: dyn + g * og * p, ldb: p,
+                                              c: columns + g * kg * p, ldc: p)
+                            }
                             (dx + n * inputSize).update(repeating: 0, count: inputSize)
                             Kernels.fold(window, columns, rowStride: p, into: dx + n * inputSize)
                         }
                     }
-                    if transposed { BLAS.transpose(rows: k, columns: o, a: dwT, lda: o, into: dw, ldb: k) }
+                    if transposed { BLAS.transpose(rows: kg, columns: o, a: dwT, lda: o, into: dw, ldb: kg) }
                 }
             }
         }

@@ -72,12 +72,16 @@ func loadCatalog(registry: Registry) throws -> ZooCatalog {
     }
 }
 
-/// Resolves a model name or spec path into a spec, as a usage error when it is unknown.
+/// Resolves a model name or spec path into a spec, as a usage error when the name is unknown or
+/// the spec file given is not a valid model (an unknown input, a cycle, shapes that do not fit).
 func resolveSpec(_ name: String, registry: Registry) throws -> (spec: ModelSpec, source: String) {
     do {
         return try loadCatalog(registry: registry).spec(named: name)
     } catch let error as ZooError {
-        if case .unknown = error { throw UsageError(error.description) }
-        throw RuntimeError(error.description)
+        switch error {
+        case .unknown: throw UsageError(error.description)
+        case let .badEntry(path, _) where path == name: throw UsageError(error.description, pointsAtHelp: false)
+        default: throw RuntimeError(error.description)
+        }
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch twins of cnn-zoo's mnist-16-32-64 and mnist-small, timed as `cnn-zoo bench` times them.
+"""PyTorch twins of cnn-zoo's zoo entries (Tools/torch_twin.py), timed as `cnn-zoo bench` times them.
 
     python3 Tools/bench_pytorch.py mnist-16-32-64 --batch-size 64 --threads 2 --json
+    python3 Tools/bench_pytorch.py mnist-resnet --json          # any entry; peak resident memory too
 
 Same layers and shapes, same loss, same optimizer and hyperparameters as the zoo entries, synthetic
 images, the same batch and thread count; prints training and inference images/s (medians of
@@ -10,7 +11,9 @@ for measuring, not a test.
 """
 import argparse
 import json
+import os
 import platform
+import resource
 import statistics
 import time
 
@@ -18,42 +21,37 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-class PositionBias(nn.Module):
-    """cnn-zoo's `bias` layer: one learned value per (channel, row, column)."""
-
-    def __init__(self, shape):
-        super().__init__()
-        self.bias = nn.Parameter(torch.zeros(shape))
-
-    def forward(self, x):
-        return x + self.bias
+from torch_twin import build
 
 
-class Pool(nn.Module):
-    """Seed 004's 3×3/2 max-pool with one zero row and column added at the bottom and right."""
-
-    def forward(self, x):
-        return F.max_pool2d(F.pad(x, (0, 1, 0, 1)), 3, 2)
+ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Models", "zoo")
 
 
-def mnist_16_32_64():
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1, bias=False), PositionBias((16, 28, 28)), nn.ReLU(), Pool(),
-        nn.Conv2d(16, 32, 3, padding=1, bias=False), PositionBias((32, 14, 14)), nn.ReLU(), Pool(),
-        nn.Conv2d(32, 64, 3, padding=1, bias=False), PositionBias((64, 7, 7)), nn.ReLU(),
-        nn.Flatten(), nn.Linear(3136, 100), nn.ReLU(), nn.Linear(100, 10))
-    return model, nn.CrossEntropyLoss(), dict(lr=0.01, momentum=0.9), False
+def load_spec(name):
+    """A zoo entry by name, or a spec .json by path."""
+    path = name if name.endswith(".json") else os.path.join(ZOO, f"{name}.json")
+    with open(path) as f:
+        return json.load(f)
 
 
-def mnist_small():
-    model = nn.Sequential(
-        nn.Conv2d(1, 5, 3, bias=False), PositionBias((5, 26, 26)), nn.Sigmoid(),
-        nn.Flatten(), nn.Linear(3380, 100), nn.Sigmoid(), nn.Linear(100, 10))
-    return model, nn.BCEWithLogitsLoss(), dict(lr=0.1, momentum=0.9), True
+def loss_and_targets(spec):
+    """The spec's loss as PyTorch's, and whether it takes one-hot targets."""
+    loss = spec.get("loss", {})
+    kind, logits = loss.get("kind", "cross_entropy"), loss.get("from_logits", True)
+    if kind == "cross_entropy":
+        return (nn.CrossEntropyLoss() if logits else (lambda p, y: F.nll_loss(torch.log(p), y))), False
+    if kind == "binary_cross_entropy":
+        return (nn.BCEWithLogitsLoss() if logits else nn.BCELoss()), True
+    return nn.MSELoss(), True
 
 
-MODELS = {"mnist-16-32-64": mnist_16_32_64, "mnist-small": mnist_small}
+def optimizer_for(spec, parameters):
+    """The spec's optimizer with its hyperparameters (a schedule's changes of lr cost nothing to time)."""
+    settings = dict(spec.get("training", {}).get("optimizer", {"kind": "sgd", "lr": 0.01}))
+    kind = settings.pop("kind")
+    if "betas" in settings:
+        settings["betas"] = tuple(settings["betas"])
+    return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[kind](parameters, **settings)
 
 
 def cpu_model():
@@ -69,7 +67,7 @@ def cpu_model():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", choices=sorted(MODELS))
+    parser.add_argument("model", help="a zoo entry's name or a spec .json")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=100)
@@ -79,11 +77,13 @@ def main():
 
     torch.manual_seed(1)
     torch.set_num_threads(args.threads)
-    model, loss_function, hyper, one_hot = MODELS[args.model]()
-    optimizer = torch.optim.SGD(model.parameters(), **hyper)
-    images = torch.rand(args.batch_size, 1, 28, 28)
-    labels = torch.randint(0, 10, (args.batch_size,))
-    target = F.one_hot(labels, 10).float() if one_hot else labels
+    spec = load_spec(args.model)
+    model = build(spec)
+    loss_function, one_hot = loss_and_targets(spec)
+    optimizer = optimizer_for(spec, model.parameters())
+    images = torch.rand(args.batch_size, *spec["input_shape"])
+    labels = torch.randint(0, spec["classes"], (args.batch_size,))
+    target = F.one_hot(labels, spec["classes"]).float() if one_hot else labels
 
     def train(steps):
         model.train()
@@ -107,9 +107,11 @@ def main():
             timings.append(args.steps * args.batch_size / (time.perf_counter() - start))
         return statistics.median(timings)
 
-    result = {"model": args.model, "framework": f"PyTorch {torch.__version__}", "cpu": cpu_model(), "threads": args.threads,
+    result = {"model": spec["name"], "framework": f"PyTorch {torch.__version__}", "cpu": cpu_model(), "threads": args.threads,
               "batch_size": args.batch_size, "parameters": sum(p.numel() for p in model.parameters()),
-              "train_images_per_second": rate(train), "inference_images_per_second": rate(infer)}
+              "train_images_per_second": rate(train), "inference_images_per_second": rate(infer),
+              # ru_maxrss is in KiB on Linux: the process's peak, training included.
+              "peak_resident_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if args.json:
         print(json.dumps(result))
     else:

@@ -50,6 +50,52 @@ final class FusionTests: XCTestCase {
         }
     }
 
+    /// Inside a graph a convolution takes the sample-wise layers after it while nothing else
+    /// takes what they pass along: a block's conv → bias → activation fuses, a conv whose output also
+    /// feeds a shortcut does not. The fused pass gives what the layers give one at a time.
+    func testGraphBlocksFuseWhereTheyAreChains() throws {
+        let spec = ModelSpec(name: "fused-graph", inputShape: [2, 6, 6], classes: 3, layers: [
+            LayerSpec(name: "stem", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1]),
+            LayerSpec(name: "stem_act", kind: "tanh"),
+            LayerSpec(name: "conv1", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1, "bias": false]),
+            LayerSpec(name: "bias1", kind: "bias", settings: ["init": "lecun_uniform"]),
+            LayerSpec(name: "act1", kind: "tanh"),
+            LayerSpec(name: "conv2", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1]),
+            LayerSpec(name: "sum", kind: "add", inputs: ["conv2", "stem_act"]),
+            LayerSpec(name: "side", kind: "conv2d", settings: ["out_channels": 2, "kernel": 1], inputs: ["sum"]),
+            LayerSpec(name: "side_act", kind: "sigmoid"),
+            LayerSpec(name: "joined", kind: "concat", inputs: ["sum", "side_act", "side"]),
+            LayerSpec(name: "gap", kind: "global_avg_pool"),
+            LayerSpec(name: "fc", kind: "dense", settings: ["units": 3]),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        let model = try Model(spec: spec)
+        func kind(_ layer: any Layer) -> String {
+            (type(of: layer) as? any RegisteredLayer.Type)?.kind ?? (type(of: layer) as! any RegisteredMultiInputLayer.Type).kind
+        }
+        let steps = model.graphSteps.map { graphStep -> String in
+            switch graphStep.step {
+            case .single(let layer): return kind(layer)
+            case .fused(let producer, let followers): return ([kind(producer)] + followers.map(kind)).joined(separator: "+")
+            }
+        }
+        // Smooth activations, so no kink sits near a finite-difference probe. stem_act feeds the
+        // sum too, but only after it: its tanh still fuses onto the stem.
+        // side's output is also concatenated, so its sigmoid runs alone.
+        XCTAssertEqual(steps, ["conv2d+tanh", "conv2d+bias+tanh", "conv2d", "add", "conv2d", "sigmoid", "concat",
+                               "global_avg_pool", "dense"])
+        XCTAssertEqual(model.graphSteps.map(\.layers), [0...1, 2...4, 5...5, 6...6, 7...7, 8...8, 9...9, 10...10, 11...11])
+        for threads in [1, 3] {
+            Parallelism.setThreads(threads)
+            model.initializeParameters(seed: 5)
+            let input = GradientCheck.randomTensor([5, 2, 6, 6], seed: 8)
+            var random = RandomGenerator(seed: 9)
+            let fused = try model.forward(input, mode: .evaluation, random: &random)
+            let oneAtATime = try model.forward(input) { _, _ in }
+            XCTAssertEqual(fused.scalars, oneAtATime.scalars, "\(threads) thread(s)")
+        }
+        try GradientCheck.check(model, input: GradientCheck.randomTensor([2, 2, 6, 6], seed: 3))
+    }
+
     /// Block by block, chunk partials are added exactly as whole partials are, onto a cleared
     /// gradient and onto one that already holds values; collected, they are the whole partials.
     func testBlockwiseAccumulationAddsAsWholePartialsDo() {

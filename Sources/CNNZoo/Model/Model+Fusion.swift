@@ -42,4 +42,37 @@ extension Model {
             return output
         }
     }
+
+    /// A forward step of a graph: the layers it covers, `first` taking its inputs from
+    /// `sources[first]`, `last` leaving the output that later layers take.
+    struct GraphStep {
+        let step: ForwardStep
+        let layers: ClosedRange<Int>
+    }
+
+    /// The forward steps of a graph: as ``forwardSteps(_:)`` fuses a chain, a sample-producing
+    /// layer takes the sample-wise layers after it while each takes the one before alone and
+    /// nothing else takes that one's output — inside a block (conv → bias → relu) as in a chain.
+    static func graphSteps(_ layers: [any Layer], sources: [[Int]], uses: [Int]) -> [GraphStep] {
+        var steps: [GraphStep] = []
+        var index = 0
+        while index < layers.count {
+            let first = index
+            defer { index += 1 }
+            guard let producer = layers[index] as? any SampleProducingLayer else {
+                steps.append(GraphStep(step: .single(layers[index]), layers: index...index))
+                continue
+            }
+            var followers: [any SampleWiseLayer] = []
+            while index + 1 < layers.count, sources[index + 1] == [index], uses[index] == 1,
+                  let follower = layers[index + 1] as? any SampleWiseLayer {
+                followers.append(follower)
+                index += 1
+                if type(of: follower).keepsOutput { break }
+            }
+            steps.append(GraphStep(step: followers.isEmpty ? .single(producer) : .fused(producer, followers: followers),
+                                   layers: first...index))
+        }
+        return steps
+    }
 }

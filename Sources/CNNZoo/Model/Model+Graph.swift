@@ -1,5 +1,6 @@
 extension Model {
-    /// The forward pass of a graph: the layers in the spec's order, each given its inputs' outputs,
+    /// The forward pass of a graph: the layers in the spec's order (fused as ``graphSteps``
+    /// says), each given its inputs' outputs,
     /// each output kept until its last consumer has run (which then gets the only reference, so an
     /// element-wise layer can work in place).
     func graphForward(_ input: Tensor, mode: Mode, random: inout RandomGenerator, observe: ((Int, Tensor) -> Void)? = nil) -> Tensor {
@@ -16,15 +17,19 @@ extension Model {
             defer { if remaining.layers[source] == 0 { outputs[source] = nil } }
             return outputs[source]!
         }
-        for (index, (_, layer)) in layers.enumerated() {
+        // Pictures need every layer's output, so `observe` runs the layers one at a time (the
+        // same values: a fused step computes what its layers compute in turn).
+        let steps = observe == nil ? graphSteps : layers.indices.map { GraphStep(step: .single(layers[$0].layer), layers: $0...$0) }
+        for graphStep in steps {
+            let (first, last) = (graphStep.layers.lowerBound, graphStep.layers.upperBound)
             let output: Tensor
-            if let merge = layer as? any MultiInputLayer {
-                output = merge.forward(inputs: sources[index].map(take), mode: mode, random: &random)
+            if let merge = layers[first].layer as? any MultiInputLayer {
+                output = merge.forward(inputs: sources[first].map(take), mode: mode, random: &random)
             } else {
-                output = layer.forward(take(sources[index][0]), mode: mode, random: &random)
+                output = Self.run(graphStep.step, take(sources[first][0]), mode: mode, random: &random)
             }
-            observe?(index, output)
-            outputs[index] = output
+            observe?(first, output)
+            outputs[last] = output
         }
         return outputs[layers.count - 1]!
     }

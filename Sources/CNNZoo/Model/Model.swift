@@ -86,6 +86,7 @@ public final class Model {
         uses = Self.uses(of: sources)
         isChain = sources.enumerated().allSatisfy { index, source in source == [index - 1] }
         forwardSteps = Self.forwardSteps(built.map(\.1))
+        graphSteps = Self.graphSteps(built.map(\.1), sources: sources, uses: uses.layers)
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
         namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
     }
@@ -96,6 +97,8 @@ public final class Model {
 
     /// The layers as the forward pass of a chain runs them, sample-wise layers fused onto the layer before.
     let forwardSteps: [ForwardStep]
+    /// The layers as the forward pass of a graph runs them, fused where a block is a chain.
+    let graphSteps: [GraphStep]
 
     /// For each layer, the layers whose outputs it takes, in order (−1: the model's input).
     public let sources: [[Int]]

@@ -18,11 +18,13 @@ let package = Package(
         .library(name: "CNNZooModels", targets: ["CNNZooModels"]),
         .library(name: "CNNZooPlots", targets: ["CNNZooPlots"]),
         .library(name: "CNNZooDistributed", targets: ["CNNZooDistributed"]),
+        .library(name: "CNNZooONNX", targets: ["CNNZooONNX"]),
         .library(name: "CNNZooCLI", targets: ["CNNZooCLI"]),
         .executable(name: "cnn-zoo", targets: ["cnn-zoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Thin C shims over system libraries from Debian's packages.
@@ -57,9 +59,12 @@ let package = Package(
         // The zoo entries shipped in Models/ (JSON specs bundled as resources).
         .target(name: "CNNZooModels", dependencies: [engine], path: "Models", exclude: ["ZOO.md"],
                 resources: [.copy("zoo")]),
+        // Models out to ONNX and in from it, through swift-protobuf and a committed subset of onnx.proto.
+        .target(name: "CNNZooONNX", dependencies: [engine, .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Protobuf/onnx-subset.proto", "ONNX.md"]),
         // The command line, as a library so tests can drive it in-process.
         .target(name: "CNNZooCLI", dependencies: [
-            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooTraining", "CNNZooModels", "CNNZooPlots", "CNNZooDistributed", "CMalloc",
+            engine, "CNNZooData", "CNNZooCheckpoint", "CNNZooTraining", "CNNZooModels", "CNNZooPlots", "CNNZooDistributed", "CNNZooONNX", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cnn-zoo", dependencies: ["CNNZooCLI"]),
@@ -70,6 +75,7 @@ let package = Package(
         .testTarget(name: "CNNZooCheckpointTests", dependencies: ["CNNZooCheckpoint", "CNNZooModels", engine]),
         .testTarget(name: "CNNZooPlotsTests", dependencies: ["CNNZooPlots", engine]),
         .testTarget(name: "CNNZooModelsTests", dependencies: ["CNNZooModels", engine]),
+        .testTarget(name: "CNNZooONNXTests", dependencies: ["CNNZooONNX", "CNNZooTesting", engine]),
         .testTarget(name: "CNNZooCLITests", dependencies: ["CNNZooCLI", "CNNZooCheckpoint", "CNNZooData", engine],
                     resources: [.copy("Fixtures")]),
     ],

@@ -66,6 +66,21 @@ public final class TrainingRun {
         checkpointPath = checkpoint
     }
 
+    /// Starts a new run from trained weights instead of drawn ones — fine-tuning an imported or
+    /// earlier model; the optimizer starts fresh. Every parameter and buffer of the model must
+    /// be in `weights`, by dotted path, with its shape.
+    public func start(from weights: [String: Tensor], source: String) throws {
+        let model = trainer.model
+        guard trainer.state.globalStep == 0 else { throw TrainingRunError("a run that has taken steps cannot start from other weights") }
+        for (path, parameter) in model.namedParameters + model.namedBuffers.map({ ($0.path, $0.buffer) }) {
+            guard let value = weights[path] else { throw TrainingRunError("\(source) has no \(path) for \(model.spec.name)") }
+            guard value.shape == parameter.shape else {
+                throw TrainingRunError("\(source): \(path) has shape \(Tensor.describe(value.shape)) but \(model.spec.name) takes \(Tensor.describe(parameter.shape))")
+            }
+            parameter.value = value
+        }
+    }
+
     /// A new run of the zoo entry `model`.
     public convenience init(model name: String, registry: Registry, data: DataSet, epochs: Int? = nil, batchSize: Int? = nil,
                             optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {

@@ -10,7 +10,8 @@ public final class AvgPool2D: RegisteredLayer {
                                               "divide by the whole window, padding included (false: by the input positions it covers)")
     public static let settings = SlidingWindow.settings(strideDefault: "kernel") + [countIncludePad.description]
 
-    let window: SlidingWindow
+    /// The kernel, stride and padding over the input.
+    public let window: SlidingWindow
     public let countsPadding: Bool
     public let outputShape: [Int]
     /// 1/d for each output position (the same for every channel and sample).

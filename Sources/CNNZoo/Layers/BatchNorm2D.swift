@@ -24,7 +24,8 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
     public var group: (any DataParallelGroup)?
     public var isStandIn = false
     let channels: Int, area: Int
-    let rate: Float, epsilon: Float
+    /// The running statistics' momentum (PyTorch's) and the ε added to the variance.
+    public let rate: Float, epsilon: Float
     /// x̂ of the last training batch, 1/√(σ² + ε) per channel, and the whole batch's sample count.
     private var normalised = Tensor(zeros: [0])
     private var inverseDeviation: [Float] = []

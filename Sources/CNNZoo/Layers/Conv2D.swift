@@ -35,7 +35,8 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     public static let settings: [SettingDescription] = [Declared.outChannels.description] + SlidingWindow.settings(strideDefault: "1")
         + [Declared.groups.description, Declared.bias.description, Declared.initializer.description]
 
-    let window: SlidingWindow
+    /// The kernel, stride and padding over the input.
+    public let window: SlidingWindow
     public let outChannels: Int
     /// The channel groups G: input and output channels both divide into G.
     public let groups: Int

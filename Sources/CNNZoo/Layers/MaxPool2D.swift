@@ -8,7 +8,8 @@ public final class MaxPool2D: RegisteredLayer {
     public static let summary = "max-pooling over (possibly overlapping, one-side padded) windows"
     public static let settings = SlidingWindow.settings(strideDefault: "kernel")
 
-    let window: SlidingWindow
+    /// The kernel, stride and padding over the input.
+    public let window: SlidingWindow
     public let outputShape: [Int]
     /// For each output of the last batch, the index of its winner within its plane
     /// (planes are at most 2²⁶ values, so the index fits in 32 bits).

@@ -22,12 +22,12 @@ public struct Padding: Sendable, Equatable {
 }
 
 /// The geometry shared by convolution and pooling: a kernel window sliding with a stride over a padded map.
-struct SlidingWindow: Equatable {
-    let channels: Int, height: Int, width: Int
-    let kernelHeight: Int, kernelWidth: Int
-    let strideHeight: Int, strideWidth: Int
-    let padding: Padding
-    let outputHeight: Int, outputWidth: Int
+public struct SlidingWindow: Sendable, Equatable {
+    public let channels: Int, height: Int, width: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let strideHeight: Int, strideWidth: Int
+    public let padding: Padding
+    public let outputHeight: Int, outputWidth: Int
 
     /// Reads `kernel`, `stride` and `padding`, checks them against a `[C, H, W]` input.
     init(settings: LayerSettings, inputShape: [Int], defaultStrideIsKernel: Bool, paddingBelowKernel: Bool) throws {

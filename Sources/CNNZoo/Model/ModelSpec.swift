@@ -69,6 +69,23 @@ extension ModelSpec {
         return try! encoder.encode(self)
     }
 
+    /// The spec as a zoo entry is written: one layer a line, each naming its name and kind first.
+    public func entryJSON() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func text<T: Encodable>(_ value: T) -> String { String(decoding: try! encoder.encode(value), as: UTF8.self) }
+        let layerLines = layers.map { layer -> String in
+            var fields = ["\"name\": \(text(layer.name))", "\"kind\": \(text(layer.kind))"]
+            if let inputs = layer.inputs { fields.append("\"inputs\": \(text(inputs))") }
+            fields += layer.settings.sorted { $0.key < $1.key }.map { "\(text($0.key)): \(text($0.value))" }
+            return "    {" + fields.joined(separator: ", ") + "}"
+        }
+        let lines = ["{", "  \"name\": \(text(name)),", "  \"summary\": \(text(summary)),", "  \"origin\": \(text(origin)),",
+                     "  \"input_shape\": \(text(inputShape)),", "  \"classes\": \(classes),", "  \"layers\": [",
+                     layerLines.joined(separator: ",\n"), "  ],", "  \"loss\": \(text(loss)),", "  \"training\": \(text(training))", "}", ""]
+        return Data(lines.joined(separator: "\n").utf8)
+    }
+
     private static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [CodingKey]) -> String {
             let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()

@@ -25,6 +25,12 @@ struct Eval: RegistryCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write every test image's class probabilities, [images, classes] float32, as a NumPy .npy file (as 'cnn-zoo export' outputs them).", valueName: "file"))
+    var outputs: String?
+
+    @Flag(help: "With --outputs: write the raw scores (logits), not probabilities.")
+    var logits = false
+
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
 
@@ -44,6 +50,7 @@ struct Eval: RegistryCommand {
         let evaluation: Evaluation
         do { evaluation = try run.evaluate() } catch { throw RuntimeError("\(path): \(error)") }
         let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
+        if let outputs { try AtomicFile.write(NumPyFile.data(try Self.outputs(of: model, on: run.data.test, logits: logits)), to: outputs) }
         if json {
             Console.json(Report(checkpoint: path, model: model.spec.name, dataset: prepared.name, images: evaluation.count,
                                 accuracy: evaluation.accuracy, loss: evaluation.meanLoss, classNames: names,
@@ -73,6 +80,19 @@ struct Eval: RegistryCommand {
             throw RuntimeError("no checkpoint for \(target) at \(path); train it first with: cnn-zoo train \(target)")
         }
         return path
+    }
+
+    /// The model's outputs on every image of `test`, in order, with the loss's activation unless `logits`.
+    static func outputs(of model: Model, on test: LabeledImages, logits: Bool) throws -> Tensor {
+        let activation = logits ? OutputActivation.identity : OutputActivation(loss: model.spec.loss)
+        var scalars: [Float] = []
+        scalars.reserveCapacity(test.count * model.spec.classes)
+        let indices = Array(0..<test.count)
+        for start in stride(from: 0, to: test.count, by: 256) {
+            let (images, _) = test.batch(indices[start ..< min(start + 256, test.count)])
+            scalars += activation.apply(try model.predict(images)).scalars
+        }
+        return Tensor(shape: [test.count, model.spec.classes], scalars: scalars)
     }
 
     struct Report: Encodable {

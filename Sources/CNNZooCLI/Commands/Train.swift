@@ -77,6 +77,9 @@ struct Train: RegistryCommand {
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint.", valueName: "path"))
     var resume: String?
 
+    @Option(help: ArgumentHelp("Start from this checkpoint's weights (fine-tuning, as after 'cnn-zoo import'): a new run with a fresh optimizer.", valueName: "path"))
+    var weights: String?
+
     @Flag(help: "Print one JSON object per epoch instead of text.")
     var json = false
 
@@ -89,6 +92,7 @@ struct Train: RegistryCommand {
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("name a model to train, or --resume a checkpoint") }
         if model != nil && resume != nil { throw ValidationError("give a model or --resume, not both (the checkpoint holds its model)") }
+        if weights != nil && resume != nil { throw ValidationError("--weights starts a new run; --resume continues one: give one of them") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let batchSize, batchSize > 1 << 16 { throw ValidationError("--batch-size must be at most 65536, got \(batchSize)") }
@@ -124,6 +128,12 @@ struct Train: RegistryCommand {
     /// trains its share of each batch (see ``DataParallelRun``); only the first prints, saves and draws.
     private func train(registry: Registry, parallel: DataParallelRun) throws {
         let run = try resume.map { try resumedRun($0, registry: registry, parallel: parallel) } ?? newRun(registry: registry, parallel: parallel)
+        if let weights {
+            let saved = try CheckpointLoader.read(weights, registry: registry)
+            let stored = Dictionary((saved.parameters + saved.buffers).map { ($0.path, $0.value) }, uniquingKeysWith: { a, _ in a })
+            do { try run.start(from: stored, source: weights) } catch let error as TrainingRunError { throw RuntimeError(error.description) }
+            if !json { Console.notice("starting from the weights of \(weights), with a fresh \(run.trainer.optimizer.kind) optimizer") }
+        }
         let trainer = run.trainer
         trainer.group = parallel.group
         if noCheckpoint || !parallel.isLeader { run.checkpointPath = nil }

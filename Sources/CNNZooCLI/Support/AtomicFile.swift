@@ -4,9 +4,14 @@ import Foundation
 enum AtomicFile {
     /// Writes `text` to `path`; a reader sees the old file or the new one, never part of one.
     static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+
+    /// Writes `bytes` to `path`, whole or not at all.
+    static func write(_ bytes: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: bytes) else {
             throw RuntimeError("\(path): cannot write in \(url.deletingLastPathComponent().path)")
         }
         guard rename(temporary, path) == 0 else {

@@ -68,8 +68,10 @@ extension DataOptions {
     /// with the original class numbers kept (nil: all).
     func testData(for saved: Checkpoint, quiet: Bool) throws -> (data: PreparedData, classes: [Int]?) {
         let classes = try parsedClasses() ?? (saved.run.classes.isEmpty ? nil : saved.run.classes)
-        let directory = data ?? (dataset == nil ? saved.run.dataDirectory : nil)
-        let prepared = try PreparedData.load(name: dataset ?? saved.run.dataset, directory: directory,
+        // An imported model records no data: the default data set then, as `train` picks it.
+        let recordedDirectory = saved.run.dataDirectory.isEmpty ? nil : saved.run.dataDirectory
+        let directory = data ?? (dataset == nil ? recordedDirectory : nil)
+        let prepared = try PreparedData.load(name: dataset ?? (saved.run.dataset.isEmpty ? nil : saved.run.dataset), directory: directory,
                                              classes: classes, limit: limit, quiet: quiet)
         guard prepared.test.imageShape == saved.spec.inputShape else {
             throw RuntimeError("\(saved.spec.name) takes \(Format.shape(saved.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")

@@ -4,10 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
-python3 -c "import h5py" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py
+python3 -c "import h5py, onnx, onnxruntime" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py onnx onnxruntime
+# The committed Swift of onnx-subset.proto is what the generator made of the committed .proto.
+Tools/generate_onnx_proto.sh --check
 swift build --build-tests
 # Checkpoints read with h5dump, h5py (Tools/read_checkpoint.py) and torch.optim where installed.
 Tools/check_interop.sh .build/debug/cnn-zoo
+# Every zoo entry exported to ONNX and checked by onnx.checker and onnxruntime; an import, round trip and fine-tune.
+Tools/check_onnx.sh .build/debug/cnn-zoo 300
+# The PyTorch twins' modules for every entry (the twins themselves need PyTorch: a benchmark, not a test).
+python3 Tools/torch_twin.py Models/zoo/*.json > /dev/null
 # The example plugin, a separate package: its own tests (with CNNZooTesting's checks), then its
 # libraries and cnn-zoo-gn for the plugin tests below.
 swift build --package-path Tools/groupnorm-plugin --build-tests

@@ -55,9 +55,8 @@ struct Plot: RegistryCommand {
         let folder = out ?? (path.hasSuffix(".h5") ? String(path.dropLast(3)) : path) + "-plots"
         let curves = Self.curves(spec: saved.spec, state: saved.training, run: saved.run, optimizer: saved.optimizer,
                                  stepsPerEpoch: saved.training.epoch > 0 ? (saved.training.globalStep - saved.training.batchInEpoch) / saved.training.epoch : nil)
-        guard !curves.isEmpty else {
-            throw RuntimeError("\(path): no training step has been taken yet, so there is no history to plot; train it first")
-        }
+        // A checkpoint before any step (an import) has no curves to draw; the rest still is.
+        if curves.isEmpty { Console.notice("\(path): no training step has been taken yet, so there are no training curves; drawing the rest") }
 
         let (prepared, classes) = try data.testData(for: saved, quiet: true)
         guard prepared.test.count > 0 else {
@@ -80,8 +79,7 @@ struct Plot: RegistryCommand {
         })
         let activations = try Self.activations(model: model, data: prepared.test, index: image, classNames: names)
 
-        let pictures: [(file: String, caption: String, svg: SVGDocument)] = [
-            ("curves.svg", "Training curves", curves.render()),
+        let pictures: [(file: String, caption: String, svg: SVGDocument)] = (curves.isEmpty ? [] : [("curves.svg", "Training curves", curves.render())]) + [
             ("confusion.svg", "Confusion matrix on the test set", confusion.render()),
             ("filters.svg", "Learned convolution filters", filters.render()),
             ("activations.svg", "Test image \(image) through the network", activations.render()),

@@ -81,10 +81,16 @@ public struct ONNXExporter {
         opsetImport.version = Int64(opset)
         file.opsetImport = [opsetImport]
         file.docString = model.spec.summary
-        var entry = Onnx_StringStringEntryProto()
-        entry.key = "cnn_zoo.model_name"
-        entry.value = model.spec.name
-        file.metadataProps = [entry]
+        // cnn-zoo's own reading of the file back: the entry's name and training defaults.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let training = (try? encoder.encode(model.spec.training)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        file.metadataProps = [("cnn_zoo.model_name", model.spec.name), ("cnn_zoo.training", training)].map { key, value in
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = key
+            entry.value = value
+            return entry
+        }
         return file
     }
 

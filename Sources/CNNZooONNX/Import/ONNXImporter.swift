@@ -66,7 +66,13 @@ public struct ONNXImporter {
         }
         let specName = model.metadataProps.first { $0.key == "cnn_zoo.model_name" }?.value ?? name
         var translation = try GraphTranslation(graph: model.graph, opset: opset, registry: registry)
-        return try translation.run(name: specName)
+        var result = try translation.run(name: specName)
+        // A file cnn-zoo wrote carries the entry's training defaults.
+        if let training = model.metadataProps.first(where: { $0.key == "cnn_zoo.training" }),
+           let defaults = try? JSONDecoder().decode(TrainingDefaults.self, from: Data(training.value.utf8)) {
+            result.spec.training = defaults
+        }
+        return result
     }
 }
 
@@ -172,11 +178,13 @@ struct GraphTranslation {
         guard layers.last?.name == last else {
             throw ONNXImportError("layer '\(layers.last!.name)' computes something the output does not use")
         }
+        // A final softmax or sigmoid is the loss's activation in cnn-zoo (export appends it again).
         var loss = LossSpec(kind: "cross_entropy", fromLogits: true)
-        if layers.count > 1, layers.last!.kind == "softmax" {
+        if layers.count > 1, let last = layers.last, last.kind == "softmax" || last.kind == "sigmoid" {
             layers.removeLast()
-            loss = LossSpec(kind: "cross_entropy", fromLogits: true)
-            notes.append("the final Softmax became the cross-entropy loss's activation: the model outputs logits, and 'cnn-zoo export' appends the softmax again")
+            let (op, kind) = last.kind == "softmax" ? ("Softmax", "cross-entropy") : ("Sigmoid", "binary cross-entropy")
+            if last.kind == "sigmoid" { loss = LossSpec(kind: "binary_cross_entropy", fromLogits: true) }
+            notes.append("the final \(op) became the \(kind) loss's activation: the model outputs logits, and 'cnn-zoo export' appends the \(op) again")
         }
         // A graph whose every layer takes the one before is written as a chain.
         if layers.enumerated().allSatisfy({ index, layer in layer.inputs == [index == 0 ? "input" : layers[index - 1].name] }) {

@@ -35,6 +35,8 @@ let package = Package(
         // Open MPI, loaded at run time (dlopen) only when mpirun starts the program: nothing to
         // install for a build, nothing loaded in a plain run.
         .target(name: "CMPI"),
+        // PNG and JPEG decoding through Debian's libpng and libjpeg-turbo (libjpeg's errors longjmp: caught in C).
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         // The engine's hand-written hot loops, one copy per instruction set, chosen at run time.
         // libm for fmaf, which the portable variant's products call on CPUs without an FMA instruction.
@@ -46,8 +48,8 @@ let package = Package(
         // The gradient checker and the optimizer check, for our tests and plugin authors'.
         .target(name: "CNNZooTesting", dependencies: [engine, "CNNZooData", "CNNZooTraining"]),
 
-        // MNIST-format data sets.
-        .target(name: "CNNZooData", dependencies: [engine, "CZlib"]),
+        // Data sets: MNIST-format IDX files, CIFAR binary files, folders of PNG and JPEG images.
+        .target(name: "CNNZooData", dependencies: [engine, "CZlib", "CImageCodecs"]),
         // HDF5 checkpoints.
         .target(name: "CNNZooCheckpoint", dependencies: [engine, "CHDF5"], exclude: ["FORMAT.md"]),
         // Pictures of a model and its training: SVG primitives and the pictures built on them.

@@ -13,10 +13,13 @@ public struct DataSet: Sendable {
     public let limit: Int?
     /// What finding it had to say (which of several places it chose), for the user.
     public let notice: String?
+    /// The classes' names, in label order, where the data names them (folder names, CIFAR's meta files).
+    public let classNames: [String]?
 
     /// Images already in memory, under `name`: synthetic data, or data read some other way.
     public init(name: String, directory: String = "", train: LabeledImages, test: LabeledImages,
-                classes: [Int]? = nil, limit: Int? = nil, notice: String? = nil) {
+                classes: [Int]? = nil, limit: Int? = nil, notice: String? = nil, classNames: [String]? = nil) {
+        self.classNames = classNames
         self.name = name
         self.directory = directory
         self.train = train
@@ -34,10 +37,23 @@ public struct DataSet: Sendable {
     /// and at most `limit` training and `limit` test images, taking classes in turn.
     /// - Throws: ``DataError`` naming the missing or bad file, or the class out of range.
     public static func load(name: String? = nil, directory: String? = nil, classes: [Int]? = nil, limit: Int? = nil,
-                            locator: DatasetLocator = DatasetLocator()) throws -> DataSet {
+                            locator: DatasetLocator = DatasetLocator(), options: ReadOptions = ReadOptions()) throws -> DataSet {
         let found = try locator.locate(name: name, directory: directory)
-        let set = try MNISTFormat(name: found.name, directory: found.directory)
-        var train = set.train, test = set.test
+        var train: LabeledImages, test: LabeledImages, names: [String]?
+        var notices = [found.notice].compactMap { $0 }
+        if MNISTFormat.isPresent(in: found.directory) {
+            let set = try MNISTFormat(name: found.name, directory: found.directory)
+            (train, test, names) = (set.train, set.test, nil)
+        } else if CIFARFormat.isPresent(in: found.directory) {
+            let set = try CIFARFormat(directory: found.directory, labels: options.cifarLabels)
+            (train, test, names) = (set.train, set.test, set.classNames)
+        } else {
+            let set = try ImageFolderFormat(directory: found.directory, options: options.folder, progress: options.progress)
+            (train, test, names) = (set.train, set.test, set.classNames)
+            if !set.skipped.isEmpty {
+                notices.append("left out \(set.skipped.count) image(s) that could not be decoded, the first \(set.skipped[0])")
+            }
+        }
         let bound = max(train.labelBound, test.labelBound)
         if let classes {
             if let bad = classes.first(where: { $0 >= bound }) {
@@ -50,7 +66,25 @@ public struct DataSet: Sendable {
             train = train.limited(to: limit)
             test = test.limited(to: limit)
         }
+        if let kept = classes, let all = names { names = kept.map { all[$0] } }
         return DataSet(name: found.name, directory: found.directory, train: train, test: test, classes: classes, limit: limit,
-                       notice: found.notice)
+                       notice: notices.isEmpty ? nil : notices.joined(separator: "; "), classNames: names)
+    }
+}
+
+/// How a data set's files are read, beyond where they are.
+public struct ReadOptions: Sendable {
+    /// CIFAR-100's fine (100) or coarse (20) labels.
+    public var cifarLabels: CIFARFormat.Labels = .fine
+    /// How an image folder is split and what it does with bad files.
+    public var folder = ImageFolderFormat.Options()
+    /// Told (done, total) as an image folder's files are decoded.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(cifarLabels: CIFARFormat.Labels = .fine, folder: ImageFolderFormat.Options = ImageFolderFormat.Options(),
+                progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.cifarLabels = cifarLabels
+        self.folder = folder
+        self.progress = progress
     }
 }

@@ -40,14 +40,14 @@ public struct DatasetLocator: Sendable {
     /// Resolves `name` (nil: MNIST when present, else Fashion-MNIST) or an explicit `directory`.
     public func locate(name: String?, directory: String?) throws -> Found {
         if let directory {
-            guard MNISTFormat.isPresent(in: directory) else {
+            guard Self.holdsData(directory) else {
                 throw DataError.notFound(name: name ?? directory, searched: [directory],
-                    hint: "--data needs a folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].")
+                    hint: "--data needs a folder with MNIST's four IDX files (train-images-idx3-ubyte[.gz], …), CIFAR's binary files (data_batch_1.bin … test_batch.bin, or train.bin and test.bin), or images in class folders (train/<class>/*.png and test/<class>/…, or <class>/*.jpg).")
             }
             return Found(name: name ?? (directory as NSString).lastPathComponent, directory: directory, notice: nil)
         }
         if let name {
-            if let folder = candidates(for: name).first(where: MNISTFormat.isPresent) {
+            if let folder = candidates(for: name).first(where: Self.holdsData) {
                 return Found(name: name, directory: folder, notice: nil)
             }
             throw DataError.notFound(name: name, searched: candidates(for: name), hint: Self.hint(for: name))
@@ -68,5 +68,10 @@ public struct DatasetLocator: Sendable {
             return "Install it with `apt-get install dataset-fashion-mnist` (or run Tools/setup.sh), or pass --data DIR."
         }
         return "Put its four IDX files (e.g. train-images-idx3-ubyte.gz) in ./data/\(name) or $CNN_ZOO_DATA/\(name), or pass --data DIR."
+    }
+
+    /// Whether `directory` holds a data set in one of the formats cnn-zoo reads.
+    public static func holdsData(_ directory: String) -> Bool {
+        MNISTFormat.isPresent(in: directory) || CIFARFormat.isPresent(in: directory) || ImageFolderFormat.isPresent(in: directory)
     }
 }

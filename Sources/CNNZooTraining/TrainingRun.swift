@@ -56,11 +56,15 @@ public final class TrainingRun {
         try Self.checkMemory(model, batchSize: batchSize ?? spec.training.batchSize, optimizer: optimizer)
         model.initializeParameters(seed: seed)
         if let threads { Parallelism.setThreads(threads) }
-        settings = RunSettings(totalEpochs: epochs ?? spec.training.epochs, batchSize: batchSize ?? spec.training.batchSize,
+        var settings = RunSettings(totalEpochs: epochs ?? spec.training.epochs, batchSize: batchSize ?? spec.training.batchSize,
                                schedule: spec.training.schedule, dataset: data.name, dataDirectory: data.directory,
                                classes: data.classes ?? [], limit: data.limit ?? 0, threads: Parallelism.threads, ranks: ranks)
+        settings.classNames = data.classNames ?? []
+        settings.trainFingerprint = DataFingerprint(data.train).description
+        settings.testFingerprint = DataFingerprint(data.test).description
         trainer = try Trainer(model: model, data: data.train, optimizer: optimizer, schedule: settings.schedule,
                               batchSize: settings.batchSize, totalEpochs: settings.totalEpochs, state: TrainingState(seed: seed))
+        self.settings = settings
         self.data = data
         self.registry = registry
         checkpointPath = checkpoint
@@ -98,8 +102,12 @@ public final class TrainingRun {
     /// A run's sums depend on its processes × threads and on nothing else of its layout. With
     /// `threads` nil the run keeps that product where `ranks` divides it; another layout
     /// continues correctly but not bit-identically, and says so in ``notices``.
+    ///
+    /// The data must be what the run trained on: its fingerprint (``DataFingerprint``) must be
+    /// the one the checkpoint recorded, unless `allowsOtherData`, when the run continues and the
+    /// checkpoint records that it is no longer one uninterrupted run on one data set.
     public convenience init(resuming saved: Checkpoint, from path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
-                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1, allowsOtherData: Bool = false) throws {
         var settings = saved.run
         if let epochs {
             guard epochs > saved.training.epoch || (epochs == saved.training.epoch && saved.training.batchInEpoch > 0) else {
@@ -123,6 +131,16 @@ public final class TrainingRun {
         let data = try data ?? DataSet.load(name: settings.dataset, directory: settings.dataDirectory,
                                             classes: settings.classes.isEmpty ? nil : settings.classes,
                                             limit: settings.limit == 0 ? nil : settings.limit)
+        if let recorded = DataFingerprint(settings.trainFingerprint), let difference = recorded.difference(from: DataFingerprint(data.train)) {
+            guard allowsOtherData else {
+                throw TrainingRunError(setting: "data", "\(data.directory) is not the data \(path) trained on: \(difference); "
+                    + "resume on the run's own data, or pass --allow-other-data to continue anyway (the checkpoint then records it)")
+            }
+            notices.append("continuing on other data (\(difference)): the checkpoint records that this is no longer one uninterrupted run")
+            settings.continuedOnOtherData = true
+            settings.trainFingerprint = DataFingerprint(data.train).description
+            settings.testFingerprint = DataFingerprint(data.test).description
+        }
         try self.init(saved, from: path, settings: settings, registry: registry, data: data)
         self.notices = notices
         guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
@@ -150,13 +168,13 @@ public final class TrainingRun {
 
     /// Continues the run saved at `path` (read in this process; see the other initializer).
     public convenience init(resuming path: String, registry: Registry, data: DataSet? = nil, epochs: Int? = nil,
-                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+                            checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1, allowsOtherData: Bool = false) throws {
         let saved: Checkpoint
         do { saved = try Checkpoint.read(from: path, registry: registry) } catch let error as HDF5Error {
             throw TrainingRunError(error.description)
         }
         try self.init(resuming: saved, from: path, registry: registry, data: data, epochs: epochs, checkpoint: checkpoint,
-                      threads: threads, ranks: ranks)
+                      threads: threads, ranks: ranks, allowsOtherData: allowsOtherData)
     }
 
     /// What a run reports as it goes.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNNZoo
 import CNNZooCheckpoint
+import CNNZooData
 import Foundation
 
 struct Eval: RegistryCommand {
@@ -45,11 +46,14 @@ struct Eval: RegistryCommand {
         guard prepared.classCount <= saved.spec.classes else {
             throw RuntimeError("\(prepared.name) has \(prepared.classCount) classes but \(path) scores \(saved.spec.classes)")
         }
+        if let recorded = DataFingerprint(saved.run.testFingerprint), let difference = recorded.difference(from: DataFingerprint(prepared.test)), !json {
+            Console.notice("this test set is not the one \(path) was tested on during training: \(difference)")
+        }
         let run = try DataOptions.reading(saved, from: path, registry: registry, data: prepared)
         let model = run.trainer.model
         let evaluation: Evaluation
         do { evaluation = try run.evaluate() } catch { throw RuntimeError("\(path): \(error)") }
-        let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
+        let names = ClassNames.names(for: saved, dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
         if let outputs { try AtomicFile.write(NumPyFile.data(try Self.outputs(of: model, on: run.data.test, logits: logits)), to: outputs) }
         if json {
             Console.json(Report(checkpoint: path, model: model.spec.name, dataset: prepared.name, images: evaluation.count,

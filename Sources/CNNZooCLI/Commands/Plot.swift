@@ -71,7 +71,7 @@ struct Plot: RegistryCommand {
         let model = run.trainer.model
         let evaluation: Evaluation
         do { evaluation = try run.evaluate() } catch { throw RuntimeError("\(path): \(error)") }
-        let names = ClassNames.names(dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
+        let names = ClassNames.names(for: saved, dataset: prepared.name, classes: classes) ?? (0..<model.spec.classes).map(String.init)
         let confusion = ConfusionMatrixPicture(confusion: evaluation.confusion, classNames: names,
                                                title: "\(model.spec.name) — confusion matrix on \(prepared.name)")
         let filters = FilterGrid(model: model.spec.name, layers: model.layers.compactMap { name, layer in

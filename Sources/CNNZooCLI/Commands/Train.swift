@@ -77,6 +77,9 @@ struct Train: RegistryCommand {
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint.", valueName: "path"))
     var resume: String?
 
+    @Flag(help: "With --resume: continue even if the data is not what the run trained on (the checkpoint records it).")
+    var allowOtherData = false
+
     @Option(help: ArgumentHelp("Start from this checkpoint's weights (fine-tuning, as after 'cnn-zoo import'): a new run with a fresh optimizer.", valueName: "path"))
     var weights: String?
 
@@ -235,7 +238,7 @@ struct Train: RegistryCommand {
         if compute.threads == nil, let fallback = parallel.defaultThreads { Parallelism.setThreads(fallback) }
         return try Self.starting {
             try TrainingRun(resuming: saved, from: path, registry: registry, data: data, epochs: epochs, checkpoint: checkpoint,
-                            threads: compute.threads, ranks: parallel.ranks)
+                            threads: compute.threads, ranks: parallel.ranks, allowsOtherData: allowOtherData)
         }
     }
 
@@ -245,7 +248,8 @@ struct Train: RegistryCommand {
             return try start()
         } catch let error as TrainingRunError {
             guard let setting = error.setting else { throw RuntimeError(error.description) }
-            throw UsageError(setting == "epochs" && error.description.hasPrefix("the checkpoint") ? "--epochs: \(error.description)" : error.description)
+            throw UsageError(setting == "epochs" && error.description.hasPrefix("the checkpoint") ? "--epochs: \(error.description)" : error.description,
+                             pointsAtHelp: setting != "data")
         } catch let error as ModelError {
             throw UsageError(error.description)
         }

@@ -194,10 +194,21 @@ extension Checkpoint {
             }
             stepLosses = log.values
         }
-        let run = RunSettings(totalEpochs: totalEpochs, batchSize: batchSize, schedule: schedule,
+        var run = RunSettings(totalEpochs: totalEpochs, batchSize: batchSize, schedule: schedule,
                               dataset: try attribute("dataset", group.stringAttribute),
                               dataDirectory: try attribute("data_directory", group.stringAttribute),
                               classes: classes, limit: limit, threads: threads, ranks: ranks)
+        // Added within format 2: absent from older files.
+        if group.hasAttribute("class_names") {
+            let text = try attribute("class_names", group.stringAttribute)
+            guard let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+                throw HDF5Error("\(group.location) attribute class_names is not a JSON list of names")
+            }
+            run.classNames = names
+        }
+        if group.hasAttribute("train_fingerprint") { run.trainFingerprint = try attribute("train_fingerprint", group.stringAttribute) }
+        if group.hasAttribute("test_fingerprint") { run.testFingerprint = try attribute("test_fingerprint", group.stringAttribute) }
+        if group.hasAttribute("continued_on_other_data") { run.continuedOnOtherData = try integer("continued_on_other_data", in: 0...1) == 1 }
         let training = TrainingState(seed: seed, epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
                                      random: random, running: running, history: history,
                                      stepLosses: stepLosses, firstLoggedStep: firstLoggedStep)

@@ -92,6 +92,13 @@ public struct RunSettings: Sendable, Equatable {
     /// The processes of a data-parallel run (1: one process). Results are bit-identical for the
     /// same ranks × threads.
     public var ranks: Int
+    /// The classes' names in label order, where the data named them (empty: it did not).
+    public var classNames: [String] = []
+    /// What the run trains and tests on (``DataFingerprint``'s text; empty in older files).
+    public var trainFingerprint = "", testFingerprint = ""
+    /// Set once a resume continued on data whose fingerprint differs: the run is then not one
+    /// uninterrupted run on one data set.
+    public var continuedOnOtherData = false
 
     public init(totalEpochs: Int, batchSize: Int, schedule: LearningRateSchedule, dataset: String,
                 dataDirectory: String, classes: [Int] = [], limit: Int = 0, threads: Int = 0, ranks: Int = 1) {

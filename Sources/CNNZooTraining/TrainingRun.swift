@@ -50,6 +50,12 @@ public final class TrainingRun {
         if data.classCount != spec.classes {
             do { spec = try spec.withClasses(data.classCount) } catch let error as ModelError { throw TrainingRunError(error.description) }
         }
+        // A normalize layer without its statistics takes the training images'.
+        for index in spec.layers.indices where spec.layers[index].kind == Normalize.kind && !Normalize.isGiven(spec.layers[index]) {
+            let (mean, std) = Self.channelStatistics(data.train)
+            spec.layers[index].settings["mean"] = .array(mean.map { .number($0) })
+            spec.layers[index].settings["std"] = .array(std.map { .number($0) })
+        }
         let model = try Model(spec: spec, registry: registry)
         let optimizer = try registry.optimizers.makeOptimizer(optimizer ?? spec.training.optimizer)
         // Refused before a weight is allocated: the built model holds none yet.
@@ -83,6 +89,31 @@ public final class TrainingRun {
             }
             parameter.value = value
         }
+    }
+
+    /// Each channel's mean and (population) standard deviation over every training image, on
+    /// the [0, 1] scale the model sees, rounded to 6 digits so specs stay readable.
+    static func channelStatistics(_ images: LabeledImages) -> (mean: [Double], std: [Double]) {
+        let channels = images.imageShape[0], area = images.imageSize / channels
+        var sums = [Double](repeating: 0, count: channels), squares = [Double](repeating: 0, count: channels)
+        images.pixels.withUnsafeBufferPointer { pixels in
+            for n in 0..<images.count {
+                for c in 0..<channels {
+                    var sum = 0, square = 0
+                    for value in pixels[(n * channels + c) * area ..< (n * channels + c + 1) * area] {
+                        sum += Int(value)
+                        square += Int(value) * Int(value)
+                    }
+                    sums[c] += Double(sum)
+                    squares[c] += Double(square)
+                }
+            }
+        }
+        let count = Double(max(images.count * area, 1))
+        func rounded(_ value: Double) -> Double { (value * 1e6).rounded() / 1e6 }
+        let mean = sums.map { $0 / count / 255 }
+        let std = zip(squares, mean).map { square, m in max(sqrt(max(square / count / (255 * 255) - m * m, 0)), 1e-3) }
+        return (mean.map(rounded), std.map(rounded))
     }
 
     /// A new run of the zoo entry `model`.

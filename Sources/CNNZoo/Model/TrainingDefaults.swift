@@ -7,9 +7,12 @@ public struct TrainingDefaults: Sendable, Equatable, Codable {
     public var schedule: LearningRateSchedule
     /// The data set to use when the user names none (`fashion-mnist`, `mnist`).
     public var dataset: String?
+    /// How training batches are augmented (nil: not at all).
+    public var augmentation: Augmentation?
 
     public init(epochs: Int = 5, batchSize: Int = 64, optimizer: OptimizerSpec = .default,
-                schedule: LearningRateSchedule = .constant, dataset: String? = nil) {
+                schedule: LearningRateSchedule = .constant, dataset: String? = nil, augmentation: Augmentation? = nil) {
+        self.augmentation = augmentation
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -18,7 +21,7 @@ public struct TrainingDefaults: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case epochs, optimizer, schedule, dataset
+        case epochs, optimizer, schedule, dataset, augmentation
         case batchSize = "batch_size"
     }
 
@@ -30,5 +33,6 @@ public struct TrainingDefaults: Sendable, Equatable, Codable {
         optimizer = try container.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? defaults.optimizer
         schedule = try container.decodeIfPresent(LearningRateSchedule.self, forKey: .schedule) ?? defaults.schedule
         dataset = try container.decodeIfPresent(String.self, forKey: .dataset)
+        augmentation = try container.decodeIfPresent(Augmentation.self, forKey: .augmentation)
     }
 }

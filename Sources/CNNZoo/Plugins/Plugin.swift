@@ -36,7 +36,7 @@ public struct Plugin: Sendable {
     public static let engine = Plugin(
         name: builtInName, version: CNNZooVersion.current,
         layers: ([Conv2D.self, MaxPool2D.self, AvgPool2D.self, GlobalAvgPool.self, BatchNorm2D.self, Dense.self, PositionBias.self, Dropout.self,
-                  Flatten.self, Reshape.self, ReLU.self, LeakyReLU.self, Sigmoid.self, Tanh.self, Softmax.self] as [any RegisteredLayer.Type])
+                  Flatten.self, Reshape.self, Normalize.self, ReLU.self, LeakyReLU.self, Sigmoid.self, Tanh.self, Softmax.self] as [any RegisteredLayer.Type])
             .map(LayerEntry.init) + [LayerEntry(Add.self), LayerEntry(Concat.self)],
         losses: [CategoricalCrossEntropy.self, BinaryCrossEntropy.self, MeanSquaredError.self].map(LossEntry.init),
         optimizers: ([SGD.self, Adam.self, AdamW.self] as [any RegisteredOptimizer.Type]).map(OptimizerEntry.init))

@@ -6,6 +6,8 @@
 /// optimizer update at the scheduled learning rate.
 public final class Trainer {
     public let model: Model
+    /// The augmentation of training batches: the spec's (``TrainingDefaults/augmentation``).
+    public var augmentation: Augmentation?
     /// The update rule; its state is ``optimizerState``.
     public let optimizer: any Optimizer
     /// The optimizer's step count and per-parameter slots.
@@ -47,6 +49,7 @@ public final class Trainer {
             throw TrainingError.badHyperparameter("the data has labels up to \(data.labelBound - 1) but the model scores \(model.spec.classes) classes")
         }
         self.model = model
+        augmentation = model.spec.training.augmentation
         self.data = data
         self.optimizer = optimizer
         self.optimizerState = optimizerState
@@ -96,7 +99,8 @@ public final class Trainer {
         }
         let start = state.batchInEpoch * batchSize
         let indices = order[start ..< min(start + batchSize, data.count)]
-        let (images, labels) = data.batch(indices)
+        var (images, labels) = data.batch(indices)
+        augmentation?.apply(to: &images, seed: state.seed, epoch: state.epoch, step: state.batchInEpoch)
         let rate = learningRate
 
         model.zeroGradients()

@@ -16,6 +16,6 @@ struct CNNZooCommand: ParsableCommand {
               cnn-zoo inspect checkpoints/mnist-small.h5
               cnn-zoo plot checkpoints/mnist-small.h5   curves, confusion matrix, filters, feature maps, report
             """,
-        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Inspect.self, Plot.self, Export.self, Import.self, Bench.self, Plugins.self, CheckCheckpoint.self]
+        subcommands: [List.self, Show.self, Layers.self, Train.self, Eval.self, Predict.self, Inspect.self, Plot.self, Export.self, Import.self, Bench.self, Plugins.self, CheckCheckpoint.self]
     )
 }

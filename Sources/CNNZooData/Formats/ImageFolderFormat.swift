@@ -107,7 +107,7 @@ public struct ImageFolderFormat: Sendable {
 
     /// Every PNG or JPEG file below `folder`, sorted, following symbolic links as torchvision
     /// does; a link back to a folder already being walked is a loop, refused naming it.
-    static func images(under folder: String) throws -> [String] {
+    public static func images(under folder: String) throws -> [String] {
         var found: [String] = []
         var walking: Set<String> = []
         func walk(_ path: String) throws {

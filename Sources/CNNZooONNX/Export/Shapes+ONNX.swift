@@ -27,3 +27,15 @@ extension Concat: ONNXExportable {
         graph.addNode("Concat", inputs: inputs, output: output, name: name, attributes: ["axis": .int(1)])
     }
 }
+
+extension Normalize: ONNXExportable {
+    /// `Sub` of the channel means, then `Div` by the standard deviations, each [C, 1, 1].
+    public func exportONNX(to graph: inout ONNXGraphBuilder, name: String, inputs: [String], output: String) throws {
+        let dims = outputShape.count == 3 ? [mean.count, 1, 1] : [mean.count]
+        let centred = graph.value("\(name).centred")
+        graph.addNode("Sub", inputs: [inputs[0], graph.addInitializer("\(name).mean", Tensor(shape: dims, scalars: mean))],
+                      output: centred, name: name)
+        graph.addNode("Div", inputs: [centred, graph.addInitializer("\(name).std", Tensor(shape: dims, scalars: std))],
+                      output: output, name: "\(name).div")
+    }
+}

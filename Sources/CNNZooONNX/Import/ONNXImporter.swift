@@ -217,6 +217,8 @@ struct GraphTranslation {
         case "Reshape": try reshape()
         case "Add": try add()
         case "Sum": try merge("add")
+        case "Sub": try normalize(dividing: false)
+        case "Div": try normalize(dividing: true)
         case "Concat":
             let rank = try layerInput(0).onnxShape.count + 1
             let axis = try int("axis", default: 1)
@@ -385,6 +387,31 @@ struct GraphTranslation {
         }
         let source = x.shape == sample ? x : try spatial(1 - constantIndex)
         try emit("bias", [:], inputs: [source.name], weights: ["bias": expanded])
+    }
+
+    /// `Sub` or `Div` by one constant per channel: a normalize layer, a `Div` right after a
+    /// `Sub` (as `cnn-zoo export` writes one) folding into it.
+    mutating func normalize(dividing: Bool) throws {
+        guard node.input.count == 2, case .constant? = values[node.input[1]] else {
+            throw unsupported("only a value \(dividing ? "divided" : "minus") a per-channel constant")
+        }
+        let x = try layerInput(0)
+        let c = try floatConstant(1, "B")
+        let channels = x.onnxShape.count == 3 ? x.onnxShape[0] : 1
+        guard c.count == channels || c.count == 1 else {
+            throw unsupported("a constant of shape \(c.shape); cnn-zoo normalises with one value per channel")
+        }
+        let values = c.count == channels ? c.scalars.map(Double.init) : [Double](repeating: Double(c.scalars[0]), count: channels)
+        func list(_ numbers: [Double]) -> SettingValue { .array(numbers.map { .number(Self.decimal(Float($0))) }) }
+        if dividing, let index = layers.lastIndex(where: { $0.name == x.name }), layers[index].kind == "normalize",
+           layers[index].settings["std"] == list([Double](repeating: 1, count: channels)), consumers[node.input[0], default: 0] <= 1 {
+            layers[index].settings["std"] = list(values)
+            self.values[node.output[0]] = .layer(name: x.name, shape: x.shape, onnxShape: x.onnxShape, nonNegative: false)
+            return
+        }
+        let source = x.shape == x.onnxShape ? x : try spatial(0)
+        let zeros = [Double](repeating: 0, count: channels), ones = [Double](repeating: 1, count: channels)
+        try emit("normalize", ["mean": list(dividing ? zeros : values), "std": list(dividing ? values : ones)], inputs: [source.name])
     }
 
     mutating func merge(_ kind: String) throws {

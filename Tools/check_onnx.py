@@ -36,6 +36,13 @@ def read_idx(path):
 
 
 def test_images(directory, limit, shape):
+    """The test images of an IDX or CIFAR folder as cnn-zoo scales them, [N] + shape."""
+    for name, label_bytes in (("test_batch.bin", 1), ("test.bin", 2)):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            records = np.fromfile(path, dtype=np.uint8).reshape(-1, label_bytes + 3072)
+            images = records[:, label_bytes:][:limit or None]
+            return (images.astype(np.float32) * np.float32(1 / 255)).reshape(len(images), *shape)
     images = read_idx(os.path.join(directory, "t10k-images-idx3-ubyte"))
     if limit:
         images = images[:limit]

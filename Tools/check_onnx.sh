@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every zoo entry out to ONNX and back, checked by the ONNX project's own tools: each entry trains
-# one epoch on a small synthetic set, is exported (opset 17; mnist-small also at 13 and 21), passes
+# one epoch on a small synthetic set (IDX, or CIFAR files for the 32×32×3 entries), is exported (opset 17; mnist-small also at 13 and 21), passes
 # onnx.checker's full check, and onnxruntime's outputs on the test images match `cnn-zoo eval
 # --outputs` (top-1 ≥ 99.9 %, ≤ 1e-4 relative). Then a torch-style ONNX file is imported, agrees
 # with onnxruntime, round-trips export → import → export to identical weights, and fine-tunes.
@@ -31,13 +31,29 @@ for split, n in (("train", count), ("t10k", count)):
         images[i, 2 + 2 * label:5 + 2 * label, 4:24] = 230
     idx(f"data/{split}-images-idx3-ubyte.gz", images)
     idx(f"data/{split}-labels-idx1-ubyte.gz", labels)
+# CIFAR-10 and CIFAR-100 binary files for the 32×32×3 entries.
+for folder, files, classes, label_bytes in (("cifar-10", ("data_batch_1.bin", "test_batch.bin"), 10, 1),
+                                             ("cifar-100", ("train.bin", "test.bin"), 100, 2)):
+    os.makedirs(folder, exist_ok=True)
+    for name in files:
+        labels = rng.integers(0, classes, count)
+        images = rng.integers(0, 90, (count, 3, 32, 32)).astype(np.uint8)
+        for i, label in enumerate(labels):
+            images[i, label % 3, label % 30:label % 30 + 3, :] = 230
+        heads = labels[:, None] if label_bytes == 1 else np.stack([labels // 5, labels], axis=1)
+        np.concatenate([heads.astype(np.uint8), images.reshape(count, -1)], axis=1).tofile(f"{folder}/{name}")
 PY
 for spec in "$tools"/../Models/zoo/*.json; do
     name=$(basename "$spec" .json)
-    "$binary" train "$name" --data data --epochs 1 --batch-size 32 --checkpoint "$name.h5" --json > /dev/null
+    case "$name" in
+        cifar10-*) data=cifar-10 ;;
+        cifar100-*) data=cifar-100 ;;
+        *) data=data ;;
+    esac
+    "$binary" train "$name" --data "$data" --epochs 1 --batch-size 32 --checkpoint "$name.h5" --json > /dev/null
     "$binary" export "$name.h5" --onnx "$name.onnx" 2> /dev/null
-    "$binary" eval "$name.h5" --data data --outputs "$name.npy" --json > /dev/null
-    python3 "$tools/check_onnx.py" agree "$name.onnx" "$name.npy" --data data
+    "$binary" eval "$name.h5" --data "$data" --outputs "$name.npy" --json > /dev/null
+    python3 "$tools/check_onnx.py" agree "$name.onnx" "$name.npy" --data "$data"
 done
 for opset in 13 21; do
     "$binary" export mnist-small.h5 --onnx "small-$opset.onnx" --opset "$opset" --logits 2> /dev/null

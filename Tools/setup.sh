@@ -3,7 +3,7 @@
 # Safe to run any number of times.
 set -euo pipefail
 
-packages=(libhdf5-dev hdf5-tools libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist librsvg2-bin openmpi-bin)
+packages=(libhdf5-dev hdf5-tools libopenblas-dev pkg-config zlib1g-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist librsvg2-bin openmpi-bin)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

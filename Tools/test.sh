@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
-python3 -c "import h5py, onnx, onnxruntime" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py onnx onnxruntime
+python3 -c "import h5py, onnx, onnxruntime, PIL" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check h5py onnx onnxruntime pillow
 # The committed Swift of onnx-subset.proto is what the generator made of the committed .proto.
 Tools/generate_onnx_proto.sh --check
 swift build --build-tests

@@ -3,6 +3,7 @@
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
 
@@ -33,23 +34,56 @@ int cnnzoo_png_info(const uint8_t *data, size_t size, cnnzoo_image_info *info, c
     return 0;
 }
 
+/// Pillow's luma (ITU-R 601-2, in 16.16 fixed point), so a colour image read as grey matches it.
+static uint8_t luma(unsigned r, unsigned g, unsigned b) {
+    return (uint8_t)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+}
+
 int cnnzoo_png_decode(const uint8_t *data, size_t size, int32_t channels, uint8_t *pixels, size_t capacity,
                       char *error, size_t error_size) {
     png_image image;
     if (png_begin(&image, data, size, error, error_size) != 0) return -1;
-    // sRGB 8-bit samples; 16-bit ones are converted, alpha composited onto black (as dropping it would).
-    image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-    if (PNG_IMAGE_SIZE(image) > capacity) {
+    // The samples as stored, alpha kept (and then dropped, as Pillow's convert does; no
+    // compositing). 16-bit files are read as 16-bit linear values — no gamma conversion — and
+    // scaled to 8 bits with rounding (v / 257).
+    const int colour = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+    const int wide = (image.format & PNG_FORMAT_FLAG_LINEAR) != 0;
+    image.format = (colour ? PNG_FORMAT_RGBA : PNG_FORMAT_GA) | (wide ? PNG_FORMAT_FLAG_LINEAR : 0);
+    const size_t pixels_count = (size_t)image.width * image.height;
+    if (pixels_count * (size_t)channels > capacity) {
         set_error(error, error_size, "the decoded image does not fit the buffer");
         png_image_free(&image);
         return -1;
     }
-    png_color black = {0, 0, 0};
-    if (!png_image_finish_read(&image, &black, pixels, 0, NULL)) {
-        set_error(error, error_size, image.message[0] ? image.message : "the PNG data is damaged");
+    const size_t stride = colour ? 4 : 2;
+    void *decoded = malloc(PNG_IMAGE_SIZE(image));
+    if (!decoded) {
+        set_error(error, error_size, "out of memory");
         png_image_free(&image);
         return -1;
     }
+    if (!png_image_finish_read(&image, NULL, decoded, 0, NULL)) {
+        set_error(error, error_size, image.message[0] ? image.message : "the PNG data is damaged");
+        free(decoded);
+        png_image_free(&image);
+        return -1;
+    }
+    for (size_t p = 0; p < pixels_count; p++) {
+        unsigned v[3];
+        for (int k = 0; k < (colour ? 3 : 1); k++) {
+            v[k] = wide ? ((unsigned)((const uint16_t *)decoded)[p * stride + k] * 255u + 32767u) / 65535u
+                        : ((const uint8_t *)decoded)[p * stride + k];
+        }
+        if (!colour) v[1] = v[2] = v[0];
+        if (channels == 3) {
+            pixels[p * 3] = (uint8_t)v[0];
+            pixels[p * 3 + 1] = (uint8_t)v[1];
+            pixels[p * 3 + 2] = (uint8_t)v[2];
+        } else {
+            pixels[p] = colour ? luma(v[0], v[1], v[2]) : (uint8_t)v[0];
+        }
+    }
+    free(decoded);
     png_image_free(&image);
     return 0;
 }
@@ -69,10 +103,9 @@ static void jpeg_fail(j_common_ptr info) {
 }
 
 static void jpeg_quiet(j_common_ptr info, int level) {
-    // Warnings (corrupt but decodable data) are not printed; a truncated file still fails
-    // because the shim checks that every line was read.
-    (void)info;
-    (void)level;
+    // Warnings (a premature end of data, corrupt entropy data) are counted, not printed: the
+    // shim refuses an image that raised any, rather than return libjpeg's grey fill.
+    if (level < 0) info->err->num_warnings++;
 }
 
 static int jpeg_run(const uint8_t *data, size_t size, int32_t channels, uint8_t *pixels, size_t capacity,

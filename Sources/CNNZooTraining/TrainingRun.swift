@@ -91,6 +91,13 @@ public final class TrainingRun {
         }
     }
 
+    /// Records how the data's files were read, so a resume reads them the same way.
+    public func recordReading(cifarLabels: String, validationSplit: Double, skipsBadImages: Bool) {
+        settings.cifarLabels = cifarLabels
+        settings.validationSplit = validationSplit
+        settings.skipsBadImages = skipsBadImages
+    }
+
     /// Each channel's mean and (population) standard deviation over every training image, on
     /// the [0, 1] scale the model sees, rounded to 6 digits so specs stay readable.
     static func channelStatistics(_ images: LabeledImages) -> (mean: [Double], std: [Double]) {

@@ -216,14 +216,18 @@ struct Train: RegistryCommand {
     /// A new run of the named model on the chosen data, with the options' settings.
     private func newRun(registry: Registry, parallel: DataParallelRun) throws -> TrainingRun {
         let (spec, _) = try resolveSpec(model!, registry: registry)
+        let options = self.data.readOptions(quiet: json)
         let data = try PreparedData.load(name: self.data.dataset ?? spec.training.dataset, directory: self.data.data,
-                                         classes: try self.data.parsedClasses(), limit: self.data.limit, quiet: json)
+                                         classes: try self.data.parsedClasses(), limit: self.data.limit, quiet: json, options: options)
         let optimizer = try optimizerSpec(default: spec.training.optimizer, registry: registry.optimizers)
         let threads = compute.apply(fallback: parallel.defaultThreads)
-        return try Self.starting {
+        let run = try Self.starting {
             try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
                             seed: seed, checkpoint: checkpoint ?? "checkpoints/\(spec.name).h5", threads: threads, ranks: parallel.ranks)
         }
+        run.recordReading(cifarLabels: options.cifarLabels.rawValue, validationSplit: options.folder.validationSplit,
+                          skipsBadImages: options.folder.skipsBadImages)
+        return run
     }
 
     /// The run saved at `path`, on its recorded data unless the options name other data.
@@ -233,7 +237,8 @@ struct Train: RegistryCommand {
         let directory = data.data ?? (data.dataset == nil ? recorded.dataDirectory : nil)
         let data = try PreparedData.load(name: self.data.dataset ?? recorded.dataset, directory: directory,
                                          classes: recorded.classes.isEmpty ? nil : recorded.classes,
-                                         limit: recorded.limit == 0 ? nil : recorded.limit, quiet: json)
+                                         limit: recorded.limit == 0 ? nil : recorded.limit, quiet: json,
+                                         options: self.data.readOptions(recorded: recorded, quiet: json))
         // The run keeps its recorded processes × threads where it can; failing that, this layout's default.
         if compute.threads == nil, let fallback = parallel.defaultThreads { Parallelism.setThreads(fallback) }
         return try Self.starting {

@@ -10,8 +10,19 @@ struct DataOptions: ParsableArguments {
                                discussion: "Searched in $CNN_ZOO_DATA/NAME, ./data/NAME and /usr/share/datasets/NAME. Default: MNIST when present, else Fashion-MNIST."))
     var dataset: String?
 
-    @Option(help: ArgumentHelp("A folder holding the four IDX files (train-images-idx3-ubyte[.gz], …).", valueName: "dir"))
+    @Option(help: ArgumentHelp("A data folder: MNIST's four IDX files, CIFAR-10/100 binary files, or PNG/JPEG images in class folders.",
+                               discussion: "Images: DIR/train/<class>/… and DIR/test/<class>/…, or DIR/<class>/… split by --val-split. Classes are the folder names, sorted.",
+                               valueName: "dir"))
     var data: String?
+
+    @Option(help: ArgumentHelp("For a folder of class folders without train/ and test/: the share of each class held out for testing (split with a fixed seed).", valueName: "fraction"))
+    var valSplit: Double?
+
+    @Flag(help: "Leave out images that cannot be decoded (counted and reported) instead of stopping at the first.")
+    var skipBadImages = false
+
+    @Option(help: ArgumentHelp("CIFAR-100's labels: fine (100 classes) or coarse (20).", valueName: "kind"))
+    var cifarLabels: String?
 
     @Option(help: ArgumentHelp("Keep only these classes, relabelled 0, 1, … in the order given (e.g. 0,1).", valueName: "list"))
     var classes: String?
@@ -21,11 +32,25 @@ struct DataOptions: ParsableArguments {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1, got \(valSplit)") }
+        if let cifarLabels, CIFARFormat.Labels(rawValue: cifarLabels) == nil {
+            throw ValidationError("--cifar-labels is fine or coarse, got '\(cifarLabels)'")
+        }
         if let dataset, !DatasetLocator.knownNames.contains(dataset), data == nil {
             let hint = Suggestion.nearest(to: dataset, in: DatasetLocator.knownNames).map { " (did you mean '\($0)'?)" } ?? ""
             throw ValidationError("unknown data set '\(dataset)'\(hint); known: \(DatasetLocator.knownNames.joined(separator: ", ")), or use --data DIR")
         }
         _ = try parsedClasses()
+    }
+
+    /// How the files are read: the options given, else what `recorded` (a run's settings) used.
+    func readOptions(recorded: RunSettings? = nil, quiet: Bool) -> ReadOptions {
+        var options = ReadOptions()
+        options.cifarLabels = cifarLabels.flatMap(CIFARFormat.Labels.init) ?? recorded.flatMap { CIFARFormat.Labels(rawValue: $0.cifarLabels) } ?? .fine
+        options.folder.validationSplit = valSplit ?? recorded?.validationSplit ?? ImageFolderFormat.Options().validationSplit
+        options.folder.skipsBadImages = skipBadImages || (recorded?.skipsBadImages ?? false)
+        if !quiet && Console.errorIsTerminal { options.progress = { done, total in Console.status("\rreading images: \(done)/\(total)" + (done == total ? "\n" : "")) } }
+        return options
     }
 
     /// The `--classes` list, checked for form (range is checked against the data once loaded).
@@ -49,9 +74,10 @@ import Foundation
 typealias PreparedData = DataSet
 
 extension DataSet {
-    static func load(name: String?, directory: String?, classes: [Int]?, limit: Int?, quiet: Bool) throws -> DataSet {
+    static func load(name: String?, directory: String?, classes: [Int]?, limit: Int?, quiet: Bool,
+                     options: ReadOptions = ReadOptions()) throws -> DataSet {
         do {
-            let loaded = try DataSet.load(name: name, directory: directory, classes: classes, limit: limit)
+            let loaded = try DataSet.load(name: name, directory: directory, classes: classes, limit: limit, options: options)
             if let notice = loaded.notice, !quiet { Console.notice(notice) }
             return loaded
         } catch DataError.badSelection(let message) {
@@ -72,7 +98,7 @@ extension DataOptions {
         let recordedDirectory = saved.run.dataDirectory.isEmpty ? nil : saved.run.dataDirectory
         let directory = data ?? (dataset == nil ? recordedDirectory : nil)
         let prepared = try PreparedData.load(name: dataset ?? (saved.run.dataset.isEmpty ? nil : saved.run.dataset), directory: directory,
-                                             classes: classes, limit: limit, quiet: quiet)
+                                             classes: classes, limit: limit, quiet: quiet, options: readOptions(recorded: saved.run, quiet: quiet))
         guard prepared.test.imageShape == saved.spec.inputShape else {
             throw RuntimeError("\(saved.spec.name) takes \(Format.shape(saved.spec.inputShape)) images but \(prepared.name) has \(Format.shape(prepared.test.imageShape))")
         }

@@ -209,6 +209,9 @@ extension Checkpoint {
         if group.hasAttribute("train_fingerprint") { run.trainFingerprint = try attribute("train_fingerprint", group.stringAttribute) }
         if group.hasAttribute("test_fingerprint") { run.testFingerprint = try attribute("test_fingerprint", group.stringAttribute) }
         if group.hasAttribute("continued_on_other_data") { run.continuedOnOtherData = try integer("continued_on_other_data", in: 0...1) == 1 }
+        if group.hasAttribute("cifar_labels") { run.cifarLabels = try attribute("cifar_labels", group.stringAttribute) }
+        if group.hasAttribute("validation_split") { run.validationSplit = try group.doubleAttribute("validation_split") }
+        if group.hasAttribute("skip_bad_images") { run.skipsBadImages = try integer("skip_bad_images", in: 0...1) == 1 }
         let training = TrainingState(seed: seed, epoch: epoch, batchInEpoch: batchInEpoch, globalStep: globalStep,
                                      random: random, running: running, history: history,
                                      stepLosses: stepLosses, firstLoggedStep: firstLoggedStep)

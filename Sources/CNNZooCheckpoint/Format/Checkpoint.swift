@@ -99,6 +99,11 @@ public struct RunSettings: Sendable, Equatable {
     /// Set once a resume continued on data whose fingerprint differs: the run is then not one
     /// uninterrupted run on one data set.
     public var continuedOnOtherData = false
+    /// How the data's files were read: CIFAR-100's labels (`fine`, `coarse`), an image folder's
+    /// held-out share and whether undecodable images were left out.
+    public var cifarLabels = "fine"
+    public var validationSplit = 0.2
+    public var skipsBadImages = false
 
     public init(totalEpochs: Int, batchSize: Int, schedule: LearningRateSchedule, dataset: String,
                 dataDirectory: String, classes: [Int] = [], limit: Int = 0, threads: Int = 0, ranks: Int = 1) {

@@ -185,37 +185,37 @@ final class BadInputTests: XCTestCase {
     func buildSpecCases() {
         let conv = #"{"name": "c", "kind": "conv2d", "out_channels": 4, "kernel": 3}"#
         let tail = #"{"name": "f", "kind": "flatten"}, {"name": "d", "kind": "dense", "units": 10}"#
-        add("spec: invalid JSON", ["show", spec("invalid", "{\"name\": ")], status: 1, "not valid JSON")
-        add("spec: empty file", ["show", spec("emptyspec", "")], status: 1, "not valid JSON")
-        add("spec: a JSON array", ["show", spec("array", "[1, 2]")], status: 1, "expected an object")
+        add("spec: invalid JSON", ["show", spec("invalid", "{\"name\": ")], status: 2, "not valid JSON")
+        add("spec: empty file", ["show", spec("emptyspec", "")], status: 2, "not valid JSON")
+        add("spec: a JSON array", ["show", spec("array", "[1, 2]")], status: 2, "expected an object")
         add("spec: missing layers", ["show", spec("nolayers", #"{"name": "x", "input_shape": [1, 28, 28], "classes": 10, "loss": {"kind": "mse"}}"#)],
-            status: 1, "missing field 'layers'")
-        add("spec: no layers", ["show", specWithLayers("emptylayers", "")], status: 1, "at least one layer")
+            status: 2, "missing field 'layers'")
+        add("spec: no layers", ["show", specWithLayers("emptylayers", "")], status: 2, "at least one layer")
         add("spec: unknown kind", ["show", specWithLayers("kind", #"{"name": "c", "kind": "conv2", "out_channels": 4, "kernel": 3}, "# + tail)],
-            status: 1, "did you mean 'conv2d'?")
+            status: 2, "did you mean 'conv2d'?")
         add("spec: zero kernel", ["show", specWithLayers("zerokernel", #"{"name": "c", "kind": "conv2d", "out_channels": 4, "kernel": 0}, "# + tail)],
-            status: 1, "layer 'c': 'kernel' values must be between 1 and 1024, got 0")
+            status: 2, "layer 'c': 'kernel' values must be between 1 and 1024, got 0")
         add("spec: negative units", ["show", specWithLayers("negunits", conv + #", {"name": "f", "kind": "flatten"}, {"name": "d", "kind": "dense", "units": -10}"#)],
-            status: 1, "layer 'd': 'units' must be between 1")
+            status: 2, "layer 'd': 'units' must be between 1")
         add("spec: huge channels", ["show", specWithLayers("hugechannels", #"{"name": "c", "kind": "conv2d", "out_channels": 1000000000, "kernel": 3}, "# + tail)],
-            status: 1, "layer 'c': 'out_channels' must be between 1 and 65536")
+            status: 2, "layer 'c': 'out_channels' must be between 1 and 65536")
         add("spec: huge activations", ["show", specWithLayers("hugeshape", #"{"name": "c", "kind": "conv2d", "out_channels": 65536, "kernel": 1, "padding": 1000}, "# + tail)],
-            status: 1, "too large")
+            status: 2, "too large")
         add("spec: chain does not fit", ["show", specWithLayers("misfit", #"{"name": "c", "kind": "conv2d", "out_channels": 4, "kernel": 30}, "# + tail)],
-            status: 1, "kernel 30×30 does not fit the 28×28 input")
+            status: 2, "kernel 30×30 does not fit the 28×28 input")
         add("spec: dense on a map", ["show", specWithLayers("noflatten", conv + #", {"name": "d", "kind": "dense", "units": 10}"#)],
-            status: 1, "add a flatten or reshape layer")
+            status: 2, "add a flatten or reshape layer")
         add("spec: duplicate names", ["show", specWithLayers("duplicate", conv + #", {"name": "c", "kind": "relu"}, "# + tail)],
-            status: 1, "name 'c' is used twice")
+            status: 2, "name 'c' is used twice")
         add("spec: unsafe name", ["show", specWithLayers("unsafe", #"{"name": "../c", "kind": "conv2d", "out_channels": 4, "kernel": 3}, "# + tail)],
-            status: 1, "name '../c' must be 1–64 letters")
+            status: 2, "name '../c' must be 1–64 letters")
         add("spec: wrong type", ["show", specWithLayers("wrongtype", #"{"name": "c", "kind": "conv2d", "out_channels": 4, "kernel": "three"}, "# + tail)],
-            status: 1, "'kernel' must hold whole numbers")
+            status: 2, "'kernel' must hold whole numbers")
         add("spec: classes disagree", ["show", specWithLayers("classes", conv + ", " + tail, classes: 7)],
-            status: 1, "ends with shape [10] but the spec has 7 classes")
-        add("spec: unknown loss", ["show", specWithLayers("loss", conv + ", " + tail, loss: "hinge")], status: 1, "unknown loss 'hinge'")
+            status: 2, "ends with shape [10] but the spec has 7 classes")
+        add("spec: unknown loss", ["show", specWithLayers("loss", conv + ", " + tail, loss: "hinge")], status: 2, "unknown loss 'hinge'")
         add("spec: unknown setting", ["train", specWithLayers("setting", #"{"name": "c", "kind": "conv2d", "out_channels": 4, "kernal": 3}, "# + tail), "--data", Self.data],
-            status: 1, "unknown setting 'kernal' (did you mean 'kernel'?)")
+            status: 2, "unknown setting 'kernal' (did you mean 'kernel'?)")
     }
 
     func buildDataCases() throws {

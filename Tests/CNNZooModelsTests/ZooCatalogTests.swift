@@ -7,7 +7,8 @@ final class ZooCatalogTests: XCTestCase {
     func testEveryEntryBuildsAndRunsForwardAndBackward() throws {
         let entries = try ZooCatalog.builtIns()
         XCTAssertEqual(Set(entries.map(\.spec.name)),
-                       ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout", "mnist-resnet"])
+                       ["mnist-16-32-64", "mnist-small", "mnist-conv-pool", "mnist-strided", "mnist-dropout", "mnist-resnet",
+                        "mnist-inception", "cifar10-dropout", "cifar100-dropout"])
         for entry in entries {
             let model = try Model(spec: entry.spec)
             model.initializeParameters(seed: 1)
@@ -16,7 +17,7 @@ final class ZooCatalogTests: XCTestCase {
                                scalars: (0..<3 * Tensor.count(of: entry.spec.inputShape)).map { _ in random.nextUniform() })
             let output = try model.forward(input, mode: .training, random: &random)
             XCTAssertEqual(output.shape, [3, entry.spec.classes], entry.spec.name)
-            let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: [0, 4, 9], classes: 10))
+            let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: [0, 4, 9], classes: entry.spec.classes))
             XCTAssertTrue(loss.isFinite, entry.spec.name)
             model.zeroGradients()
             let inputGradient = try XCTUnwrap(model.backward(gradient, needsInputGradient: true))

@@ -87,4 +87,30 @@ before, after = json.load(open("before.json")), json.load(open("after.json"))
 print(json.dumps({"imported_test_loss": before["loss"], "after_fine_tuning": after["loss"], "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"]}))
 raise SystemExit(0 if after["loss"] < before["loss"] else 1)
 PY
+# A plugin's layer through its export hook (the example plugin's group_norm), and one without a
+# hook refused naming its kind and plugin — where the test command has built the plugins.
+if [ -n "${CNN_ZOO_TEST_PLUGINS:-}" ]; then
+    plugin="$CNN_ZOO_TEST_PLUGINS/libCNNZooGroupNorm.so"
+    python3 - <<'PY'
+import json
+layers = [{"name": "conv", "kind": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+          {"name": "gn", "kind": "group_norm", "groups": 2}, {"name": "relu", "kind": "relu"},
+          {"name": "gap", "kind": "global_avg_pool"}, {"name": "fc", "kind": "dense", "units": 10}]
+spec = {"name": "gn-net", "input_shape": [1, 28, 28], "classes": 10, "layers": layers, "loss": {"kind": "cross_entropy"},
+        "training": {"epochs": 1, "batch_size": 32}}
+json.dump(spec, open("gn.json", "w"))
+layers[1] = {"name": "sw", "kind": "swish"}
+json.dump(spec, open("swish.json", "w"))
+PY
+    "$binary" --plugin "$plugin" train gn.json --data data --checkpoint gn.h5 --json > /dev/null
+    "$binary" --plugin "$plugin" export gn.h5 --onnx gn.onnx 2> /dev/null
+    "$binary" --plugin "$plugin" eval gn.h5 --data data --outputs gn.npy --json > /dev/null
+    python3 "$tools/check_onnx.py" agree gn.onnx gn.npy --data data
+    if "$binary" --plugin "$CNN_ZOO_TEST_PLUGINS/libSwishPlugin.so" export swish.json --onnx swish.onnx 2> swish.err; then
+        echo "check_onnx: a layer without an export hook was exported" >&2
+        exit 1
+    fi
+    grep -q "kind 'swish' from plugin 'swish-c' 1.0.0 has no ONNX form" swish.err
+    echo "check_onnx: group_norm exported through its plugin's hook; swish, which has none, refused by name"
+fi
 echo "check_onnx: every zoo entry exported and agreed; the torch-style import agreed, round-tripped and trained"

@@ -10,8 +10,6 @@ Tools/generate_onnx_proto.sh --check
 swift build --build-tests
 # Checkpoints read with h5dump, h5py (Tools/read_checkpoint.py) and torch.optim where installed.
 Tools/check_interop.sh .build/debug/cnn-zoo
-# Every zoo entry exported to ONNX and checked by onnx.checker and onnxruntime; an import, round trip and fine-tune.
-Tools/check_onnx.sh .build/debug/cnn-zoo 300
 # The PyTorch twins' modules for every entry (the twins themselves need PyTorch: a benchmark, not a test).
 python3 Tools/torch_twin.py Models/zoo/*.json > /dev/null
 # The example plugin, a separate package: its own tests (with CNNZooTesting's checks), then its
@@ -19,6 +17,9 @@ python3 Tools/torch_twin.py Models/zoo/*.json > /dev/null
 swift build --package-path Tools/groupnorm-plugin --build-tests
 swift test --package-path Tools/groupnorm-plugin --skip-build --disable-swift-testing
 export CNN_ZOO_TEST_PLUGINS="$PWD/Tools/groupnorm-plugin/.build/debug"
+# Every zoo entry exported to ONNX and checked by onnx.checker and onnxruntime; an import, round
+# trip and fine-tune; the example plugin's layer through its export hook.
+Tools/check_onnx.sh .build/debug/cnn-zoo 300
 # A package that depends on cnn-zoo by URL (from: and branch:), running the README's example.
 Tools/check_consumer.sh
 # Short forms of the long-running tools: a few kills of the soak, 5,000 inputs to each fuzzer,

@@ -148,7 +148,7 @@ final class RuntimePluginTests: XCTestCase {
             (["list", "--plugin", plugins + "/libStalePlugin.so"], 1,
              "libStalePlugin.so was built for cnn-zoo plugin ABI 0 release; this program is \(PluginABI.identity): rebuild the plugin against this cnn-zoo"),
             (["list", "--plugin", plugins + "/libOtherConfigurationPlugin.so"], 1,
-             "libOtherConfigurationPlugin.so was built for cnn-zoo plugin ABI 1 \(otherConfiguration); this program is \(PluginABI.identity): "
+             "libOtherConfigurationPlugin.so was built for cnn-zoo plugin ABI \(PluginABI.version) \(otherConfiguration); this program is \(PluginABI.identity): "
              + "rebuild the plugin against this cnn-zoo with -c \(configuration)"),
             (["list", "--plugin", plugins + "/libClashPlugin.so"], 1, "registers layer kind 'relu', which plugin 'cnn-zoo' \(CNNZooVersion.current) (built in) already registers"),
             (["list", "--plugin", groupNorm, "--plugin", plugins + "/libTwinPlugin.so"], 1,

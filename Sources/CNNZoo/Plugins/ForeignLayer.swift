@@ -141,3 +141,13 @@ extension SettingDescription {
         }
     }
 }
+
+extension ForeignLayer: ONNXNodesDescribing {
+    /// The plugin's `onnx_nodes`, when it has one and it answers with nodes cnn-zoo can read.
+    func onnxNodes(name: String, inputs: [String], output: String) -> ONNXNodes? {
+        guard let describe = kind.pointee.onnx_nodes,
+              let inputsJSON = try? JSONEncoder().encode(inputs),
+              let text = describe(instance, name, String(decoding: inputsJSON, as: UTF8.self), output) else { return nil }
+        return try? JSONDecoder().decode(ONNXNodes.self, from: Data(String(cString: text).utf8))
+    }
+}

@@ -34,10 +34,15 @@ public protocol PluginLayer: AnyObject, SendableMetatype {
     func forward(_ pass: LayerForwardPass)
     /// Writes this batch's ∂L/∂θ of every trained parameter and, when asked for, ∂L/∂input.
     func backward(_ pass: LayerBackwardPass)
+    /// The ONNX nodes computing the layer in inference form, for `cnn-zoo export`: from
+    /// `inputs` to `output`, its weights named `<name>.<parameter>`; nil (the default) when it
+    /// has none, and export then fails naming the kind.
+    func onnxNodes(name: String, inputs: [String], output: String) -> ONNXNodes?
 }
 
 extension PluginLayer {
     public var multiplyAdds: Int { 0 }
+    public func onnxNodes(name: String, inputs: [String], output: String) -> ONNXNodes? { nil }
 }
 
 /// A parameter or buffer of a ``PluginLayer``: what the engine allocates, initialises, trains

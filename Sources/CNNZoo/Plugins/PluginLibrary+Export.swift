@@ -77,6 +77,8 @@ final class ExportedLayer {
     let inputCount: Int, outputCount: Int
     let descriptions: [ParameterDescription]
     let names: [UnsafePointer<CChar>], initializers: [UnsafePointer<CChar>]
+    /// The JSON of the last `onnx_nodes` call, kept until the next or the layer's end.
+    var onnxNodes: UnsafePointer<CChar>?
 
     init(_ layer: any PluginLayer, inputShape: [Int]) {
         self.layer = layer
@@ -88,7 +90,7 @@ final class ExportedLayer {
     }
 
     deinit {
-        for pointer in names + initializers { UnsafeMutablePointer(mutating: pointer).deallocate() }
+        for pointer in names + initializers + [onnxNodes].compactMap({ $0 }) { UnsafeMutablePointer(mutating: pointer).deallocate() }
     }
 
     static func from(_ pointer: UnsafeMutableRawPointer?) -> ExportedLayer {
@@ -161,6 +163,15 @@ final class ExportedLayer {
                     gradients: exported.descriptions.indices.map { index in
                         pass.gradients![index].map { UnsafeMutableBufferPointer(start: $0, count: exported.descriptions[index].count) }
                     }))
+            },
+            onnx_nodes: { pointer, name, inputs, output in
+                let exported = ExportedLayer.from(pointer)
+                let names = inputs.flatMap { try? JSONDecoder().decode([String].self, from: Data(String(cString: $0).utf8)) } ?? []
+                guard let nodes = exported.layer.onnxNodes(name: String(cString: name!), inputs: names, output: String(cString: output!)),
+                      let json = try? JSONEncoder().encode(nodes) else { return nil }
+                if let old = exported.onnxNodes { UnsafeMutablePointer(mutating: old).deallocate() }
+                exported.onnxNodes = CString.persistent(String(decoding: json, as: UTF8.self))
+                return exported.onnxNodes
             })
     }
 }

@@ -77,8 +77,14 @@ extension DataSet {
     static func load(name: String?, directory: String?, classes: [Int]?, limit: Int?, quiet: Bool,
                      options: ReadOptions = ReadOptions()) throws -> DataSet {
         do {
+            let start = Date()
             let loaded = try DataSet.load(name: name, directory: directory, classes: classes, limit: limit, options: options)
             if let notice = loaded.notice, !quiet { Console.notice(notice) }
+            let seconds = Date().timeIntervalSince(start), images = loaded.train.count + loaded.test.count
+            if seconds >= 1, !quiet {
+                Console.notice(String(format: "read %@ images from %@ in %.1f s (%@ images/s)", Format.grouped(images), loaded.directory, seconds,
+                                      Format.grouped(Int(Double(images) / seconds))))
+            }
             return loaded
         } catch DataError.badSelection(let message) {
             throw UsageError("--classes: \(message)")

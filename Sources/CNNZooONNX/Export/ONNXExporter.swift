@@ -48,15 +48,19 @@ public struct ONNXExporter {
         graph.reserve(outputName)
         var values: [String] = []
         for (index, (name, layer)) in model.layers.enumerated() {
-            guard let exportable = layer as? any ONNXExportable else {
-                let kind = model.spec.layers[index].kind
-                let plugin = registry.owner(of: .layer(kind)).map { " from plugin '\($0.name)' \($0.version)" } ?? ""
-                throw ONNXExportError("layer '\(name)': kind '\(kind)'\(plugin) has no ONNX form (its layer type does not conform to ONNXExportable)")
-            }
             let inputs = model.sources[index].map { $0 < 0 ? "input" : values[$0] }
             let isLast = index == model.layers.count - 1
             let output = isLast && activation == .identity ? outputName : graph.value(name)
-            try exportable.exportONNX(to: &graph, name: name, inputs: inputs, output: output)
+            if let exportable = layer as? any ONNXExportable {
+                try exportable.exportONNX(to: &graph, name: name, inputs: inputs, output: output)
+            } else if let describing = layer as? any ONNXNodesDescribing,
+                      let nodes = describing.onnxNodes(name: name, inputs: inputs, output: output) {
+                try graph.add(nodes, of: layer, name: name)
+            } else {
+                let kind = model.spec.layers[index].kind
+                let plugin = registry.owner(of: .layer(kind)).map { " from plugin '\($0.name)' \($0.version)" } ?? ""
+                throw ONNXExportError("layer '\(name)': kind '\(kind)'\(plugin) has no ONNX form (its type neither conforms to ONNXExportable nor describes ONNXNodes)")
+            }
             values.append(output)
         }
         switch activation {

@@ -106,3 +106,42 @@ public enum ONNXAttribute: Equatable, Sendable {
         return attribute
     }
 }
+
+extension ONNXGraphBuilder {
+    /// Adds the nodes a layer described itself with (a plugin's, through the C boundary): its
+    /// constants — its own parameters by name, or literal values — then its nodes.
+    mutating func add(_ described: ONNXNodes, of layer: any Layer, name: String) throws {
+        var renamed: [String: String] = [:]
+        let tensors = Dictionary((layer.parameters + layer.buffers).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for constant in described.constants {
+            if let parameter = constant.parameter {
+                guard let tensor = tensors[parameter]?.value else {
+                    throw ONNXExportError("layer '\(name)': its ONNX form names a parameter '\(parameter)' it does not have")
+                }
+                let dims = constant.dims ?? tensor.shape
+                guard Tensor.count(of: dims) == tensor.count else {
+                    throw ONNXExportError("layer '\(name)': its ONNX form gives \(parameter) dims \(dims), which do not fit \(tensor.shape)")
+                }
+                renamed[constant.name] = addInitializer(constant.name, Tensor(shape: dims, scalars: tensor.scalars))
+            } else if let floats = constant.floats {
+                renamed[constant.name] = addInitializer(constant.name, Tensor(shape: constant.dims ?? [floats.count], scalars: floats))
+            } else if let values = constant.int64s {
+                renamed[constant.name] = addInitializer(constant.name, int64s: values, dims: constant.dims ?? [values.count])
+            } else {
+                throw ONNXExportError("layer '\(name)': its ONNX constant '\(constant.name)' has no parameter and no values")
+            }
+        }
+        for (index, node) in described.nodes.enumerated() {
+            for output in node.outputs { reserve(output) }
+            addNode(node.op, inputs: node.inputs.map { renamed[$0] ?? $0 }, outputs: node.outputs, name: "\(name).\(index)",
+                    attributes: node.attributes.mapValues { attribute in
+                        switch attribute {
+                        case .int(let value): return .int(value)
+                        case .ints(let values): return .ints(values)
+                        case .float(let value): return .float(value)
+                        case .string(let value): return .string(value)
+                        }
+                    })
+        }
+    }
+}

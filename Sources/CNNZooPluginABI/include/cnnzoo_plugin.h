@@ -26,13 +26,13 @@ extern "C" {
 #endif
 
 /// The version of this header's layout. A change to any struct below increments it.
-#define CNNZOO_PLUGIN_ABI_VERSION 1
+#define CNNZOO_PLUGIN_ABI_VERSION 2
 
 /// What cnnzoo_plugin_abi returns for a release build and for a debug build. A plugin built in
 /// another configuration than the program is refused (a debug plugin would run many times
 /// slower without a word).
-#define CNNZOO_PLUGIN_ABI_RELEASE "cnn-zoo plugin ABI 1 release"
-#define CNNZOO_PLUGIN_ABI_DEBUG "cnn-zoo plugin ABI 1 debug"
+#define CNNZOO_PLUGIN_ABI_RELEASE "cnn-zoo plugin ABI 2 release"
+#define CNNZOO_PLUGIN_ABI_DEBUG "cnn-zoo plugin ABI 2 debug"
 
 /// The most axes a shape crossing the boundary has.
 #define CNNZOO_MAX_RANK 8
@@ -133,6 +133,14 @@ typedef struct cnnzoo_layer_kind {
     int64_t (*multiply_adds)(void *layer);
     void (*forward)(void *layer, const cnnzoo_forward *pass);
     void (*backward)(void *layer, const cnnzoo_backward *pass);
+    /// Optional (NULL: the kind has no ONNX form, and `cnn-zoo export` says so naming it): the
+    /// ONNX nodes computing the layer in inference form, as JSON (PLUGINS.md gives the form):
+    /// {"nodes": [{"op": "Mul", "inputs": [...], "outputs": [...], "attributes": {"axis": {"int": 1}}}],
+    ///  "constants": [{"name": "gn.weight", "parameter": "weight", "dims": [4, 1, 1]}, ...]}.
+    /// `inputs_json` is a JSON list of the value names the layer takes, `output` the value it
+    /// must produce, `name` the layer's name (its weights are "<name>.<parameter>"). The string
+    /// stays valid until the next call for this layer or its destruction.
+    const char *(*onnx_nodes)(void *layer, const char *name, const char *inputs_json, const char *output);
 } cnnzoo_layer_kind;
 
 /// A loss kind: the mean over the batch of a per-sample loss of outputs [batch, width].

@@ -50,6 +50,30 @@ public final class GroupNorm: PluginLayer {
 
     public var multiplyAdds: Int { 2 * channels * area }
 
+    /// The export hook: ONNX has no group norm before opset 18 (and a per-group scale until 21),
+    /// so the layer writes itself as what every opset 13–21 has — the channels reshaped to
+    /// [N, G, (C/G)·H·W], `InstanceNormalization` over each group, the shape back, then γ and β
+    /// per channel.
+    public func onnxNodes(name: String, inputs: [String], output: String) -> ONNXNodes? {
+        let (height, width) = (outputShape[1], outputShape[2])
+        let grouped = "\(name).grouped", normalised = "\(name).normalised", restored = "\(name).restored", scaled = "\(name).scaled"
+        return ONNXNodes(nodes: [
+            .init(op: "Reshape", inputs: [inputs[0], "\(name).group_shape"], outputs: [grouped]),
+            .init(op: "InstanceNormalization", inputs: [grouped, "\(name).ones", "\(name).zeros"], outputs: [normalised],
+                  attributes: ["epsilon": .float(epsilon)]),
+            .init(op: "Reshape", inputs: [normalised, "\(name).shape"], outputs: [restored]),
+            .init(op: "Mul", inputs: [restored, "\(name).weight"], outputs: [scaled]),
+            .init(op: "Add", inputs: [scaled, "\(name).bias"], outputs: [output]),
+        ], constants: [
+            .init(name: "\(name).group_shape", int64s: [0, groupCount, -1]),
+            .init(name: "\(name).shape", int64s: [0, channels, height, width]),
+            .init(name: "\(name).ones", floats: [Float](repeating: 1, count: groupCount)),
+            .init(name: "\(name).zeros", floats: [Float](repeating: 0, count: groupCount)),
+            .init(name: "\(name).weight", parameter: "weight", dims: [channels, 1, 1]),
+            .init(name: "\(name).bias", parameter: "bias", dims: [channels, 1, 1]),
+        ])
+    }
+
     public func forward(_ pass: LayerForwardPass) {
         let (batch, channels, area, groups) = (pass.batch, channels, area, groupCount)
         let (x, y, gamma, beta) = (pass.input, pass.output, pass.values[0], pass.values[1])

@@ -133,7 +133,7 @@ final class RuntimePluginTests: XCTestCase {
         XCTAssertEqual(try command(["eval", "swish.h5", "--data", "data", "--json", "--plugin", swish]).status, 0)
         _ = FileManager.default.createFile(atPath: folder + "/bad.json", contents: Data(spec.replacingOccurrences(of: "1.5", with: "-2").utf8))
         let refused = try command(["show", "bad.json", "--plugin", swish])
-        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.status, 2, "a bad spec file is a usage error")
         XCTAssertEqual(refused.stderr, "cnn-zoo: error: bad.json: layer 'swish2': 'beta' must be a number in (0, 100]\n")
     }
 

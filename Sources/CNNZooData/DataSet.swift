@@ -1,4 +1,5 @@
 import CNNZoo
+import Foundation
 
 /// A data set ready to train on: located, read, its classes chosen and its size limited.
 public struct DataSet: Sendable {
@@ -45,10 +46,10 @@ public struct DataSet: Sendable {
             let set = try MNISTFormat(name: found.name, directory: found.directory)
             (train, test, names) = (set.train, set.test, nil)
         } else if CIFARFormat.isPresent(in: found.directory) {
-            let set = try CIFARFormat(directory: found.directory, labels: options.cifarLabels)
+            let set = try CIFARFormat(directory: found.directory, labels: options.cifarLabels, options: options)
             (train, test, names) = (set.train, set.test, set.classNames)
         } else {
-            let set = try ImageFolderFormat(directory: found.directory, options: options.folder, progress: options.progress)
+            let set = try ImageFolderFormat(directory: found.directory, options: options.folder, progress: options.progress, budget: options)
             (train, test, names) = (set.train, set.test, set.classNames)
             if !set.skipped.isEmpty {
                 notices.append("left out \(set.skipped.count) image(s) that could not be decoded, the first \(set.skipped[0])")
@@ -80,6 +81,26 @@ public struct ReadOptions: Sendable {
     public var folder = ImageFolderFormat.Options()
     /// Told (done, total) as an image folder's files are decoded.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// The most bytes of pixels a data set may take (nil: three quarters of what
+    /// ``MachineMemory`` says this process may use). cnn-zoo keeps a data set in memory, as
+    /// bytes; a larger one is refused with its size before it is read, not streamed.
+    public var memoryBudget: Int?
+
+    /// The budget in force.
+    public var budget: Int { memoryBudget ?? MachineMemory.available / 4 * 3 }
+
+    /// Throws unless `images` images of `shape` fit the budget.
+    public func check(images: Int, shape: [Int], in place: String) throws {
+        let bytes = images * shape.reduce(1, *)
+        guard bytes <= budget else {
+            func size(_ bytes: Int) -> String {
+                bytes >= 1_000_000_000 ? String(format: "%.1f GB", Double(bytes) / 1e9)
+                    : bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1e6) : "\(bytes) bytes"
+            }
+            throw DataError.badFile(path: place, problem: "holds \(images) images of \(shape.map(String.init).joined(separator: "×")): \(size(bytes)) of pixels, "
+                + "more than the \(size(budget)) this machine allows; cnn-zoo keeps a data set in memory and does not stream it (use --limit or a smaller set)")
+        }
+    }
 
     public init(cifarLabels: CIFARFormat.Labels = .fine, folder: ImageFolderFormat.Options = ImageFolderFormat.Options(),
                 progress: (@Sendable (Int, Int) -> Void)? = nil) {

@@ -146,6 +146,11 @@ final class ImageDataTests: XCTestCase {
 
     func testEveryBadInputIsOneLine() throws {
         try writeFolder("bad", classes: ["x", "y"], perClass: 4)
+        // More than memory allows (a budget of 1,000 bytes stands in for a small machine): refused with its size.
+        var small = ReadOptions()
+        small.memoryBudget = 1000
+        XCTAssertTrue(problem("bad", options: small).contains("holds 16 images of 3×8×8: 3072 bytes of pixels, more than the 1000 bytes this machine allows"),
+                      problem("bad", options: small))
         // A truncated PNG, named; then skipped and counted with the option.
         let victim = folder + "/bad/train/x/1.png"
         let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))

@@ -28,8 +28,12 @@ public struct CIFARFormat: Sendable {
         FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name))
     }
 
-    public init(directory: String, labels: Labels = .fine) throws {
+    public init(directory: String, labels: Labels = .fine, options: ReadOptions = ReadOptions()) throws {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        // Sized from the files before any is read: refused whole when it is larger than memory allows.
+        let files = ["test_batch.bin", "train.bin", "test.bin"] + Self.tenTrain
+        let bytes = files.compactMap { try? FileManager.default.attributesOfItem(atPath: path($0))[.size] as? NSNumber }.reduce(0) { $0 + $1.intValue }
+        try options.check(images: bytes / Self.imageBytes, shape: [3, 32, 32], in: directory)
         if Self.exists(directory, "test_batch.bin") {
             variant = "cifar-10"
             let trainFiles = Self.tenTrain.filter { Self.exists(directory, $0) }

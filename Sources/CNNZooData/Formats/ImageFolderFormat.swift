@@ -49,7 +49,8 @@ public struct ImageFolderFormat: Sendable {
     }
 
     /// Reads the folder; `progress(done, total)` is told as files are decoded.
-    public init(directory: String, options: Options = Options(), progress: (@Sendable (Int, Int) -> Void)? = nil) throws {
+    public init(directory: String, options: Options = Options(), progress: (@Sendable (Int, Int) -> Void)? = nil,
+                budget: ReadOptions = ReadOptions()) throws {
         let split = Self.isDirectory(Self.join(directory, "train")) && Self.isDirectory(Self.join(directory, "test"))
         let trainRoot = split ? Self.join(directory, "train") : directory
         let classNames = try Self.classFolders(trainRoot)
@@ -82,6 +83,7 @@ public struct ImageFolderFormat: Sendable {
         let firstData = try Self.contents(first.0)
         let info = try ImageDecoder.info(firstData, path: first.0)
         let shape = [info.channels, info.height, info.width]
+        try budget.check(images: total, shape: shape, in: directory)
         let decoder = FolderDecoder(shape: shape, skipsBadImages: options.skipsBadImages, total: total, progress: progress)
         let train = try decoder.decode(trainFiles)
         let test = try decoder.decode(testFiles, doneBefore: trainFiles.count)

@@ -26,7 +26,7 @@ Tools/check_consumer.sh
 # one round of the PyTorch comparison (cnn-zoo alone where PyTorch is not installed) and of the
 # plugin boundary's.
 Tools/kill_soak.sh 3 .build/debug/cnn-zoo 600
-for target in idx spec checkpoint; do
+for target in idx spec checkpoint image; do
     # A fixed seed and run count: the same inputs on every machine, so a pass is not luck.
     Tools/fuzz/run.sh "$target" 120 -seed=1 -runs=5000 | grep -E "^Done [0-9]+ runs|ERROR|SUMMARY|Test unit written"
 done

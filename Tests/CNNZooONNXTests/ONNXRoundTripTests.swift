@@ -64,7 +64,7 @@ final class ONNXRoundTripTests: XCTestCase {
                              layers: [LayerSpec(name: "twice", kind: "doubling")], loss: LossSpec(kind: "cross_entropy"))
         let model = try Model(spec: spec, registry: registry)
         XCTAssertThrowsError(try ONNXExporter().export(model, registry: registry)) { error in
-            XCTAssertEqual("\(error)", "layer 'twice': kind 'doubling' from plugin 'acme' 2.0.1 has no ONNX form (its layer type does not conform to ONNXExportable)")
+            XCTAssertEqual("\(error)", "layer 'twice': kind 'doubling' from plugin 'acme' 2.0.1 has no ONNX form (its type neither conforms to ONNXExportable nor describes ONNXNodes)")
         }
     }
 }

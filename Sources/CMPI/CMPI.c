@@ -11,6 +11,10 @@ static struct {
     int (*comm_rank)(handle, int *);
     int (*comm_size)(handle, int *);
     int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
+    int (*alltoallv)(const void *, const int *, const int *, handle, void *, const int *, const int *, handle, handle);
+    int (*send)(const void *, int, handle, int, int, handle);
+    int (*recv)(void *, int, handle, int, int, handle, void *);
+    int (*bcast)(void *, int, handle, int, handle);
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
     int (*barrier)(handle);
     int (*abort)(handle, int);
@@ -40,6 +44,10 @@ int cnnzoo_mpi_load(const char *library, char *reason, int reason_size) {
     FIND(comm_rank, "MPI_Comm_rank");
     FIND(comm_size, "MPI_Comm_size");
     FIND(allgatherv, "MPI_Allgatherv");
+    FIND(alltoallv, "MPI_Alltoallv");
+    FIND(send, "MPI_Send");
+    FIND(recv, "MPI_Recv");
+    FIND(bcast, "MPI_Bcast");
     FIND(allreduce, "MPI_Allreduce");
     FIND(barrier, "MPI_Barrier");
     FIND(abort, "MPI_Abort");
@@ -63,6 +71,27 @@ int cnnzoo_mpi_size(int *size) { return mpi.comm_size(mpi.comm_world, size); }
 
 int cnnzoo_mpi_allgatherv_floats(const float *values, int count, float *result, const int *counts, const int *displacements) {
     return mpi.allgatherv(values, count, mpi.float_type, result, counts, displacements, mpi.float_type, mpi.comm_world);
+}
+
+int cnnzoo_mpi_alltoallv_floats(const float *send, const int *send_counts, const int *send_displacements,
+                                float *receive, const int *receive_counts, const int *receive_displacements) {
+    return mpi.alltoallv(send, send_counts, send_displacements, mpi.float_type,
+                         receive, receive_counts, receive_displacements, mpi.float_type, mpi.comm_world);
+}
+
+enum { chain_tag = 7 };
+
+int cnnzoo_mpi_send_floats(const float *values, int count, int destination) {
+    return mpi.send(values, count, mpi.float_type, destination, chain_tag, mpi.comm_world);
+}
+
+int cnnzoo_mpi_receive_floats(float *values, int count, int source) {
+    // A null status is MPI_STATUS_IGNORE in Open MPI.
+    return mpi.recv(values, count, mpi.float_type, source, chain_tag, mpi.comm_world, 0);
+}
+
+int cnnzoo_mpi_broadcast_floats(float *values, int count, int root) {
+    return mpi.bcast(values, count, mpi.float_type, root, mpi.comm_world);
 }
 
 int cnnzoo_mpi_allreduce_max_int(int value, int *result) {

@@ -59,6 +59,48 @@ public final class MPIGroup: DataParallelGroup {
         return total == 0 ? [] : result
     }
 
+    public func allToAll(_ values: [Float], sendCounts: [Int], receiveCounts: [Int]) throws -> [Float] {
+        precondition(sendCounts.count == size && receiveCounts.count == size && values.count == sendCounts.reduce(0, +),
+                     "allToAll: counts do not match")
+        let total = receiveCounts.reduce(0, +)
+        guard max(total, values.count) <= Int(Int32.max) else { throw MPIError("a message of \(max(total, values.count)) floats is beyond MPI's 32-bit counts") }
+        func displacements(_ counts: [Int]) -> [Int32] {
+            var result = [Int32](repeating: 0, count: counts.count)
+            for r in 1..<max(1, counts.count) { result[r] = result[r - 1] + Int32(counts[r - 1]) }
+            return result
+        }
+        let send = values.isEmpty ? [0] : values
+        var result = [Float](repeating: 0, count: max(total, 1))
+        let status = send.withUnsafeBufferPointer { send in
+            result.withUnsafeMutableBufferPointer { receive in
+                cnnzoo_mpi_alltoallv_floats(send.baseAddress!, sendCounts.map { Int32($0) }, displacements(sendCounts),
+                                            receive.baseAddress!, receiveCounts.map { Int32($0) }, displacements(receiveCounts))
+            }
+        }
+        try Self.check(status, "MPI_Alltoallv")
+        return total == 0 ? [] : result
+    }
+
+    public func send(_ values: [Float], to destination: Int) throws {
+        guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
+        let values = values.isEmpty ? [0] : values
+        try Self.check(values.withUnsafeBufferPointer { cnnzoo_mpi_send_floats($0.baseAddress!, Int32(values.count), Int32(destination)) }, "MPI_Send")
+    }
+
+    public func receive(count: Int, from source: Int) throws -> [Float] {
+        guard count <= Int(Int32.max) else { throw MPIError("a message of \(count) floats is beyond MPI's 32-bit counts") }
+        var values = [Float](repeating: 0, count: max(count, 1))
+        try Self.check(values.withUnsafeMutableBufferPointer { cnnzoo_mpi_receive_floats($0.baseAddress!, Int32(count), Int32(source)) }, "MPI_Recv")
+        return count == 0 ? [] : values
+    }
+
+    public func broadcast(_ values: inout [Float], from root: Int) throws {
+        guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
+        guard !values.isEmpty else { return }
+        let count = Int32(values.count)
+        try Self.check(values.withUnsafeMutableBufferPointer { cnnzoo_mpi_broadcast_floats($0.baseAddress!, count, Int32(root)) }, "MPI_Bcast")
+    }
+
     public func any(_ flag: Bool) throws -> Bool {
         var result: Int32 = 0
         try Self.check(cnnzoo_mpi_allreduce_max_int(flag ? 1 : 0, &result), "MPI_Allreduce")

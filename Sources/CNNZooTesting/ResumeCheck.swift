@@ -11,22 +11,28 @@ public enum ResumeCheck {
     /// steps, saved to a checkpoint in `folder`, and resumed from the file; fails the calling test
     /// unless both end with the same bits in every parameter, buffer and optimizer slot, the same
     /// step count and the same random stream.
+    ///
+    /// `threads` gives the thread counts of the straight, the stopped and the resumed run
+    /// (empty: the machine's for all three): a run's bits do not depend on them.
     public static func check(spec: ModelSpec, registry: Registry, data: DataSet, epochs: Int = 2, batchSize: Int? = nil,
-                             optimizer: OptimizerSpec? = nil, stoppingAfter steps: Int, folder: String,
+                             optimizer: OptimizerSpec? = nil, stoppingAfter steps: Int, folder: String, threads: [Int] = [],
                              file: StaticString = #filePath, line: UInt = #line) throws {
-        let straight = try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer)
+        precondition(threads.isEmpty || threads.count == 3, "threads: the straight, the stopped and the resumed run's")
+        let count = { (run: Int) in threads.isEmpty ? nil : threads[run] }
+        let straight = try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                                       threads: count(0))
         XCTAssertEqual(try straight.train(), .finished, file: file, line: line)
 
         let path = (folder as NSString).appendingPathComponent("resume-check-\(spec.name).h5")
         let stopped = try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize,
-                                      optimizer: optimizer, checkpoint: path)
+                                      optimizer: optimizer, checkpoint: path, threads: count(1))
         var taken = 0
         let outcome = try stopped.train(stoppingWhen: {
             taken += 1
             return taken == steps
         })
         XCTAssertEqual(outcome, .stopped, "the run ended before step \(steps)", file: file, line: line)
-        let resumed = try TrainingRun(resuming: path, registry: registry, data: data)
+        let resumed = try TrainingRun(resuming: path, registry: registry, data: data, threads: count(2))
         XCTAssertEqual(try resumed.train(), .finished, file: file, line: line)
 
         let (a, b) = (straight.trainer, resumed.trainer)

@@ -37,8 +37,12 @@ public final class TrainingRun {
     /// A new run of `spec` on `data`: weights drawn from `seed`, every setting not given taken
     /// from the spec's training defaults. A spec scoring more classes than the data has is
     /// narrowed to the data's (a two-class subset trains a two-class model).
+    ///
+    /// Every batch is cut into chunks as `chunking` says (``Trainer/batchChunks``), so the run
+    /// ends with the same bits under any `threads` and `ranks` — unless it cuts one per thread.
     public init(spec: ModelSpec, registry: Registry, data: DataSet, epochs: Int? = nil, batchSize: Int? = nil,
-                optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+                optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1,
+                chunking: BatchChunking = .automatic) throws {
         var spec = spec
         guard data.train.imageShape == spec.inputShape else {
             throw TrainingRunError("\(spec.name) takes \(Tensor.describe(spec.inputShape)) images but \(data.name) has \(Tensor.describe(data.train.imageShape))")
@@ -65,11 +69,14 @@ public final class TrainingRun {
         var settings = RunSettings(totalEpochs: epochs ?? spec.training.epochs, batchSize: batchSize ?? spec.training.batchSize,
                                schedule: spec.training.schedule, dataset: data.name, dataDirectory: data.directory,
                                classes: data.classes ?? [], limit: data.limit ?? 0, threads: Parallelism.threads, ranks: ranks)
+        let chunks = chunking.count(batchSize: settings.batchSize)
+        settings.chunks = chunks ?? 0
         settings.classNames = data.classNames ?? []
         settings.trainFingerprint = DataFingerprint(data.train).description
         settings.testFingerprint = DataFingerprint(data.test).description
         trainer = try Trainer(model: model, data: data.train, optimizer: optimizer, schedule: settings.schedule,
                               batchSize: settings.batchSize, totalEpochs: settings.totalEpochs, state: TrainingState(seed: seed))
+        trainer.batchChunks = chunks
         self.settings = settings
         self.data = data
         self.registry = registry
@@ -125,21 +132,24 @@ public final class TrainingRun {
 
     /// A new run of the zoo entry `model`.
     public convenience init(model name: String, registry: Registry, data: DataSet, epochs: Int? = nil, batchSize: Int? = nil,
-                            optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1) throws {
+                            optimizer: OptimizerSpec? = nil, seed: UInt64 = 1, checkpoint: String? = nil, threads: Int? = nil, ranks: Int = 1,
+                            chunking: BatchChunking = .automatic) throws {
         guard let spec = registry.models.first(where: { $0.name == name }) else {
             throw TrainingRunError("unknown model '\(name)'; the zoo has \(registry.models.map(\.name).joined(separator: ", "))")
         }
         try self.init(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                      seed: seed, checkpoint: checkpoint, threads: threads, ranks: ranks)
+                      seed: seed, checkpoint: checkpoint, threads: threads, ranks: ranks, chunking: chunking)
     }
 
     /// Continues the run `saved` holds, bit for bit where the layout allows (below), up to
     /// `epochs` in all (default: the run's own total). `data` defaults to the data the run
     /// recorded; checkpoints go to `checkpoint`, by default back where the run was read from.
     ///
-    /// A run's sums depend on its processes × threads and on nothing else of its layout. With
-    /// `threads` nil the run keeps that product where `ranks` divides it; another layout
-    /// continues correctly but not bit-identically, and says so in ``notices``.
+    /// A run's sums depend on its chunk count (``RunSettings/chunks``) and on nothing of its
+    /// layout, so it continues bit for bit under any `threads` and `ranks`. A run from before
+    /// runs had a chunk count cut one chunk per thread: with `threads` nil it keeps its
+    /// processes × threads where `ranks` divides it; another layout continues correctly but not
+    /// bit-identically, and says so in ``notices``.
     ///
     /// The data must be what the run trained on: its fingerprint (``DataFingerprint``) must be
     /// the one the checkpoint recorded, unless `allowsOtherData`, when the run continues and the
@@ -157,12 +167,14 @@ public final class TrainingRun {
             throw TrainingRunError(setting: "epochs", "\(path) has finished all \(settings.totalEpochs) epochs; ask for more than \(settings.totalEpochs) to train on")
         }
         let (recordedThreads, recordedRanks) = (settings.threads, settings.ranks)
-        let sameChunks = recordedThreads == 0 ? nil : (recordedRanks * recordedThreads) % ranks == 0 ? recordedRanks * recordedThreads / ranks : nil
+        let perThread = settings.chunks == 0
+        let sameChunks = !perThread || recordedThreads == 0 ? nil
+            : (recordedRanks * recordedThreads) % ranks == 0 ? recordedRanks * recordedThreads / ranks : nil
         Parallelism.setThreads(threads ?? sameChunks ?? Parallelism.threads)
         settings.threads = Parallelism.threads
         settings.ranks = ranks
         var notices: [String] = []
-        if recordedThreads != 0 && settings.ranks * settings.threads != recordedRanks * recordedThreads {
+        if perThread && recordedThreads != 0 && settings.ranks * settings.threads != recordedRanks * recordedThreads {
             notices.append("resuming as \(Self.layout(settings.ranks, settings.threads)) where the run used \(Self.layout(recordedRanks, recordedThreads)): "
                 + "it continues correctly, but not bit-identically to an uninterrupted run (that needs processes × threads = \(recordedRanks * recordedThreads))")
         }
@@ -180,6 +192,7 @@ public final class TrainingRun {
             settings.testFingerprint = DataFingerprint(data.test).description
         }
         try self.init(saved, from: path, settings: settings, registry: registry, data: data)
+        trainer.batchChunks = perThread ? nil : settings.chunks
         self.notices = notices
         guard saved.training.batchInEpoch <= trainer.stepsPerEpoch else {
             throw TrainingRunError("\(path): stopped at step \(saved.training.batchInEpoch) of an epoch that has only \(trainer.stepsPerEpoch); is this the same data?")

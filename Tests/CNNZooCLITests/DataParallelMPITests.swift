@@ -55,24 +55,35 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertEqual(a.training.history.map(\.testAccuracy), b.training.history.map(\.testAccuracy), message, file: file, line: line)
     }
 
-    /// 2 processes × 1 thread end bit for bit where 1 process × 2 threads ends: weights,
-    /// momentum, every step's loss, the epoch's figures; a short last batch (3000 = 46·64 + 56)
-    /// included. And a different chunk count ends elsewhere, so the comparison could fail.
-    func testTwoProcessesEqualOneProcessWithTwoThreads() throws {
-        let common = ["train", "mnist-16-32-64", "--data", "data", "--epochs", "1", "--json"]
-        let distributed = try mpi(2, common + ["--threads", "1", "--checkpoint", "mpi.h5"])
-        XCTAssertEqual(distributed.status, 0, distributed.stderr)
-        XCTAssertEqual(distributed.stdout.split(separator: "\n").count, 1, "only rank 0 prints: \(distributed.stdout)")
-        let single = try CommandRunner.run(common + ["--threads", "2", "--checkpoint", "one.h5"], in: folder)
+    /// Every layout of a run ends with the same bits — 1 or 3 threads alone; 2, 3 and 4
+    /// processes of 1 thread; 2 processes of 2 — with either reduction: weights, momentum,
+    /// every step's loss, the epoch's figures; a short last batch (1000 = 15·64 + 40) included.
+    /// And another chunk count ends elsewhere, so the comparison could fail.
+    func testEveryLayoutEndsWithTheSameBits() throws {
+        let common = ["train", "mnist-16-32-64", "--data", "data", "--limit", "1000", "--epochs", "1", "--json"]
+        let single = try CommandRunner.run(common + ["--threads", "1", "--checkpoint", "one.h5"], in: folder)
         XCTAssertEqual(single.status, 0, single.stderr)
-        let a = try Checkpoint.read(from: folder + "/mpi.h5"), b = try Checkpoint.read(from: folder + "/one.h5")
-        XCTAssertEqual([a.run.ranks, a.run.threads], [2, 1])
-        XCTAssertEqual([b.run.ranks, b.run.threads], [1, 2])
-        assertSameRun(a, b, "mpirun -n 2 --threads 1 against --threads 2")
+        let b = try Checkpoint.read(from: folder + "/one.h5")
+        XCTAssertEqual([b.run.ranks, b.run.threads, b.run.chunks], [1, 1, BatchChunking.automatic.count(batchSize: 64)!])
 
         let three = try CommandRunner.run(common + ["--threads", "3", "--checkpoint", "three.h5"], in: folder)
         XCTAssertEqual(three.status, 0, three.stderr)
-        XCTAssertFalse(try Checkpoint.read(from: folder + "/three.h5").parameters.map(\.value) == b.parameters.map(\.value))
+        assertSameRun(try Checkpoint.read(from: folder + "/three.h5"), b, "--threads 3 against --threads 1")
+
+        for (ranks, threads, reduction) in [(2, 1, "chain"), (3, 1, "chain"), (4, 1, "chain"), (2, 2, "chain"),
+                                            (3, 1, "reduce-scatter"), (4, 1, "all-gather")] {
+            let name = "mpi-\(ranks)-\(threads)-\(reduction).h5"
+            let distributed = try mpi(ranks, common + ["--threads", "\(threads)", "--reduction", reduction, "--checkpoint", name])
+            XCTAssertEqual(distributed.status, 0, distributed.stderr)
+            XCTAssertEqual(distributed.stdout.split(separator: "\n").count, 1, "only rank 0 prints: \(distributed.stdout)")
+            let a = try Checkpoint.read(from: folder + "/" + name)
+            XCTAssertEqual([a.run.ranks, a.run.threads], [ranks, threads])
+            assertSameRun(a, b, "mpirun -n \(ranks) --threads \(threads) --reduction \(reduction) against --threads 1")
+        }
+
+        let other = try CommandRunner.run(common + ["--threads", "1", "--chunks", "3", "--checkpoint", "other.h5"], in: folder)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertFalse(try Checkpoint.read(from: folder + "/other.h5").parameters.map(\.value) == b.parameters.map(\.value))
     }
 
     /// A graph with batch normalisation, a residual `add` and a `concat`: under `mpirun -n 2
@@ -126,8 +137,10 @@ final class DataParallelMPITests: XCTestCase {
                       "two namespaces over TCP against one process × 2 threads")
     }
 
-    /// A run stopped under MPI resumes on one machine, and one machine's under MPI, each ending
-    /// where an uninterrupted run ends; another chunk count says it will differ.
+    /// A run stopped under MPI resumes on one machine with another thread count, and one
+    /// machine's under MPI, each ending where an uninterrupted run ends; a run bound to its
+    /// layout (`--chunks threads`) resumed in another says it will differ; `--chunks` cannot
+    /// change on resuming.
     func testResumeAcrossLayouts() throws {
         let common = ["--data", "data", "--batch-size", "100"]
         let straight = try CommandRunner.run(["train", "mnist-small", "--epochs", "2", "--threads", "2", "--checkpoint", "straight.h5"] + common,
@@ -135,30 +148,36 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertEqual(straight.status, 0, straight.stderr)
         let uninterrupted = try Checkpoint.read(from: folder + "/straight.h5")
 
-        // Epoch 1 under MPI, epoch 2 on one machine.
+        // Epoch 1 under MPI, epoch 2 on one machine with one thread.
         let first = try mpi(2, ["train", "mnist-small", "--epochs", "1", "--threads", "1", "--checkpoint", "a.h5"] + common)
         XCTAssertEqual(first.status, 0, first.stderr)
-        let second = try CommandRunner.run(["train", "--resume", "a.h5", "--epochs", "2"], in: folder)
+        let second = try CommandRunner.run(["train", "--resume", "a.h5", "--epochs", "2", "--threads", "1"], in: folder)
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertFalse(second.stderr.contains("not bit-identically"), second.stderr)
         let resumed = try Checkpoint.read(from: folder + "/a.h5")
-        XCTAssertEqual([resumed.run.ranks, resumed.run.threads], [1, 2], "2 × 1 resumes alone as 1 × 2")
-        assertSameRun(resumed, uninterrupted, "MPI then one machine")
+        XCTAssertEqual([resumed.run.ranks, resumed.run.threads], [1, 1], "2 × 1 resumes alone as 1 × 1")
+        assertSameRun(resumed, uninterrupted, "2 × 1 then 1 × 1")
 
-        // Epoch 1 on one machine, epoch 2 under MPI.
+        // Epoch 1 on one machine, epoch 2 under MPI with three processes.
         let alone = try CommandRunner.run(["train", "mnist-small", "--epochs", "1", "--threads", "2", "--checkpoint", "b.h5"] + common, in: folder)
         XCTAssertEqual(alone.status, 0, alone.stderr)
-        let under = try mpi(2, ["train", "--resume", "b.h5", "--epochs", "2"])
+        let under = try mpi(3, ["train", "--resume", "b.h5", "--epochs", "2", "--threads", "1"])
         XCTAssertEqual(under.status, 0, under.stderr)
-        assertSameRun(try Checkpoint.read(from: folder + "/b.h5"), uninterrupted, "one machine then MPI")
+        assertSameRun(try Checkpoint.read(from: folder + "/b.h5"), uninterrupted, "1 × 2 then 3 × 1")
 
-        // A layout with another chunk count continues, and says that it will differ.
-        let other = try CommandRunner.run(["train", "mnist-small", "--epochs", "1", "--threads", "2", "--checkpoint", "c.h5"] + common, in: folder)
-        XCTAssertEqual(other.status, 0, other.stderr)
+        // A run bound to its layout continues in another, and says that it will differ.
+        let bound = try CommandRunner.run(["train", "mnist-small", "--epochs", "1", "--threads", "2", "--chunks", "threads",
+                                           "--checkpoint", "c.h5"] + common, in: folder)
+        XCTAssertEqual(bound.status, 0, bound.stderr)
+        XCTAssertEqual(try Checkpoint.read(from: folder + "/c.h5").run.chunks, 0, "recorded as one chunk per thread")
         let differently = try mpi(2, ["train", "--resume", "c.h5", "--epochs", "2", "--threads", "2"])
         XCTAssertEqual(differently.status, 0, differently.stderr)
         XCTAssertTrue(differently.stderr.contains("resuming as 2 processes × 2 threads where the run used 2 threads"), differently.stderr)
         XCTAssertTrue(differently.stderr.contains("not bit-identically"), differently.stderr)
+
+        let changed = try CommandRunner.run(["train", "--resume", "b.h5", "--epochs", "3", "--chunks", "4"], in: folder)
+        XCTAssertEqual(changed.status, 2, changed.stderr)
+        XCTAssertTrue(changed.stderr.contains("--chunks cannot change when resuming"), changed.stderr)
     }
 
     /// Ctrl-C on mpirun stops every process after the same step; rank 0 saves, and the run

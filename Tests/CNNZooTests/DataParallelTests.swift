@@ -34,6 +34,22 @@ final class ThreadGroup: DataParallelGroup, @unchecked Sendable {
             }
             return result
         }
+
+        private var mail: [Int: [[Float]]] = [:]
+
+        func post(_ values: [Float], from source: Int, to destination: Int) {
+            condition.lock()
+            defer { condition.unlock() }
+            mail[source * size + destination, default: []].append(values)
+            condition.broadcast()
+        }
+
+        func collect(from source: Int, to destination: Int) -> [Float] {
+            condition.lock()
+            defer { condition.unlock() }
+            while mail[source * size + destination, default: []].isEmpty { condition.wait() }
+            return mail[source * size + destination]!.removeFirst()
+        }
     }
 
     let hub: Hub
@@ -51,6 +67,14 @@ final class ThreadGroup: DataParallelGroup, @unchecked Sendable {
     }
 
     func any(_ flag: Bool) throws -> Bool { hub.exchange(rank, [flag ? 1 : 0]).contains(1) }
+
+    func send(_ values: [Float], to destination: Int) throws { hub.post(values, from: rank, to: destination) }
+
+    func receive(count: Int, from source: Int) throws -> [Float] {
+        let values = hub.collect(from: source, to: rank)
+        precondition(values.count == count, "received \(values.count) values, expected \(count)")
+        return values
+    }
 }
 
 final class DataParallelTests: XCTestCase {
@@ -97,10 +121,18 @@ final class DataParallelTests: XCTestCase {
         var momentum: OptimizerState
         var losses: [Float]
         var random: RandomGenerator
+        /// Not compared: it depends on the layout by design.
+        var sentBytes = 0
+
+        static func == (a: Outcome, b: Outcome) -> Bool {
+            a.weights == b.weights && a.momentum == b.momentum && a.losses == b.losses && a.random == b.random
+        }
     }
 
-    /// `steps` steps of batch `batch` over 50 images (so epochs end on a short batch).
-    static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int) throws -> [Outcome] {
+    /// `steps` steps of batch `batch` over 50 images (so epochs end on a short batch), every
+    /// batch cut into `chunks` (nil: one chunk per thread of every rank).
+    static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int, chunks: Int? = nil,
+                      reduction: GradientReduction = .reduceScatter) throws -> [Outcome] {
         Parallelism.setThreads(threads)
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
@@ -121,6 +153,8 @@ final class DataParallelTests: XCTestCase {
                     model.initializeParameters(seed: 7)
                     let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
                                               schedule: .constant, batchSize: batch, totalEpochs: 100, state: TrainingState(seed: 3))
+                    trainer.batchChunks = chunks
+                    trainer.reduction = reduction
                     if ranks > 1 { trainer.group = ThreadGroup(hub: hub, rank: rank) }
                     for _ in 0..<steps {
                         if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
@@ -128,7 +162,8 @@ final class DataParallelTests: XCTestCase {
                     }
                     let outcome = Outcome(weights: (model.namedParameters.map(\.parameter) + model.namedBuffers.map(\.buffer)).map(\.value.scalars),
                                           momentum: trainer.optimizerState,
-                                          losses: trainer.state.stepLosses, random: trainer.state.random)
+                                          losses: trainer.state.stepLosses, random: trainer.state.random,
+                                          sentBytes: trainer.sentBytes)
                     results.lock.withLock { results.outcomes[rank] = outcome }
                 } catch {
                     results.lock.withLock { results.failures.append("rank \(rank): \(error)") }
@@ -181,18 +216,71 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    /// The comparison above can fail: another thread count sums other chunks.
+    /// A run with its own chunk count ends with the same bits in every layout: 1, 2 or 3
+    /// threads, 2 to 4 ranks of 1 or 2 threads — for chains, graphs and batch normalisation,
+    /// with dropout, batches that do not divide into the chunks and batches with fewer
+    /// samples than chunks or than threads.
+    func testEveryLayoutOfARunWithFixedChunksEndsWithTheSameBits() throws {
+        let layouts = [(1, 2), (1, 3), (2, 1), (2, 2), (3, 1), (3, 2), (4, 1), (4, 2)]
+        for spec in [Self.spec, Self.graph, Self.normalised] {
+            for (batch, chunks) in [(10, 6), (3, 4)] {
+                let single = try Self.train(spec, ranks: 1, threads: 1, batch: batch, steps: 12, chunks: chunks)[0]
+                for (ranks, threads) in layouts {
+                    for reduction in ranks == 1 ? [.reduceScatter] : GradientReduction.allCases {
+                        let outcomes = try Self.train(spec, ranks: ranks, threads: threads, batch: batch, steps: 12, chunks: chunks, reduction: reduction)
+                        for (rank, outcome) in outcomes.enumerated() {
+                            XCTAssertTrue(outcome == single, "\(spec.name), \(chunks) chunks, batch \(batch), \(reduction.rawValue): "
+                                + "\(ranks) ranks × \(threads) threads, rank \(rank) against 1 × 1")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The reduce-scatter's traffic per process falls as processes are added, as its bound
+    /// (C/N + 1)·G·(N−1)/N says for C chunks, N processes and G gradient floats; the chain's
+    /// stays under 2·G; the all-gather's, which carries every chunk's partials to every
+    /// process, grows.
+    func testTrafficPerProcessDoesNotGrowWithTheProcessCount() throws {
+        let (chunks, batch, steps) = (12, 24, 2)
+        let model = try Model(spec: Self.spec)
+        let (gradient, tensors) = (model.parameterCount, model.namedParameters.count)
+        func sent(_ ranks: Int, _ reduction: GradientReduction) throws -> Int {
+            try Self.train(ranks: ranks, threads: 1, batch: batch, steps: steps, chunks: chunks, reduction: reduction).map(\.sentBytes).max()!
+        }
+        var scatter: [Int] = [], gather: [Int] = [], chain: [Int] = []
+        for ranks in [2, 3, 4] {
+            scatter.append(try sent(ranks, .reduceScatter))
+            gather.append(try sent(ranks, .allGather))
+            chain.append(try sent(ranks, .chain))
+            // The running sum and its broadcast, the output rows: flat in the process count.
+            XCTAssertLessThanOrEqual(Double(chain.last!), 4 * Double((2 * gradient + batch * 2) * steps), "chain at \(ranks) ranks")
+            // Per step: the partials and the gathered sums, the chunk counts, the output rows.
+            let perStep = Double((chunks / ranks + 1) * gradient * (ranks - 1)) / Double(ranks) + Double(tensors * (ranks - 1) + batch * 2)
+            XCTAssertLessThanOrEqual(Double(scatter.last!), 4 * perStep * Double(steps), "reduce-scatter at \(ranks) ranks")
+        }
+        XCTAssertTrue(scatter[0] > scatter[1] && scatter[1] > scatter[2], "reduce-scatter bytes per process at 2, 3, 4 ranks: \(scatter)")
+        XCTAssertTrue(gather[2] > gather[0], "all-gather bytes per process at 2, 3, 4 ranks: \(gather)")
+        for (s, g) in zip(scatter, gather) { XCTAssertLessThan(s, g) }
+    }
+
+    /// The comparisons above can fail: another chunk count sums other samples together, and so
+    /// does another thread count for a run bound to its layout.
     func testAnotherChunkCountGivesOtherBits() throws {
-        let two = try Self.train(ranks: 1, threads: 2, batch: 16, steps: 14)[0]
-        let three = try Self.train(ranks: 1, threads: 3, batch: 16, steps: 14)[0]
+        let two = try Self.train(ranks: 1, threads: 2, batch: 16, steps: 14, chunks: 2)[0]
+        let three = try Self.train(ranks: 1, threads: 2, batch: 16, steps: 14, chunks: 3)[0]
         XCTAssertNotEqual(two.weights, three.weights)
+        let twoThreads = try Self.train(ranks: 1, threads: 2, batch: 16, steps: 14)[0]
+        let threeThreads = try Self.train(ranks: 1, threads: 3, batch: 16, steps: 14)[0]
+        XCTAssertNotEqual(twoThreads.weights, threeThreads.weights)
     }
 
     func testSharesTileTheBatchInRankOrder() {
         for count in 1...40 {
             for ranks in 1...4 {
                 for threads in 1...3 {
-                    let shares = (0..<ranks).map { Trainer.share(of: count, rank: $0, ranks: ranks, threads: threads) }
+                    let shares = (0..<ranks).map { Trainer.share(of: count, chunks: ranks * threads, rank: $0, ranks: ranks) }
                     XCTAssertEqual(shares.first?.lowerBound, 0)
                     XCTAssertEqual(shares.last?.upperBound, count)
                     for (a, b) in zip(shares, shares.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }

@@ -75,6 +75,21 @@ final class TrainingRunTests: XCTestCase {
                               optimizer: OptimizerSpec(kind: "adam", settings: ["lr": 0.001, "amsgrad": true]), stoppingAfter: 3, folder: folder)
     }
 
+    /// A run stopped on one machine resumes bit for bit on another with other cores: 2 threads
+    /// straight, 3 threads stopped, 1 thread resumed — for a chain with dropout and a residual
+    /// graph with batch normalisation.
+    func testARunResumesBitForBitUnderAnotherThreadCount() throws {
+        let previous = Parallelism.threads
+        defer { Parallelism.setThreads(previous) }
+        let data = try syntheticData()
+        for name in ["mnist-dropout", "mnist-resnet"] {
+            let spec = try XCTUnwrap(registry.models.first { $0.name == name })
+            // Batches of 48 (three chunks), the last of each epoch 16: stopped in the second epoch.
+            try ResumeCheck.check(spec: spec, registry: registry, data: data, epochs: 2, batchSize: 48, stoppingAfter: 6,
+                                  folder: folder, threads: [2, 3, 1])
+        }
+    }
+
     func testEventsComeInOrderAndAStopSaves() throws {
         let data = try syntheticData()
         let path = folder + "/run.h5"

@@ -15,6 +15,15 @@ int cnnzoo_mpi_rank(int *rank);
 int cnnzoo_mpi_size(int *size);
 /// Every process's `count` floats (counts[r] from process r) concatenated in rank order.
 int cnnzoo_mpi_allgatherv_floats(const float *values, int count, float *result, const int *counts, const int *displacements);
+/// Personalised exchange: process r's `send_counts[d]` floats from `send_displacements[d]` go
+/// to process d, which receives them at `receive_displacements[r]`.
+int cnnzoo_mpi_alltoallv_floats(const float *send, const int *send_counts, const int *send_displacements,
+                                float *receive, const int *receive_counts, const int *receive_displacements);
+/// `count` floats to process `destination` (blocking), and from process `source`.
+int cnnzoo_mpi_send_floats(const float *values, int count, int destination);
+int cnnzoo_mpi_receive_floats(float *values, int count, int source);
+/// Process `root`'s `count` floats into every process's `values`.
+int cnnzoo_mpi_broadcast_floats(float *values, int count, int root);
 /// The largest of every process's `value`.
 int cnnzoo_mpi_allreduce_max_int(int value, int *result);
 int cnnzoo_mpi_barrier(void);

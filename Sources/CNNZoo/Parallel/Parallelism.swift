@@ -2,11 +2,13 @@ internal import CNNZooPluginABI
 import Dispatch
 import Synchronization
 
-/// How many threads the engine splits a batch over.
+/// How many threads the engine runs, and how it cuts work into chunks for them.
 ///
 /// One level of parallelism: when the engine runs its own threads, BLAS runs on one
-/// thread inside each. Work is split into fixed contiguous chunks and partial sums are
-/// added in chunk order, so results are bit-identical for a given thread count.
+/// thread inside each. Work is split into contiguous chunks and partial sums are added in
+/// chunk order. Outside a training step there is one chunk per thread; a training step cuts
+/// its batch into the run's own number of chunks (``withBatchChunks(_:_:)``), which the
+/// threads share out, so its sums — and the run's bits — do not depend on the thread count.
 public enum Parallelism {
     private static let configured = Atomic<Int>(0)
 
@@ -28,23 +30,37 @@ public enum Parallelism {
         return count
     }
 
+    /// The chunk count work is cut into inside ``withBatchChunks(_:_:)`` (nil: one per thread).
+    @TaskLocal private static var batchChunks: Int?
+
+    /// Runs `body` with work cut into `chunks` chunks (at most; never more than items) instead of
+    /// one per thread; the threads take the chunks in turn. A training step runs inside this
+    /// with the run's chunk count, so that every partial sum it forms covers the same samples on
+    /// any machine. Nil keeps one chunk per thread.
+    public static func withBatchChunks<Result>(_ chunks: Int?, _ body: () throws -> Result) rethrows -> Result {
+        guard let chunks else { return try body() }
+        precondition(chunks >= 1, "a batch is cut into at least one chunk")
+        return try $batchChunks.withValue(chunks, operation: body)
+    }
+
     /// The number of chunks ``forEachChunk(_:_:)`` splits `count` items into.
     public static func chunkCount(_ count: Int) -> Int {
         if let host = borrowedHost { return Int(host.pointee.chunk_count(Int64(count))) }
-        return max(1, min(threads, count))
+        return max(1, min(batchChunks ?? threads, count))
     }
 
-    /// Calls `body(chunk, range)` on contiguous chunks of `0..<count`, one per thread, concurrently,
-    /// and returns when all are done. Chunks are a pure function of `count` and the thread count,
-    /// so partial sums added in chunk order give the same bits on every run.
+    /// Calls `body(chunk, range)` on the ``chunkCount(_:)`` contiguous chunks of `0..<count`,
+    /// concurrently on the engine's threads (thread t runs chunks t, t + threads, …), and returns
+    /// when all are done. Chunks are a pure function of `count` and the chunk count, so partial
+    /// sums added in chunk order give the same bits on every run.
     ///
     /// Inside a plugin library loaded at run time, the chunks run on the program's threads.
     @inline(__always)
     public static func forEachChunk(_ count: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         if let host = borrowedHost { return forEachChunk(count, on: host, body) }
         let chunks = chunkCount(count)
-        if chunks <= 1 {
-            body(0, 0..<count)
+        if chunks <= 1 || threads == 1 {
+            for chunk in 0..<chunks { body(chunk, range(chunk, of: chunks, over: count)) }
             return
         }
         // Each chunk writes only memory of its own, so sharing the body across threads is safe.

@@ -14,7 +14,7 @@ import Darwin
 /// sleeping thread for each (as `DispatchQueue.concurrentPerform` does) costs about as much as
 /// a small layer. Helpers that spin for a few tens of microseconds after each piece catch the
 /// next one at once, and go to sleep when the work stops (between epochs, in evaluation).
-/// The caller runs chunk 0 itself; helper h runs chunk h + 1.
+/// The caller runs chunks 0, helpers + 1, …; helper h runs chunks h + 1, h + helpers + 2, ….
 final class WorkerPool: @unchecked Sendable {
     let helpers: Int
     /// Bumped once per piece of work; a helper runs when it sees a new value.
@@ -54,10 +54,11 @@ final class WorkerPool: @unchecked Sendable {
 
     private static let pools = Mutex<[Int: WorkerPool]>([:])
 
-    /// Runs `body(chunk)` for chunk 0 ..< `chunks` (at most helpers + 1), chunk 0 on this thread,
-    /// and returns true; returns false at once, having run nothing, when the pool is in use.
+    /// Runs `body(chunk)` for chunk 0 ..< `chunks`, the caller and each helper taking every
+    /// (helpers + 1)-th, and returns true; returns false at once, having run nothing, when the
+    /// pool is in use.
     func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        precondition(chunks >= 1 && chunks <= helpers + 1)
+        precondition(chunks >= 1)
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         withoutActuallyEscaping(body) { body in
@@ -67,7 +68,7 @@ final class WorkerPool: @unchecked Sendable {
             generation.add(1, ordering: .sequentiallyConsistent)
             let asleep = sleepers.load(ordering: .sequentiallyConsistent)
             for helper in 0..<helpers where asleep & (1 << helper) != 0 { wakeUps[helper].signal() }
-            body(0)
+            for chunk in stride(from: 0, to: chunks, by: helpers + 1) { body(chunk) }
             var spins = 0
             while pending.load(ordering: .acquiring) > 0 {
                 spins += 1
@@ -113,7 +114,9 @@ final class WorkerPool: @unchecked Sendable {
                 spins = 0
             }
             seen = generation.load(ordering: .acquiring)
-            if helper + 1 < chunks, let work { work(helper + 1) }
+            if let work {
+                for chunk in stride(from: helper + 1, to: chunks, by: helpers + 1) { work(chunk) }
+            }
             pending.subtract(1, ordering: .releasing)
         }
     }

@@ -1,27 +1,47 @@
 /// One training step's gradients over a ``DataParallelGroup``.
 ///
-/// The batch's chunks are laid out as one process with R·T threads would lay them out; this
-/// process runs its T consecutive chunks. The processes' outputs are gathered so that every
+/// The batch is cut into the run's chunks as one process would cut it; each process runs its
+/// share of consecutive chunks. The processes' outputs are gathered so that every
 /// process evaluates the loss over the whole batch exactly as one process would; each then runs
-/// backward on its own rows, and every chunk's partial gradients are gathered and added in
-/// global chunk order. Every process ends the step with the same gradients — the ones one
+/// backward on its own rows, and every chunk's partial gradients are added in global chunk
+/// order (``GradientReduction``). Every process ends the step with the same gradients — the ones one
 /// process with R·T threads computes — and so applies the same update.
 extension Trainer {
-    /// The samples of a batch of `count` that process `rank` of `ranks` runs with `threads` threads each.
-    public static func share(of count: Int, rank: Int, ranks: Int, threads: Int) -> Range<Int> {
-        let chunks = max(1, min(ranks * threads, count))
-        let first = min(rank * threads, chunks), last = min((rank + 1) * threads, chunks)
-        guard first < last else {
-            let end = Parallelism.range(chunks - 1, of: chunks, over: count).upperBound
+    /// The chunks of a batch cut into `chunks` (at most one per sample) that process `rank` of
+    /// `ranks` runs: consecutive ones, as evenly shared as they go.
+    public static func chunkShare(of count: Int, chunks: Int, rank: Int, ranks: Int) -> Range<Int> {
+        Parallelism.range(rank, of: ranks, over: max(1, min(chunks, count)))
+    }
+
+    /// The samples of a batch of `count` cut into `chunks` that process `rank` of `ranks` runs.
+    public static func share(of count: Int, chunks: Int, rank: Int, ranks: Int) -> Range<Int> {
+        let all = max(1, min(chunks, count)), mine = chunkShare(of: count, chunks: chunks, rank: rank, ranks: ranks)
+        guard !mine.isEmpty else {
+            let end = Parallelism.range(all - 1, of: all, over: count).upperBound
             return end ..< end
         }
-        return Parallelism.range(first, of: chunks, over: count).lowerBound ..< Parallelism.range(last - 1, of: chunks, over: count).upperBound
+        return Parallelism.range(mine.lowerBound, of: all, over: count).lowerBound ..< Parallelism.range(mine.upperBound - 1, of: all, over: count).upperBound
     }
+
+    /// The chunks a batch is cut into over the whole group: the run's own count, or — for a run
+    /// bound to its layout — one per thread of every process.
+    func groupChunks(ranks: Int) -> Int { batchChunks ?? ranks * Parallelism.threads }
 
     func dataParallelGradients(images: Tensor, labels: [Int], group: any DataParallelGroup) throws -> (output: Tensor, loss: Float) {
         let count = labels.count, classes = model.spec.classes
-        let shares = (0..<group.size).map { Self.share(of: count, rank: $0, ranks: group.size, threads: Parallelism.threads) }
+        let chunks = groupChunks(ranks: group.size)
+        let shares = (0..<group.size).map { Self.share(of: count, chunks: chunks, rank: $0, ranks: group.size) }
         let mine = shares[group.rank]
+        // This process's split of its rows falls on the group's chunk boundaries (see Parallelism.range).
+        let localChunks = max(1, Self.chunkShare(of: count, chunks: chunks, rank: group.rank, ranks: group.size).count)
+        return try Parallelism.withBatchChunks(localChunks) {
+            try dataParallelGradients(images: images, labels: labels, group: group, shares: shares, mine: mine)
+        }
+    }
+
+    private func dataParallelGradients(images: Tensor, labels: [Int], group: any DataParallelGroup,
+                                       shares: [Range<Int>], mine: Range<Int>) throws -> (output: Tensor, loss: Float) {
+        let count = labels.count, classes = model.spec.classes
         let perSample = images.sampleCount
         defer { setStandIn(false) }
 
@@ -45,7 +65,7 @@ extension Trainer {
             _ = try model.forward(first, mode: .training, random: &state.random)
         }
         let output = Tensor(shape: [count, classes],
-                            scalars: try timed { try group.allGather(localOutput, counts: shares.map { $0.count * classes }) })
+                            scalars: try group.allGather(localOutput, counts: shares.map { $0.count * classes }))
 
         let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: classes))
         guard loss.isFinite else { throw diverged("the loss became \(loss)") }
@@ -56,7 +76,7 @@ extension Trainer {
         } else if hasBatchStatistics {
             model.backward(Tensor(zeros: [1, classes]))
         }
-        try combineGradients(group: group)
+        try reduction.combine(model.namedParameters.map(\.parameter), group: group)
         return (output, loss)
     }
 
@@ -65,60 +85,5 @@ extension Trainer {
 
     private func setStandIn(_ value: Bool) {
         for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.isStandIn = value }
-    }
-
-    /// Gathers every process's partial gradients and adds them in global chunk order.
-    ///
-    /// Per parameter each process sends its chunk count n and n partials: the chunks its
-    /// layers summed through ``Parameter/accumulate(partials:chunks:)``, or — for a layer
-    /// that adds into its gradient directly — that gradient as one chunk.
-    private func combineGradients(group: any DataParallelGroup) throws {
-        let parameters = model.namedParameters.map(\.parameter)
-        var message: [Float] = []
-        for parameter in parameters {
-            let count = parameter.gradient.count
-            if !parameter.collectedPartials.isEmpty {
-                message.append(Float(parameter.collectedPartials.count / count))
-                message.append(contentsOf: parameter.collectedPartials)
-            } else if parameter.gradient.scalars.contains(where: { $0 != 0 }) {
-                message.append(1)
-                message.append(contentsOf: parameter.gradient.scalars)
-            } else {
-                message.append(0)
-            }
-            parameter.collectedPartials.removeAll(keepingCapacity: true)
-        }
-        let counts = try timed { try group.allGather([Float(message.count)], counts: Array(repeating: 1, count: group.size)) }.map { Int($0) }
-        let all = try timed { try group.allGather(message, counts: counts) }
-        for parameter in parameters { parameter.gradient.zero() }
-        var position = 0
-        for _ in 0..<group.size {
-            for parameter in parameters {
-                let chunks = Int(all[position]), count = parameter.gradient.count
-                position += 1
-                all.withUnsafeBufferPointer { buffer in
-                    parameter.gradient.withMutablePointer { target in
-                        // Spans of elements on separate threads; each element adds its chunks in order.
-                        Parallelism.forEachSpan(count) { span in
-                            for chunk in 0..<chunks {
-                                let part = buffer.baseAddress! + position + chunk * count
-                                for i in span { target[i] += part[i] }
-                            }
-                        }
-                    }
-                }
-                position += chunks * count
-            }
-        }
-    }
-
-    private func timed<T>(_ body: () throws -> T) rethrows -> T {
-        let clock = ContinuousClock()
-        let start = clock.now
-        defer {
-            let elapsed = clock.now - start
-            communicationSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
-        return try body()
     }
 }

@@ -23,12 +23,27 @@ public final class Trainer {
     /// Set it before the first step; see ``DataParallelGroup``.
     public var group: (any DataParallelGroup)? {
         didSet {
+            metered = group.map(MeteredGroup.init)
             for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil }
-            for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = group }
+            for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = metered }
         }
     }
+    /// The group, with its traffic counted.
+    var metered: MeteredGroup?
+    /// How the processes add their partial gradients; both give the same bits.
+    public var reduction = GradientReduction.chain
+    /// The number of chunks every batch is cut into, whatever the thread and process count —
+    /// what makes a run's sums, and so its bits, the same on any machine (see ``Parallelism``).
+    /// Nil binds the run to its layout instead: one chunk per thread of every process.
+    /// A new trainer takes ``BatchChunking/automatic``'s count for its batch size.
+    public var batchChunks: Int? {
+        didSet { precondition(batchChunks.map { $0 >= 1 } ?? true, "a batch is cut into at least one chunk") }
+    }
+
     /// Seconds spent in the group's collective operations, over all steps so far.
-    public internal(set) var communicationSeconds = 0.0
+    public var communicationSeconds: Double { metered?.seconds ?? 0 }
+    /// Bytes this process has sent the group, over all steps so far (see ``MeteredGroup``).
+    public var sentBytes: Int { metered?.sentBytes ?? 0 }
 
     private var order: [Int] = []
     private var orderEpoch = -1
@@ -55,6 +70,7 @@ public final class Trainer {
         self.optimizerState = optimizerState
         self.schedule = schedule
         self.batchSize = batchSize
+        batchChunks = BatchChunking.automatic.count(batchSize: batchSize)
         self.totalEpochs = totalEpochs
         self.state = state
     }
@@ -105,14 +121,16 @@ public final class Trainer {
 
         model.zeroGradients()
         let output: Tensor, loss: Float
-        if let group {
+        if let group = metered {
             (output, loss) = try dataParallelGradients(images: images, labels: labels, group: group)
         } else {
-            output = try model.forward(images, mode: .training, random: &state.random)
-            let gradient: Tensor
-            (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: model.spec.classes))
-            guard loss.isFinite else { throw diverged("the loss became \(loss)") }
-            model.backward(gradient)
+            (output, loss) = try Parallelism.withBatchChunks(batchChunks) {
+                let output = try model.forward(images, mode: .training, random: &state.random)
+                let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: model.spec.classes))
+                guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+                model.backward(gradient)
+                return (output, loss)
+            }
         }
         for (path, parameter) in model.namedParameters where !parameter.gradient.isFinite {
             throw diverged("the gradient of \(path) is not finite")

@@ -15,23 +15,28 @@ extension Bench {
             compute.apply(fallback: parallel.defaultThreads)
             let (spec, _) = try resolveSpec(model, registry: registry)
             let images = try syntheticImages(for: spec)
-            func makeTrainer() throws -> Trainer { try makeRun(spec: spec, images: images, registry: registry).trainer }
+            func makeTrainer() throws -> Trainer {
+                let trainer = try makeRun(spec: spec, images: images, registry: registry).trainer
+                trainer.reduction = reduction.kind
+                return trainer
+            }
             func train(_ trainer: Trainer, _ count: Int) throws { try Self.train(trainer, steps: count) }
             if !json {
                 Console.notice("benchmarking data-parallel \(spec.name), batch \(batchSize) over \(group.size) processes × \(Parallelism.threads) thread(s), "
-                    + "\(steps) steps × \(repeats) runs; \(group.libraryVersion)")
+                    + "\(Self.describe(chunks: chunking.chunking.count(batchSize: batchSize))), \(reduction.kind.rawValue), \(steps) steps × \(repeats) runs; \(group.libraryVersion)")
             }
             // All processes together.
             let together = try makeTrainer()
             together.group = group
             try train(together, 5)
-            var rates: [Double] = [], communication: [Double] = []
+            var rates: [Double] = [], communication: [Double] = [], sent: [Int] = []
             for _ in 0..<repeats {
                 try group.barrier()
-                let before = together.communicationSeconds
+                let (before, bytesBefore) = (together.communicationSeconds, together.sentBytes)
                 let seconds = try Self.seconds { try train(together, steps) }
                 rates.append(Double(steps * batchSize) / seconds)
                 communication.append((together.communicationSeconds - before) / Double(steps))
+                sent.append((together.sentBytes - bytesBefore) / steps)
             }
             // Process 0 alone, with the same threads; the others wait.
             try group.barrier()
@@ -43,15 +48,15 @@ extension Bench {
             }
             try group.barrier()
             let parameters = together.model.parameterCount
-            // Per step each process sends its chunks' partial gradients (threads × parameters floats,
-            // plus a count per parameter) and its rows of the output.
-            let sentBytes = 4 * (Parallelism.threads * parameters + together.model.namedParameters.count + batchSize / group.size * spec.classes)
+            // The most any process sent: the one the network waits for.
+            let sentBytes = Int(try group.allGather([Float(sent.max()!)], counts: Array(repeating: 1, count: group.size)).max()!)
             let result = DataParallelResult(model: spec.name, cpu: CPUInfo.model, processes: group.size, threadsPerProcess: Parallelism.threads,
                                 batchSize: batchSize, imagesPerSecond: median(rates), oneProcessImagesPerSecond: aloneRate,
                                 communicationMillisecondsPerStep: 1000 * median(communication),
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
-                                bytesSentPerProcessPerStep: sentBytes, mpi: group.libraryVersion)
+                                bytesSentPerProcessPerStep: sentBytes, reduction: reduction.kind.rawValue,
+                                chunks: together.batchChunks ?? group.size * Parallelism.threads, mpi: group.libraryVersion)
             guard group.rank == 0 else { return }
             if json {
                 Console.json(result, pretty: true)
@@ -66,7 +71,8 @@ extension Bench {
                                           group.size, 100 * result.imagesPerSecond / max(aloneRate, 1e-9) / Double(group.size))])
             table.add(["communication", String(format: "%.2f ms per step (%.0f%% of the step)", result.communicationMillisecondsPerStep,
                                                100 * result.communicationMillisecondsPerStep / result.stepMilliseconds)])
-            table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step (partial gradients of \(Parallelism.threads) chunk(s) of \(Format.grouped(parameters)) parameters)"])
+            table.add(["reduction", "\(result.reduction) of \(result.chunks) chunks' partial gradients of \(Format.grouped(parameters)) parameters"])
+            table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step, the most of any process (\(String(format: "%.2f", Double(sentBytes) / Double(4 * parameters)))× the gradient)"])
             print(table.render())
         }
     }
@@ -83,10 +89,12 @@ extension Bench {
         let stepMilliseconds: Double
         let oneProcessStepMilliseconds: Double
         let bytesSentPerProcessPerStep: Int
+        let reduction: String
+        let chunks: Int
         let mpi: String
 
         enum CodingKeys: String, CodingKey {
-            case model, cpu, processes, mpi
+            case model, cpu, processes, mpi, reduction, chunks
             case threadsPerProcess = "threads_per_process"
             case batchSize = "batch_size"
             case imagesPerSecond = "images_per_second"

@@ -41,11 +41,17 @@ struct Bench: RegistryCommand {
     @Flag(help: "Under mpirun: time data-parallel training over the job's processes — communication per step, and the speed-up over one process.")
     var mpi = false
 
+    @OptionGroup(title: "Compute")
+    var reduction: ReductionOptions
+
     @Flag(help: "Print JSON.")
     var json = false
 
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
+
+    @OptionGroup(title: "Compute")
+    var chunking: ChunkOptions
 
     func validate() throws {
         if batchSize < 1 || batchSize > 1 << 14 { throw ValidationError("--batch-size must be between 1 and 16384, got \(batchSize)") }
@@ -65,7 +71,7 @@ struct Bench: RegistryCommand {
         let trainer = run.trainer, built = trainer.model
         let multiplyAdds = built.layers.reduce(0) { $0 + $1.layer.multiplyAdds }
         let performedMultiplyAdds = built.layers.reduce(0) { $0 + $1.layer.performedMultiplyAdds }
-        if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s); \(BLASRuntime.description)") }
+        if !json { Console.notice("benchmarking \(spec.name), batch \(batchSize), \(steps) steps × \(repeats) runs, \(Parallelism.threads) thread(s), \(Self.describe(chunks: trainer.batchChunks)); \(BLASRuntime.description)") }
 
         let sgemm = median((0..<repeats).map { _ in Self.sgemmGFLOPS(size: 512) })
         func trainSteps(_ count: Int) throws { try Self.train(trainer, steps: count) }
@@ -212,12 +218,17 @@ struct Bench: RegistryCommand {
         let data = DataSet(name: "synthetic", train: images, test: try LabeledImages(imageShape: images.imageShape, pixels: [], labels: []))
         do {
             return try TrainingRun(spec: spec, registry: registry, data: data, epochs: 1_000_000, batchSize: batchSize, seed: 1,
-                                   threads: Parallelism.threads)
+                                   threads: Parallelism.threads, chunking: chunking.chunking)
         } catch let error as ModelError {
             throw RuntimeError("\(spec.name): \(error.description)")
         } catch let error as TrainingRunError {
             throw RuntimeError(error.description)
         }
+    }
+
+    /// How a run cuts its batches, as the benchmark reports it.
+    static func describe(chunks: Int?) -> String {
+        chunks.map { "\($0) chunks a batch" } ?? "one chunk per thread"
     }
 
     /// `steps` training steps, closing epochs as they end.

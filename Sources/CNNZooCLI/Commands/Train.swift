@@ -92,6 +92,12 @@ struct Train: RegistryCommand {
     @OptionGroup(title: "Compute")
     var compute: ComputeOptions
 
+    @OptionGroup(title: "Compute")
+    var chunking: ChunkOptions
+
+    @OptionGroup(title: "Compute")
+    var reduction: ReductionOptions
+
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("name a model to train, or --resume a checkpoint") }
         if model != nil && resume != nil { throw ValidationError("give a model or --resume, not both (the checkpoint holds its model)") }
@@ -112,7 +118,8 @@ struct Train: RegistryCommand {
             let fixed: [(String, Bool)] = [("--batch-size", batchSize != nil), ("--optimizer", optimizer != nil), ("--lr", lr != nil),
                                            ("--momentum", momentum != nil), ("--betas", betas != nil), ("--eps", eps != nil),
                                            ("--weight-decay", weightDecay != nil), ("--nesterov", nesterov), ("--amsgrad", amsgrad),
-                                           ("--classes", data.classes != nil), ("--limit", data.limit != nil)]
+                                           ("--classes", data.classes != nil), ("--limit", data.limit != nil),
+                                           ("--chunks", chunking.chunks != nil)]
             if let (name, _) = fixed.first(where: \.1) {
                 throw ValidationError("\(name) cannot change when resuming; the checkpoint fixes it so the run continues exactly")
             }
@@ -139,6 +146,7 @@ struct Train: RegistryCommand {
         }
         let trainer = run.trainer
         trainer.group = parallel.group
+        trainer.reduction = reduction.kind
         if noCheckpoint || !parallel.isLeader { run.checkpointPath = nil }
         run.saveEvery = saveEvery
         run.writer = Version.writer
@@ -223,7 +231,8 @@ struct Train: RegistryCommand {
         let threads = compute.apply(fallback: parallel.defaultThreads)
         let run = try Self.starting {
             try TrainingRun(spec: spec, registry: registry, data: data, epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                            seed: seed, checkpoint: checkpoint ?? "checkpoints/\(spec.name).h5", threads: threads, ranks: parallel.ranks)
+                            seed: seed, checkpoint: checkpoint ?? "checkpoints/\(spec.name).h5", threads: threads, ranks: parallel.ranks,
+                            chunking: chunking.chunking)
         }
         run.recordReading(cifarLabels: options.cifarLabels.rawValue, validationSplit: options.folder.validationSplit,
                           skipsBadImages: options.folder.skipsBadImages)

@@ -3,7 +3,7 @@ import CNNZoo
 
 /// How many threads the engine uses.
 struct ComputeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Threads to split each batch over (default: one per core). Training is bit-identical for a seed and a thread count.",
+    @Option(help: ArgumentHelp("Threads to split each batch over (default: one per core). Training ends with the same bits for a seed and a chunk count (--chunks) on any thread count.",
                                valueName: "n"))
     var threads: Int?
 

@@ -198,6 +198,8 @@ extension Checkpoint {
                               dataset: try attribute("dataset", group.stringAttribute),
                               dataDirectory: try attribute("data_directory", group.stringAttribute),
                               classes: classes, limit: limit, threads: threads, ranks: ranks)
+        // Files from before runs had their own chunk count cut one chunk per thread.
+        if group.hasAttribute("chunks") { run.chunks = try integer("chunks", in: 0...1 << 20) }
         // Added within format 2: absent from older files.
         if group.hasAttribute("class_names") {
             let text = try attribute("class_names", group.stringAttribute)

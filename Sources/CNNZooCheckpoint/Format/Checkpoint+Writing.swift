@@ -91,6 +91,7 @@ extension Checkpoint {
         try trainingGroup.setAttribute("classes", string: run.classes.map(String.init).joined(separator: ","))
         try trainingGroup.setAttribute("limit", integer: Int64(run.limit))
         try trainingGroup.setAttribute("threads", integer: Int64(run.threads))
+        try trainingGroup.setAttribute("chunks", integer: Int64(run.chunks))
         try trainingGroup.setAttribute("ranks", integer: Int64(run.ranks))
         try trainingGroup.setAttribute("class_names", string: String(decoding: try JSONEncoder.sorted.encode(run.classNames), as: UTF8.self))
         try trainingGroup.setAttribute("train_fingerprint", string: run.trainFingerprint)

@@ -89,9 +89,12 @@ public struct RunSettings: Sendable, Equatable {
     public var limit: Int
     /// The engine's thread count per process (0: not recorded).
     public var threads: Int
-    /// The processes of a data-parallel run (1: one process). Results are bit-identical for the
-    /// same ranks × threads.
+    /// The processes of a data-parallel run (1: one process).
     public var ranks: Int
+    /// The chunks every batch is cut into (``Trainer/batchChunks``): results are bit-identical
+    /// for the same count on any layout. 0: one chunk per thread of every process, as runs before
+    /// the count was recorded did — bit-identical then only for the same ranks × threads.
+    public var chunks = 0
     /// The classes' names in label order, where the data named them (empty: it did not).
     public var classNames: [String] = []
     /// What the run trains and tests on (``DataFingerprint``'s text; empty in older files).

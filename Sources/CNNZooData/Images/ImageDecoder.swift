@@ -27,7 +27,7 @@ public enum ImageDecoder {
             return kind == .png ? cnnzoo_png_info(base, bytes.count, &info, &error, error.count)
                 : cnnzoo_jpeg_info(base, bytes.count, &info, &error, error.count)
         }
-        guard status == 0 else { throw DataError.badFile(path: path, problem: "is a damaged \(kind.rawValue): \(String(cString: error))") }
+        guard status == 0 else { throw DataError.badFile(path: path, problem: "is a damaged \(kind.rawValue): \(Self.text(error))") }
         let pixels = Int(info.width) * Int(info.height)
         guard info.width > 0, info.height > 0, pixels <= pixelCap else {
             throw DataError.badFile(path: path, problem: "claims \(info.width)×\(info.height) pixels, beyond the cap of \(pixelCap)")
@@ -46,6 +46,11 @@ public enum ImageDecoder {
                 ? cnnzoo_png_decode(base, bytes.count, Int32(channels), pixels.baseAddress!, pixels.count, &error, error.count)
                 : cnnzoo_jpeg_decode(base, bytes.count, Int32(channels), pixels.baseAddress!, pixels.count, &error, error.count)
         }
-        guard status == 0 else { throw DataError.badFile(path: path, problem: "is a damaged \(kind.rawValue): \(String(cString: error))") }
+        guard status == 0 else { throw DataError.badFile(path: path, problem: "is a damaged \(kind.rawValue): \(Self.text(error))") }
+    }
+
+    /// The C shim's NUL-terminated message.
+    private static func text(_ message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

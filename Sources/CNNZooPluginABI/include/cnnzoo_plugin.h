@@ -40,12 +40,14 @@ extern "C" {
 /// What the engine lends a plugin: its worker threads.
 typedef struct cnnzoo_host {
     uint32_t abi_version;
-    /// How many chunks for_each_chunk cuts `count` items into (the engine's thread count at most).
+    /// How many chunks for_each_chunk cuts `count` items into: in a training step the run's chunk
+    /// count, elsewhere the engine's thread count (never more than `count`). Ask from the thread
+    /// that was called, not from inside a chunk.
     int64_t (*chunk_count)(int64_t count);
     /// Calls body(context, chunk, begin, end) for each contiguous chunk [begin, end) of
     /// [0, count), concurrently on the engine's threads, and returns when every chunk is done.
-    /// Chunks depend only on `count` and the thread count, so a plugin that adds partial sums in
-    /// chunk order stays bit-identical for a thread count.
+    /// Chunks depend only on `count` and the chunk count, so a plugin that adds partial sums in
+    /// chunk order gives the same bits on any thread count.
     void (*for_each_chunk)(int64_t count, void *context,
                            void (*body)(void *context, int64_t chunk, int64_t begin, int64_t end));
 } cnnzoo_host;

@@ -1,0 +1,202 @@
+/// How the processes of a ``DataParallelGroup`` add their chunks' partial gradients.
+///
+/// Both add, for every element, the partials of every chunk in global chunk order starting
+/// from zero — the sum one process forms — so both give the same bits; they differ only in
+/// what travels. With G floats of gradient, N processes and C chunks a batch:
+///
+/// - ``allGather``: every process receives every chunk's partials and adds them all, about
+///   C·G·(N−1)/N floats sent per process.
+/// - ``reduceScatter``: the gradient is cut into N segments; each process receives every
+///   chunk's piece of its own segment and adds them, then the finished segments are gathered —
+///   about (C/N + 1)·G·(N−1)/N floats sent per process, which falls as N grows.
+/// - ``chain``: the running sum passes along the processes in rank order, each adding its own
+///   chunks, in segments so that they work at once (a pipeline); the last broadcasts the
+///   total — about 2·G floats sent per process whatever N is, but N − 1 hops of latency.
+public enum GradientReduction: String, Sendable, CaseIterable {
+    case allGather = "all-gather"
+    case reduceScatter = "reduce-scatter"
+    case chain
+
+    /// Floats per segment of the chain: large enough that a hop's latency is small beside its
+    /// transfer, small enough that the processes overlap.
+    static let chainSegment = 1 << 15
+
+    /// Replaces every parameter's gradient by the group's sum, on every process.
+    ///
+    /// A parameter contributes, per process, the partials its layer collected chunk by chunk
+    /// (``Parameter/collectedPartials``), or — for a layer that adds into its gradient
+    /// directly — that gradient as one chunk, or nothing when it is zero.
+    func combine(_ parameters: [Parameter], group: any DataParallelGroup) throws {
+        let contributions = parameters.map(Contribution.init)
+        defer { for parameter in parameters { parameter.collectedPartials.removeAll(keepingCapacity: true) } }
+        switch self {
+        case .allGather: try gatherAll(parameters, contributions, group: group)
+        case .reduceScatter: try scatterInOrder(parameters, contributions, group: group)
+        case .chain: try passAlong(parameters, contributions, group: group)
+        }
+    }
+
+    /// What one parameter brings from this process.
+    private struct Contribution {
+        var chunks: Int
+        var values: [Float]
+
+        init(_ parameter: Parameter) {
+            let count = parameter.gradient.count
+            if !parameter.collectedPartials.isEmpty {
+                (chunks, values) = (parameter.collectedPartials.count / count, parameter.collectedPartials)
+            } else if parameter.gradient.scalars.contains(where: { $0 != 0 }) {
+                (chunks, values) = (1, parameter.gradient.scalars)
+            } else {
+                (chunks, values) = (0, [])
+            }
+        }
+    }
+
+    /// Every process's chunk count for every parameter: `[rank][parameter]`.
+    private func chunkCounts(_ contributions: [Contribution], group: any DataParallelGroup) throws -> [[Int]] {
+        let all = try group.allGather(contributions.map { Float($0.chunks) }, counts: Array(repeating: contributions.count, count: group.size))
+        return (0..<group.size).map { rank in all[rank * contributions.count ..< (rank + 1) * contributions.count].map { Int($0) } }
+    }
+
+    private func gatherAll(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+        let counts = try chunkCounts(contributions, group: group)
+        let sizes = parameters.map(\.gradient.count)
+        let all = try group.allGather(contributions.flatMap(\.values),
+                                      counts: counts.map { zip($0, sizes).reduce(0) { $0 + $1.0 * $1.1 } })
+        for parameter in parameters { parameter.gradient.zero() }
+        var position = 0
+        for rank in 0..<group.size {
+            for (index, parameter) in parameters.enumerated() {
+                let chunks = counts[rank][index], count = sizes[index]
+                all.withUnsafeBufferPointer { buffer in
+                    parameter.gradient.withMutablePointer { target in
+                        // Spans of elements on separate threads; each element adds its chunks in order.
+                        Parallelism.forEachSpan(count) { span in
+                            for chunk in 0..<chunks {
+                                let part = buffer.baseAddress! + position + chunk * count
+                                for i in span { target[i] += part[i] }
+                            }
+                        }
+                    }
+                }
+                position += chunks * count
+            }
+        }
+    }
+
+    /// Each process owns one segment of the concatenated gradient; every chunk's piece of a
+    /// segment goes to its owner, which adds them in global order; the sums are then gathered.
+    private func scatterInOrder(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+        let counts = try chunkCounts(contributions, group: group)
+        let sizes = parameters.map(\.gradient.count)
+        var offsets = [0]
+        for size in sizes { offsets.append(offsets.last! + size) }
+        let total = offsets.last!, ranks = group.size
+        let segments = (0..<ranks).map { Parallelism.range($0, of: ranks, over: total) }
+        /// The part of parameter `index` inside `segment`, in the parameter's own indices.
+        func overlap(_ index: Int, _ segment: Range<Int>) -> Range<Int> {
+            let low = max(offsets[index], segment.lowerBound), high = min(offsets[index + 1], segment.upperBound)
+            return low < high ? low - offsets[index] ..< high - offsets[index] : 0..<0
+        }
+
+        // Every chunk's piece of every owner's segment, owner by owner.
+        var message: [Float] = [], sendCounts: [Int] = []
+        for segment in segments {
+            let start = message.count
+            for (index, contribution) in contributions.enumerated() {
+                let part = overlap(index, segment)
+                guard !part.isEmpty else { continue }
+                for chunk in 0..<contribution.chunks {
+                    let base = chunk * sizes[index]
+                    message.append(contentsOf: contribution.values[base + part.lowerBound ..< base + part.upperBound])
+                }
+            }
+            sendCounts.append(message.count - start)
+        }
+        let mine = segments[group.rank]
+        let receiveCounts = counts.map { chunks in
+            chunks.indices.reduce(0) { $0 + chunks[$1] * overlap($1, mine).count }
+        }
+        let received = try group.allToAll(message, sendCounts: sendCounts, receiveCounts: receiveCounts)
+
+        // The pieces in global chunk order (process by process, then chunk by chunk), each as
+        // where it lands in the segment and where it starts in what arrived.
+        var pieces: [(target: Range<Int>, source: Int)] = [], position = 0
+        for rank in 0..<ranks {
+            for index in parameters.indices {
+                let part = overlap(index, mine)
+                guard !part.isEmpty else { continue }
+                let target = offsets[index] + part.lowerBound - mine.lowerBound ..< offsets[index] + part.upperBound - mine.lowerBound
+                for _ in 0..<counts[rank][index] {
+                    pieces.append((target, position))
+                    position += part.count
+                }
+            }
+        }
+        var sum = [Float](repeating: 0, count: mine.count)
+        received.withUnsafeBufferPointer { source in
+            sum.withUnsafeMutableBufferPointer { sum in
+                let sum = UncheckedSendable(sum)
+                Parallelism.forEachSpan(mine.count) { span in
+                    for piece in pieces {
+                        let low = max(span.lowerBound, piece.target.lowerBound), high = min(span.upperBound, piece.target.upperBound)
+                        guard low < high else { continue }
+                        let from = source.baseAddress! + piece.source - piece.target.lowerBound
+                        for i in low..<high { sum.value[i] += from[i] }
+                    }
+                }
+            }
+        }
+
+        let gradient = try group.allGather(sum, counts: segments.map(\.count))
+        for (index, parameter) in parameters.enumerated() {
+            parameter.gradient.withMutablePointer { target in
+                gradient.withUnsafeBufferPointer { source in
+                    target.update(from: source.baseAddress! + offsets[index], count: sizes[index])
+                }
+            }
+        }
+    }
+
+    /// The running sum, segment by segment, from process 0 to the last, each adding its own
+    /// chunks' pieces in order; the last then sends the total to everyone.
+    private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+        let sizes = parameters.map(\.gradient.count)
+        var offsets = [0]
+        for size in sizes { offsets.append(offsets.last! + size) }
+        let total = offsets.last!, (rank, ranks) = (group.rank, group.size)
+        var sum = [Float](repeating: 0, count: total)
+        var start = 0
+        while start < total {
+            let end = min(start + Self.chainSegment, total)
+            var piece = rank == 0 ? [Float](repeating: 0, count: end - start) : try group.receive(count: end - start, from: rank - 1)
+            for (index, contribution) in contributions.enumerated() where contribution.chunks > 0 {
+                let low = max(offsets[index], start), high = min(offsets[index + 1], end)
+                guard low < high else { continue }
+                contribution.values.withUnsafeBufferPointer { values in
+                    piece.withUnsafeMutableBufferPointer { piece in
+                        for chunk in 0..<contribution.chunks {
+                            let from = values.baseAddress! + chunk * sizes[index] - offsets[index]
+                            for i in low..<high { piece[i - start] += from[i] }
+                        }
+                    }
+                }
+            }
+            if rank < ranks - 1 {
+                try group.send(piece, to: rank + 1)
+            } else {
+                sum.replaceSubrange(start..<end, with: piece)
+            }
+            start = end
+        }
+        try group.broadcast(&sum, from: ranks - 1)
+        for (index, parameter) in parameters.enumerated() {
+            parameter.gradient.withMutablePointer { target in
+                sum.withUnsafeBufferPointer { source in
+                    target.update(from: source.baseAddress! + offsets[index], count: sizes[index])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Measures data-parallel traffic across simulated machines and fits a model that predicts more.
+
+Runs `cnn-zoo bench --mpi` on N simulated machines (Tools/netns_mpirun.sh: network namespaces,
+Open MPI's TCP transport, each link limited by netem to a rate and a delay), one process of one
+thread per machine, for every reduction. Per step it reports the bytes each machine's link sent
+(from the links' own counters: two runs of different lengths, differenced), the bytes cnn-zoo
+counted, and the time in communication. A least-squares fit per reduction and rate,
+t_comm(N) = latency · (N − 1) + bytes(N) / bandwidth, then predicts 8 to 64 machines at batch 64
+and 1024, with one machine's compute time measured here, against the ideal
+t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce.
+
+    python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
+                                            [--reductions chain,reduce-scatter,all-gather]
+                                            [--delay 50us] [--steps 10,30] [--repeats 3]
+Needs root (namespaces); exits 77 where they cannot be made.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RATES = {"100mbit": 100e6, "1gbit": 1e9, "10gbit": 10e9, "25gbit": 25e9}
+
+
+def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, model):
+    """One bench --mpi run; its JSON and the bytes each machine's link sent."""
+    with tempfile.NamedTemporaryFile("r", suffix=".tx") as report:
+        env = dict(os.environ, NETNS_TX_REPORT=report.name, NETNS_DELAY=delay)
+        if rate != "unlimited":
+            env["NETNS_RATE"] = rate
+        command = [os.path.join(HERE, "netns_mpirun.sh"), str(machines), binary, "bench", model, "--mpi", "--json",
+                   "--threads", "1", "--reduction", reduction, "--batch-size", str(batch),
+                   "--steps", str(steps), "--repeats", str(repeats)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode == 77:
+            print("measure_scaling: this host cannot create network namespaces; nothing measured", file=sys.stderr)
+            sys.exit(77)
+        if done.returncode != 0:
+            sys.exit(f"measure_scaling: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+        return json.loads(done.stdout), [int(line) for line in open(report.name).read().split()]
+
+
+def measure(args, machines, rate, reduction):
+    short, long = args.steps
+    a, tx_a = run_bench(args.binary, machines, rate, args.delay, reduction, short, args.repeats, args.batch, args.model)
+    b, tx_b = run_bench(args.binary, machines, rate, args.delay, reduction, long, args.repeats, args.batch, args.model)
+    # The timed runs repeat `repeats` times; everything else (start-up, warm-up, the lone run) is alike in both.
+    per_step = [(y - x) / (args.repeats * (long - short)) for x, y in zip(tx_a, tx_b)]
+    return {"machines": machines, "rate": rate, "reduction": reduction, "link_bytes_per_step": max(per_step),
+            "counted_bytes_per_step": b["bytes_sent_per_process_per_step"],
+            "communication_ms": b["communication_ms_per_step"], "step_ms": b["step_ms"],
+            "one_process_step_ms": b["one_process_step_ms"], "chunks": b["chunks"], "cpu": b["cpu"]}
+
+
+def predicted_bytes(reduction, machines, gradient, chunks, batch, classes):
+    """Bytes a machine sends per step, as cnn-zoo's reductions move them (see GradientReduction)."""
+    n, g = machines, 4 * gradient
+    outputs = 4 * batch * classes * (n - 1) / n
+    if reduction == "all-gather":
+        return chunks * g * (n - 1) / n + outputs
+    if reduction == "reduce-scatter":
+        return (-(-chunks // n)) * g * (n - 1) / n + g * (n - 1) / n + outputs
+    return 2 * g + outputs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("binary")
+    parser.add_argument("--model", default="mnist-16-32-64")
+    parser.add_argument("--machines", default="2,3,4")
+    parser.add_argument("--rates", default="1gbit,10gbit")
+    parser.add_argument("--reductions", default="chain,reduce-scatter,all-gather")
+    parser.add_argument("--delay", default="50us")
+    parser.add_argument("--steps", default="10,30")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--json", help="also write every measurement here")
+    args = parser.parse_args()
+    args.steps = [int(x) for x in args.steps.split(",")]
+    machines = [int(x) for x in args.machines.split(",")]
+    rates, reductions = args.rates.split(","), args.reductions.split(",")
+
+    show = json.loads(subprocess.run([args.binary, "show", args.model, "--json"], capture_output=True, text=True, check=True).stdout)
+    gradient, classes = show["parameters"], show["spec"]["classes"]
+    rows = []
+    for rate in rates:
+        for reduction in reductions:
+            for n in machines:
+                rows.append(measure(args, n, rate, reduction))
+                r = rows[-1]
+                print(f"{rate:>9} {reduction:>14} {n} machines: link {r['link_bytes_per_step'] / 1e6:7.3f} MB/step "
+                      f"(counted {r['counted_bytes_per_step'] / 1e6:7.3f}), communication {r['communication_ms']:7.2f} ms "
+                      f"of a {r['step_ms']:7.2f} ms step", flush=True)
+    cpu = rows[0]["cpu"]
+    print(f"\nCPU: {cpu}; {args.model}: {gradient:,} parameters ({4 * gradient / 1e6:.2f} MB of gradient), "
+          f"batch {args.batch} in {rows[0]['chunks']} chunks; links limited to each rate with {args.delay} of delay")
+
+    # One machine's step at batch 64 and 1024 with one thread: the compute the machines share.
+    compute = {}
+    for batch, steps in [(64, 20), (1024, 3)]:
+        alone = json.loads(subprocess.run([args.binary, "bench", args.model, "--json", "--threads", "1", "--batch-size", str(batch),
+                                           "--steps", str(steps), "--repeats", "3"], capture_output=True, text=True, check=True).stdout)
+        compute[batch] = 1000 * batch / alone["train_images_per_second"]
+    print(f"one machine, 1 thread: {compute[64]:.1f} ms per step at batch 64, {compute[1024]:.1f} ms at batch 1024")
+
+    fits = {}
+    print("\nfit t_comm(N) = latency·(N−1) + bytes(N)/bandwidth over the measured machines:")
+    for rate in rates:
+        for reduction in reductions:
+            points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction]
+            design = np.array([[r["machines"] - 1, r["link_bytes_per_step"]] for r in points], dtype=float)
+            times = np.array([r["communication_ms"] / 1000 for r in points])
+            (latency, per_byte), *_ = np.linalg.lstsq(design, times, rcond=None)
+            fits[(rate, reduction)] = (latency, per_byte)
+            residual = max(abs(design @ np.array([latency, per_byte]) - times)) * 1000
+            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, "
+                  f"bandwidth {8 / per_byte / 1e9 if per_byte > 0 else float('inf'):6.2f} Gb/s, worst residual {residual:.2f} ms")
+
+    print("\nmeasured efficiency: compute of one machine / N, against it plus the measured communication")
+    print(f"{'rate':>9} {'reduction':>14} " + " ".join(f"{'N=' + str(n):>18}" for n in machines) + "   (ideal ring)")
+    for rate in rates:
+        for reduction in reductions:
+            cells, ideal = [], []
+            for n in machines:
+                r = next(r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["machines"] == n)
+                t = compute[64] / 1000 / n
+                cells.append(f"{100 * t / (t + r['communication_ms'] / 1000):5.1f}% ({r['communication_ms']:5.2f} ms)")
+                if rate in RATES:
+                    ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):.0f}%")
+            print(f"{rate:>9} {reduction:>14} " + " ".join(f"{c:>18}" for c in cells) + "   " + " ".join(ideal))
+
+    print("\npredicted by the fit (bytes per machine from the reduction's formula): efficiency and MB per step per machine")
+    for batch in [64, 1024]:
+        chunks = -(-batch // 16)
+        print(f"batch {batch} ({chunks} chunks), one machine's step {compute[batch]:.1f} ms:")
+        print(f"{'rate':>9} {'reduction':>14} " + " ".join(f"{'N=' + str(n):>17}" for n in [8, 16, 32, 64]))
+        for rate in rates:
+            for reduction in reductions:
+                latency, per_byte = fits[(rate, reduction)]
+                cells = []
+                for n in [8, 16, 32, 64]:
+                    sent = predicted_bytes(reduction, n, gradient, chunks, batch, classes)
+                    t, comm = compute[batch] / 1000 / n, max(0.0, latency * (n - 1) + per_byte * sent)
+                    cells.append(f"{100 * t / (t + comm):5.1f}% {sent / 1e6:6.2f} MB")
+                print(f"{rate:>9} {reduction:>14} " + " ".join(f"{c:>17}" for c in cells))
+            if rate in RATES:
+                ideal = []
+                for n in [8, 16, 32, 64]:
+                    t = compute[batch] / 1000 / n
+                    ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):5.1f}%")
+                print(f"{rate:>9} {'ideal ring':>14} " + " ".join(f"{c:>17}" for c in ideal))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"cpu": cpu, "model": args.model, "rows": rows, "compute_ms": compute}, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,17 +2,17 @@
 """Measures data-parallel traffic across simulated machines and fits a model that predicts more.
 
 Runs `cnn-zoo bench --mpi` on N simulated machines (Tools/netns_mpirun.sh: network namespaces,
-Open MPI's TCP transport, each link limited by netem to a rate and a delay), one process of one
+Open MPI's TCP transport, each link limited to a rate, and delayed where the kernel has netem), one process of one
 thread per machine, for every reduction. Per step it reports the bytes each machine's link sent
 (from the links' own counters: two runs of different lengths, differenced), the bytes cnn-zoo
-counted, and the time in communication. A least-squares fit per reduction and rate,
-t_comm(N) = latency · (N − 1) + bytes(N) / bandwidth, then predicts 8 to 64 machines at batch 64
-and 1024, with one machine's compute time measured here, against the ideal
+counted, and the time in communication. A least-squares fit per reduction and rate of
+t_comm(N) = latency · (N − 1) + bytes(N) / B, with B the links' rate, then predicts 8 to 64
+machines at batch 64 and 1024, with one machine's compute time measured here, against the ideal
 t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce.
 
     python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
                                             [--reductions chain,reduce-scatter,all-gather]
-                                            [--delay 50us] [--steps 10,30] [--repeats 3]
+                                            [--delay 50us] [--steps 10,30] [--repeats 3] [--compute-repeats 3]
 Needs root (namespaces); exits 77 where they cannot be made.
 """
 import argparse
@@ -31,13 +31,19 @@ RATES = {"100mbit": 100e6, "1gbit": 1e9, "10gbit": 10e9, "25gbit": 25e9}
 def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, model):
     """One bench --mpi run; its JSON and the bytes each machine's link sent."""
     with tempfile.NamedTemporaryFile("r", suffix=".tx") as report:
-        env = dict(os.environ, NETNS_TX_REPORT=report.name, NETNS_DELAY=delay)
+        env = dict(os.environ, NETNS_TX_REPORT=report.name)
+        if delay:
+            env["NETNS_DELAY"] = delay
         if rate != "unlimited":
             env["NETNS_RATE"] = rate
         command = [os.path.join(HERE, "netns_mpirun.sh"), str(machines), binary, "bench", model, "--mpi", "--json",
                    "--threads", "1", "--reduction", reduction, "--batch-size", str(batch),
                    "--steps", str(steps), "--repeats", str(repeats)]
         done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode not in (0, 77):
+            # Open MPI's launcher now and then fails to connect back to mpirun at start-up; once more.
+            print(f"measure_scaling: {machines} machines, {reduction}: start-up failed ({done.returncode}); running it again", file=sys.stderr)
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
         if done.returncode == 77:
             print("measure_scaling: this host cannot create network namespaces; nothing measured", file=sys.stderr)
             sys.exit(77)
@@ -76,12 +82,14 @@ def main():
     parser.add_argument("--machines", default="2,3,4")
     parser.add_argument("--rates", default="1gbit,10gbit")
     parser.add_argument("--reductions", default="chain,reduce-scatter,all-gather")
-    parser.add_argument("--delay", default="50us")
+    parser.add_argument("--delay", default="", help="per packet, e.g. 50us (needs the kernel's netem)")
     parser.add_argument("--steps", default="10,30")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--compute-repeats", type=int, default=3, help="timed runs of one machine's compute")
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
     args.steps = [int(x) for x in args.steps.split(",")]
     machines = [int(x) for x in args.machines.split(",")]
     rates, reductions = args.rates.split(","), args.reductions.split(",")
@@ -99,28 +107,30 @@ def main():
                       f"of a {r['step_ms']:7.2f} ms step", flush=True)
     cpu = rows[0]["cpu"]
     print(f"\nCPU: {cpu}; {args.model}: {gradient:,} parameters ({4 * gradient / 1e6:.2f} MB of gradient), "
-          f"batch {args.batch} in {rows[0]['chunks']} chunks; links limited to each rate with {args.delay} of delay")
+          f"batch {args.batch} in {rows[0]['chunks']} chunks; links limited to each rate"
+          + (f" with {args.delay} of delay" if args.delay else ""))
 
     # One machine's step at batch 64 and 1024 with one thread: the compute the machines share.
     compute = {}
-    for batch, steps in [(64, 20), (1024, 3)]:
+    for batch, steps in [(64, 20), (1024, 3)] if args.compute_repeats > 1 else [(64, 2), (1024, 1)]:
         alone = json.loads(subprocess.run([args.binary, "bench", args.model, "--json", "--threads", "1", "--batch-size", str(batch),
-                                           "--steps", str(steps), "--repeats", "3"], capture_output=True, text=True, check=True).stdout)
+                                           "--steps", str(steps), "--repeats", str(args.compute_repeats)],
+                                          capture_output=True, text=True, check=True).stdout)
         compute[batch] = 1000 * batch / alone["train_images_per_second"]
     print(f"one machine, 1 thread: {compute[64]:.1f} ms per step at batch 64, {compute[1024]:.1f} ms at batch 1024")
 
     fits = {}
-    print("\nfit t_comm(N) = latency·(N−1) + bytes(N)/bandwidth over the measured machines:")
+    print("\nfit t_comm(N) = latency·(N−1) + bytes(N)/B, B the links' rate, over the measured machines:")
     for rate in rates:
+        bandwidth = RATES.get(rate, float("inf")) / 8
         for reduction in reductions:
             points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction]
-            design = np.array([[r["machines"] - 1, r["link_bytes_per_step"]] for r in points], dtype=float)
-            times = np.array([r["communication_ms"] / 1000 for r in points])
-            (latency, per_byte), *_ = np.linalg.lstsq(design, times, rcond=None)
-            fits[(rate, reduction)] = (latency, per_byte)
-            residual = max(abs(design @ np.array([latency, per_byte]) - times)) * 1000
-            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, "
-                  f"bandwidth {8 / per_byte / 1e9 if per_byte > 0 else float('inf'):6.2f} Gb/s, worst residual {residual:.2f} ms")
+            hops = np.array([r["machines"] - 1 for r in points], dtype=float)
+            rest = np.array([r["communication_ms"] / 1000 - r["link_bytes_per_step"] / bandwidth for r in points])
+            latency = max(0.0, float(hops @ rest / (hops @ hops)))
+            fits[(rate, reduction)] = (latency, 1 / bandwidth)
+            residual = max(abs(latency * hops - rest)) * 1000
+            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, worst residual {residual:.2f} ms")
 
     print("\nmeasured efficiency: compute of one machine / N, against it plus the measured communication")
     print(f"{'rate':>9} {'reduction':>14} " + " ".join(f"{'N=' + str(n):>18}" for n in machines) + "   (ideal ring)")

@@ -5,8 +5,9 @@
 # ssh). What real machines share — the binary, the data path, the checkpoint folder — is shared
 # here because the file system is.
 #   Tools/netns_mpirun.sh N command [arguments…]
-# With NETNS_RATE (tc's units: 1gbit, 10gbit) and NETNS_DELAY (50us), each machine's link sends
-# at most that fast, each packet that late (netem on its egress), as a real network would. With
+# With NETNS_RATE (tc's units: 1gbit, 10gbit), each machine's link sends at most that fast (a
+# token bucket on its egress), as a real network would; with
+# NETNS_DELAY (50us) each packet also leaves that late (netem, where the kernel has it). With
 # NETNS_TX_REPORT=FILE, the bytes each machine's link sent are written there, one line per machine.
 # Needs root and iproute2; exits 77 when this host cannot create namespaces (a sandbox), so a
 # test can skip.
@@ -35,9 +36,13 @@ for i in $(seq "$machines"); do
     ip -n "$ns" addr add "10.78.0.$i/24" dev "${tag}v$i"
     ip -n "$ns" link set "${tag}v$i" up
     ip -n "$ns" link set lo up
-    if [ -n "${NETNS_RATE:-}${NETNS_DELAY:-}" ]; then
+    if [ -n "${NETNS_DELAY:-}" ]; then
         ip netns exec "$ns" tc qdisc add dev "${tag}v$i" root netem limit 100000 \
-            ${NETNS_RATE:+rate "$NETNS_RATE"} ${NETNS_DELAY:+delay "$NETNS_DELAY"}
+            ${NETNS_RATE:+rate "$NETNS_RATE"} delay "$NETNS_DELAY"
+    elif [ -n "${NETNS_RATE:-}" ]; then
+        # Bursts no larger than the biggest segment the veth offloads, so that a link idle
+        # during the compute cannot send the next message faster than the rate.
+        ip netns exec "$ns" tc qdisc add dev "${tag}v$i" root tbf rate "$NETNS_RATE" burst 256kb latency 100ms
     fi
     hosts+=("$(ip -n "$ns" -4 -o addr show dev "${tag}v$i" | awk '{print $4}' | cut -d/ -f1)")
 done
@@ -59,8 +64,11 @@ hostlist=$(printf '%s:1,' "${hosts[@]}")
 subnet=10.78.0.0/24
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 status=0
+# Every "machine" is this host: mpirun would bind each one's first process to the same core, and
+# processes waiting for a message must yield the cores they share; every namespace has the host's
+# name, which confuses the daemons' tree of routes now and then, so each daemon talks to mpirun directly.
 ip netns exec "${tag}m1" mpirun -n "$machines" --host "${hostlist%,}" --mca plm_rsh_agent "$work/agent" \
-    --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "$@" || status=$?
+    --bind-to none --mca mpi_yield_when_idle 1 --mca routed direct --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "$@" || status=$?
 if [ -n "${NETNS_TX_REPORT:-}" ]; then
     for i in $(seq "$machines"); do ip netns exec "${tag}m$i" cat "/sys/class/net/${tag}v$i/statistics/tx_bytes"; done > "$NETNS_TX_REPORT"
 fi

@@ -30,6 +30,9 @@ for target in idx spec checkpoint image; do
     # A fixed seed and run count: the same inputs on every machine, so a pass is not luck.
     Tools/fuzz/run.sh "$target" 120 -seed=1 -runs=5000 | grep -E "^Done [0-9]+ runs|ERROR|SUMMARY|Test unit written"
 done
+# Two simulated machines on 1 Gb/s links, briefly (nothing to measure where namespaces cannot be made).
+python3 Tools/measure_scaling.py .build/debug/cnn-zoo --machines 2 --rates 1gbit --reductions chain,all-gather \
+    --steps 2,4 --repeats 1 --compute-repeats 1 || [ $? -eq 77 ]
 CNN_ZOO_BINARY=.build/debug/cnn-zoo Tools/compare_pytorch.sh 1 2
 CNN_ZOO_CONFIGURATION=debug Tools/compare_plugin.sh 1 2
 python3 -m py_compile Tools/bench_pytorch.py

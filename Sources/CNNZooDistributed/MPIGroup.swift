@@ -1,5 +1,6 @@
 internal import CMPI
 import CNNZoo
+import Foundation
 
 /// The processes of an Open MPI job, as the engine's ``DataParallelGroup``.
 ///
@@ -12,6 +13,8 @@ public final class MPIGroup: DataParallelGroup {
     public let size: Int
     /// Open MPI's version line, for the log.
     public let libraryVersion: String
+    /// Ends the process when a call waits past `CNN_ZOO_MPI_TIMEOUT` (nil: no limit).
+    private let watchdog: Watchdog?
 
     /// Whether `mpirun` started this process (its launcher sets `OMPI_COMM_WORLD_SIZE`).
     public static func wasLaunched(environment: [String: String]) -> Bool {
@@ -24,7 +27,8 @@ public final class MPIGroup: DataParallelGroup {
     }
 
     /// Loads `library` (default `libmpi.so.40`, Debian's Open MPI 4) and joins the job.
-    public init(library: String? = nil) throws {
+    public init(library: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let limit = try Watchdog.limit(environment: environment)
         var reason = [CChar](repeating: 0, count: 512)
         if cnnzoo_mpi_load(library, &reason, Int32(reason.count)) != 0 {
             let text = reason.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -38,6 +42,13 @@ public final class MPIGroup: DataParallelGroup {
         self.rank = Int(rank)
         self.size = Int(size)
         libraryVersion = String(cString: cnnzoo_mpi_library_version())
+        watchdog = limit.map { Watchdog(limit: $0, label: "rank \(rank) of \(size)") }
+    }
+
+    /// `body` under the watchdog's eye.
+    private func watched<T>(_ operation: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
+        guard let watchdog else { return try body() }
+        return try watchdog.watch(operation(), body)
     }
 
     public func allGather(_ values: [Float], counts: [Int]) throws -> [Float] {
@@ -50,11 +61,11 @@ public final class MPIGroup: DataParallelGroup {
         // Empty arrays have no storage; MPI reads and writes nothing there but wants valid pointers.
         let send = values.isEmpty ? [0] : values
         var result = [Float](repeating: 0, count: max(total, 1))
-        let status = send.withUnsafeBufferPointer { send in
+        let status = watched("MPI_Allgatherv") { send.withUnsafeBufferPointer { send in
             result.withUnsafeMutableBufferPointer { receive in
                 cnnzoo_mpi_allgatherv_floats(send.baseAddress!, Int32(values.count), receive.baseAddress!, counts32, displacements)
             }
-        }
+        } }
         try Self.check(status, "MPI_Allgatherv")
         return total == 0 ? [] : result
     }
@@ -71,12 +82,12 @@ public final class MPIGroup: DataParallelGroup {
         }
         let send = values.isEmpty ? [0] : values
         var result = [Float](repeating: 0, count: max(total, 1))
-        let status = send.withUnsafeBufferPointer { send in
+        let status = watched("MPI_Alltoallv") { send.withUnsafeBufferPointer { send in
             result.withUnsafeMutableBufferPointer { receive in
                 cnnzoo_mpi_alltoallv_floats(send.baseAddress!, sendCounts.map { Int32($0) }, displacements(sendCounts),
                                             receive.baseAddress!, receiveCounts.map { Int32($0) }, displacements(receiveCounts))
             }
-        }
+        } }
         try Self.check(status, "MPI_Alltoallv")
         return total == 0 ? [] : result
     }
@@ -84,13 +95,17 @@ public final class MPIGroup: DataParallelGroup {
     public func send(_ values: [Float], to destination: Int) throws {
         guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
         let values = values.isEmpty ? [0] : values
-        try Self.check(values.withUnsafeBufferPointer { cnnzoo_mpi_send_floats($0.baseAddress!, Int32(values.count), Int32(destination)) }, "MPI_Send")
+        try Self.check(watched("MPI_Send to rank \(destination)") {
+            values.withUnsafeBufferPointer { cnnzoo_mpi_send_floats($0.baseAddress!, Int32(values.count), Int32(destination)) }
+        }, "MPI_Send")
     }
 
     public func receive(count: Int, from source: Int) throws -> [Float] {
         guard count <= Int(Int32.max) else { throw MPIError("a message of \(count) floats is beyond MPI's 32-bit counts") }
         var values = [Float](repeating: 0, count: max(count, 1))
-        try Self.check(values.withUnsafeMutableBufferPointer { cnnzoo_mpi_receive_floats($0.baseAddress!, Int32(count), Int32(source)) }, "MPI_Recv")
+        try Self.check(watched("MPI_Recv from rank \(source)") {
+            values.withUnsafeMutableBufferPointer { cnnzoo_mpi_receive_floats($0.baseAddress!, Int32(count), Int32(source)) }
+        }, "MPI_Recv")
         return count == 0 ? [] : values
     }
 
@@ -98,18 +113,20 @@ public final class MPIGroup: DataParallelGroup {
         guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
         guard !values.isEmpty else { return }
         let count = Int32(values.count)
-        try Self.check(values.withUnsafeMutableBufferPointer { cnnzoo_mpi_broadcast_floats($0.baseAddress!, count, Int32(root)) }, "MPI_Bcast")
+        try Self.check(watched("MPI_Bcast from rank \(root)") {
+            values.withUnsafeMutableBufferPointer { cnnzoo_mpi_broadcast_floats($0.baseAddress!, count, Int32(root)) }
+        }, "MPI_Bcast")
     }
 
     public func any(_ flag: Bool) throws -> Bool {
         var result: Int32 = 0
-        try Self.check(cnnzoo_mpi_allreduce_max_int(flag ? 1 : 0, &result), "MPI_Allreduce")
+        try Self.check(watched("MPI_Allreduce") { cnnzoo_mpi_allreduce_max_int(flag ? 1 : 0, &result) }, "MPI_Allreduce")
         return result != 0
     }
 
     /// Waits until every process gets here.
     public func barrier() throws {
-        try Self.check(cnnzoo_mpi_barrier(), "MPI_Barrier")
+        try Self.check(watched("MPI_Barrier") { cnnzoo_mpi_barrier() }, "MPI_Barrier")
     }
 
     /// Ends every process of the job with `code` (after this process has said why).

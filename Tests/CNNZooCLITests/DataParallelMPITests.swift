@@ -29,12 +29,12 @@ final class DataParallelMPITests: XCTestCase {
     }
 
     /// `mpirun -n 2` over TCP, started and left running; standard error is piped.
-    func startMPI(_ arguments: [String]) throws -> (Process, Pipe) {
+    func startMPI(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.mpirun!)
         process.arguments = ["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment.merging(environment) { _, new in new }) { _, new in new }
         let err = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
@@ -244,6 +244,46 @@ final class DataParallelMPITests: XCTestCase {
     }
 
     /// A failure in one process is reported by it and ends the others at once.
+    /// A process that stops answering (stopped with SIGSTOP, as a hung machine would be) ends
+    /// the job after CNN_ZOO_MPI_TIMEOUT, with one line from the process left waiting, and
+    /// leaves the last checkpoint whole.
+    func testASilentProcessEndsTheJobAfterTheTimeout() throws {
+        let checkpoint = folder + "/silent.h5"
+        let (process, err) = try startMPI(["train", "mnist-16-32-64", "--data", "data", "--epochs", "20", "--batch-size", "16",
+                                           "--threads", "1", "--checkpoint", checkpoint, "--save-every", "5"],
+                                          environment: ["CNN_ZOO_MPI_TIMEOUT": "3"])
+        var rank1: pid_t?
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && process.isRunning {
+            if FileManager.default.fileExists(atPath: checkpoint), let pid = Self.process(withRank: 1, mentioning: checkpoint) {
+                rank1 = pid
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let silent = try XCTUnwrap(rank1, "rank 1 never ran long enough to be stopped")
+        kill(silent, SIGSTOP)
+        let stoppedAt = Date()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        kill(silent, SIGKILL)
+        XCTAssertLessThan(Date().timeIntervalSince(stoppedAt), 60, "the job did not end after a process stopped answering")
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let message = String(decoding: stderr, as: UTF8.self)
+        XCTAssertTrue(message.contains("cnn-zoo: error: rank 0 of 2: no answer for 3 s in MPI_"), message)
+        XCTAssertGreaterThan(try Checkpoint.read(from: checkpoint).training.globalStep, 0)
+    }
+
+    /// A timeout that is not a number is refused in one line before training starts.
+    func testABadTimeoutIsRefused() throws {
+        let result = try CommandRunner.run(["-n", "2", "--mca", "btl", "tcp,self", CommandRunner.executable.path, "train", "mnist-small",
+                                            "--data", "data", "--epochs", "1"],
+                                           in: folder, environment: Self.environment.merging(["CNN_ZOO_MPI_TIMEOUT": "soon"]) { _, new in new },
+                                           executable: URL(fileURLWithPath: Self.mpirun!))
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("CNN_ZOO_MPI_TIMEOUT must be a whole number of seconds"), result.stderr)
+    }
+
     func testAnErrorInOneProcessEndsEveryProcess() throws {
         // Rank 1 finds no data where rank 0 does: the per-rank environment points it elsewhere.
         let script = folder + "/per-rank.sh"

@@ -265,6 +265,15 @@ final class DataParallelTests: XCTestCase {
         for (s, g) in zip(scatter, gather) { XCTAssertLessThan(s, g) }
     }
 
+    /// The default reduction is the one with fewer bytes on the critical path.
+    func testTheSuitedReductionSendsLess() {
+        XCTAssertEqual(GradientReduction.suited(chunks: 4, ranks: 2), .reduceScatter, "1.5 gradients against the chain's 2")
+        XCTAssertEqual(GradientReduction.suited(chunks: 4, ranks: 4), .reduceScatter)
+        XCTAssertEqual(GradientReduction.suited(chunks: 8, ranks: 2), .chain, "2.5 gradients against 2")
+        XCTAssertEqual(GradientReduction.suited(chunks: 64, ranks: 16), .chain)
+        XCTAssertEqual(GradientReduction.suited(chunks: 64, ranks: 64), .reduceScatter)
+    }
+
     /// The comparisons above can fail: another chunk count sums other samples together, and so
     /// does another thread count for a run bound to its layout.
     func testAnotherChunkCountGivesOtherBits() throws {

@@ -17,6 +17,15 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     case reduceScatter = "reduce-scatter"
     case chain
 
+    /// The reduction that moves fewer bytes on a step's critical path for `chunks` chunks over
+    /// `ranks` processes: the reduce-scatter while a process holds few chunks (its ⌈C/N⌉ + 1
+    /// gradients' worth, times (N − 1)/N, against the chain's two), the chain beyond.
+    public static func suited(chunks: Int, ranks: Int) -> GradientReduction {
+        guard ranks > 1 else { return .chain }
+        let held = (chunks + ranks - 1) / ranks
+        return (held + 1) * (ranks - 1) <= 2 * ranks ? .reduceScatter : .chain
+    }
+
     /// Floats per segment of the chain: large enough that a hop's latency is small beside its
     /// transfer, small enough that the processes overlap.
     static let chainSegment = 1 << 15

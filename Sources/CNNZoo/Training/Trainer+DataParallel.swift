@@ -76,7 +76,7 @@ extension Trainer {
         } else if hasBatchStatistics {
             model.backward(Tensor(zeros: [1, classes]))
         }
-        try reduction.combine(model.namedParameters.map(\.parameter), group: group)
+        try reduction(ranks: group.size).combine(model.namedParameters.map(\.parameter), group: group)
         return (output, loss)
     }
 

@@ -30,8 +30,14 @@ public final class Trainer {
     }
     /// The group, with its traffic counted.
     var metered: MeteredGroup?
-    /// How the processes add their partial gradients; both give the same bits.
-    public var reduction = GradientReduction.chain
+    /// How the processes add their partial gradients (nil: ``GradientReduction/suited(chunks:ranks:)``);
+    /// every reduction gives the same bits.
+    public var reduction: GradientReduction?
+
+    /// The reduction a step over `ranks` processes runs.
+    public func reduction(ranks: Int) -> GradientReduction {
+        reduction ?? .suited(chunks: groupChunks(ranks: ranks), ranks: ranks)
+    }
     /// The number of chunks every batch is cut into, whatever the thread and process count —
     /// what makes a run's sums, and so its bits, the same on any machine (see ``Parallelism``).
     /// Nil binds the run to its layout instead: one chunk per thread of every process.

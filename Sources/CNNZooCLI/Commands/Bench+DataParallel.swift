@@ -23,7 +23,7 @@ extension Bench {
             func train(_ trainer: Trainer, _ count: Int) throws { try Self.train(trainer, steps: count) }
             if !json {
                 Console.notice("benchmarking data-parallel \(spec.name), batch \(batchSize) over \(group.size) processes × \(Parallelism.threads) thread(s), "
-                    + "\(Self.describe(chunks: chunking.chunking.count(batchSize: batchSize))), \(reduction.kind.rawValue), \(steps) steps × \(repeats) runs; \(group.libraryVersion)")
+                    + "\(Self.describe(chunks: chunking.chunking.count(batchSize: batchSize))), \(steps) steps × \(repeats) runs; \(group.libraryVersion)")
             }
             // All processes together.
             let together = try makeTrainer()
@@ -55,7 +55,7 @@ extension Bench {
                                 communicationMillisecondsPerStep: 1000 * median(communication),
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
-                                bytesSentPerProcessPerStep: sentBytes, reduction: reduction.kind.rawValue,
+                                bytesSentPerProcessPerStep: sentBytes, reduction: together.reduction(ranks: group.size).rawValue,
                                 chunks: together.batchChunks ?? group.size * Parallelism.threads, mpi: group.libraryVersion)
             guard group.rank == 0 else { return }
             if json {

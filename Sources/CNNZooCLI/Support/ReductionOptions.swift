@@ -6,10 +6,18 @@ struct ReductionOptions: ParsableArguments {
     @Option(name: .customLong("reduction"), help: ArgumentHelp("""
         Under mpirun: how the processes add their partial gradients — chain (the running sum passes \
         along the processes; each sends about twice the gradient whatever their count), reduce-scatter \
-        (each owns a segment of the gradient) or all-gather (every process receives every chunk's \
-        partials). All give the same bits.
+        (each owns a segment of the gradient; less while each process holds few chunks), all-gather \
+        (every process receives every chunk's partials) or auto (default: the reduce-scatter or the \
+        chain, whichever sends less). All give the same bits.
         """, valueName: "kind"))
-    var kind: GradientReduction = .chain
-}
+    var choice: Choice = .auto
 
-extension GradientReduction: ExpressibleByArgument {}
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
+        case auto, chain
+        case reduceScatter = "reduce-scatter"
+        case allGather = "all-gather"
+    }
+
+    /// As ``Trainer/reduction`` takes it.
+    var kind: GradientReduction? { GradientReduction(rawValue: choice.rawValue) }
+}

@@ -46,6 +46,9 @@ for i in $(seq "$machines"); do
     fi
     hosts+=("$(ip -n "$ns" -4 -o addr show dev "${tag}v$i" | awk '{print $4}' | cut -d/ -f1)")
 done
+# Each machine's own temporary folder: Open MPI names its session folders by host name, which
+# every namespace shares, so daemons in one /tmp would create and remove each other's.
+for i in $(seq "$machines"); do mkdir "$work/m$i"; done
 # The launcher agent: called as `agent [options] HOST COMMAND…`, it runs COMMAND in HOST's namespace.
 cat > "$work/agent" <<AGENT
 #!/bin/sh
@@ -53,7 +56,7 @@ while [ "\${1#-}" != "\$1" ]; do shift; done
 host=\$1; shift
 i=1
 for h in ${hosts[*]}; do
-    if [ "\$h" = "\$host" ]; then exec ip netns exec ${tag}m\$i env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 sh -c "\$*"; fi
+    if [ "\$h" = "\$host" ]; then exec ip netns exec ${tag}m\$i env TMPDIR=$work/m\$i OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 sh -c "\$*"; fi
     i=\$((i + 1))
 done
 echo "agent: unknown host \$host" >&2
@@ -66,9 +69,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 status=0
 # Every "machine" is this host: mpirun would bind each one's first process to the same core, and
 # processes waiting for a message must yield the cores they share; every namespace has the host's
-# name, which confuses the daemons' tree of routes now and then, so each daemon talks to mpirun directly.
-ip netns exec "${tag}m1" mpirun -n "$machines" --host "${hostlist%,}" --mca plm_rsh_agent "$work/agent" \
-    --bind-to none --mca mpi_yield_when_idle 1 --mca routed direct --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "$@" || status=$?
+# name, which confuses the daemons' tree of routes now and then, so each daemon talks to mpirun
+# directly; and the daemons, all on one host, would each write hwloc's topology into shared memory
+# at the same address (a crash now and then), so the run-time control that binds is left out.
+ip netns exec "${tag}m1" env TMPDIR="$work/m1" mpirun -n "$machines" --host "${hostlist%,}" --mca plm_rsh_agent "$work/agent" \
+    --bind-to none --mca rtc ^hwloc --mca mpi_yield_when_idle 1 --mca routed direct --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet" "$@" || status=$?
 if [ -n "${NETNS_TX_REPORT:-}" ]; then
     for i in $(seq "$machines"); do ip netns exec "${tag}m$i" cat "/sys/class/net/${tag}v$i/statistics/tx_bytes"; done > "$NETNS_TX_REPORT"
 fi

@@ -137,6 +137,39 @@ final class DataParallelMPITests: XCTestCase {
                       "two namespaces over TCP against one process × 2 threads")
     }
 
+    /// Three simulated machines whose links send at most 1 Gb/s, running the chain: the run
+    /// ends bit for bit where one process ends, and each machine's link carries about twice the
+    /// gradient per step (the chain's flat traffic) — less than the all-gather's three chunks'
+    /// worth. Skipped where the host cannot create namespaces.
+    func testThreeSimulatedMachinesOnOneGigabitLinks() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Tools/netns_mpirun.sh").path
+        let report = folder + "/tx"
+        let common = ["train", "mnist-16-32-64", "--data", folder + "/data", "--limit", "640", "--epochs", "1", "--json"]
+        let distributed = try CommandRunner.run(["3", CommandRunner.executable.path] + common
+                                                    + ["--threads", "1", "--reduction", "chain", "--checkpoint", folder + "/limited.h5"],
+                                                in: folder, environment: Self.environment.merging(["NETNS_RATE": "1gbit", "NETNS_TX_REPORT": report]) { _, new in new },
+                                                executable: URL(fileURLWithPath: script))
+        try XCTSkipIf(distributed.status == 77, "this host cannot create network namespaces; the loopback TCP tests stand in")
+        XCTAssertEqual(distributed.status, 0, distributed.stderr)
+        let single = try CommandRunner.run(common + ["--threads", "1", "--checkpoint", "one.h5"], in: folder)
+        XCTAssertEqual(single.status, 0, single.stderr)
+        assertSameRun(try Checkpoint.read(from: folder + "/limited.h5"), try Checkpoint.read(from: folder + "/one.h5"),
+                      "three namespaces on 1 Gb/s links against one process")
+
+        // 10 steps of 64; the gradient is 359,846 floats; outputs are 64 × 10 floats a step.
+        let sent = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
+        XCTAssertEqual(sent.count, 3)
+        let gradientBytes = 4.0 * 359_846, steps = 10.0
+        let chainBound = steps * (2 * gradientBytes + 4 * 64 * 10) * 1.1 + 3e6
+        let allGather = steps * 4 * gradientBytes * 2 / 3 * 3
+        XCTAssertLessThan(chainBound, allGather, "the bound tells the chain from the all-gather")
+        for (machine, bytes) in sent.enumerated() {
+            XCTAssertLessThan(bytes, chainBound, "machine \(machine + 1) sent \(bytes) bytes")
+        }
+        XCTAssertGreaterThan(sent.max()!, steps * 2 * gradientBytes * 0.9, "the middle machines pass on the sum and the broadcast")
+    }
+
     /// A run stopped under MPI resumes on one machine with another thread count, and one
     /// machine's under MPI, each ending where an uninterrupted run ends; a run bound to its
     /// layout (`--chunks threads`) resumed in another says it will differ; `--chunks` cannot

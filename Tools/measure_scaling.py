@@ -45,7 +45,7 @@ def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, m
             print(f"measure_scaling: {machines} machines, {reduction}: start-up failed ({done.returncode}); running it again", file=sys.stderr)
             done = subprocess.run(command, env=env, capture_output=True, text=True)
         if done.returncode == 77:
-            print("measure_scaling: this host cannot create network namespaces; nothing measured", file=sys.stderr)
+            print("measure_scaling: this host cannot create network namespaces or limit their links; nothing measured", file=sys.stderr)
             sys.exit(77)
         if done.returncode != 0:
             sys.exit(f"measure_scaling: {' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-400:]}")

@@ -9,8 +9,8 @@
 # token bucket on its egress), as a real network would; with
 # NETNS_DELAY (50us) each packet also leaves that late (netem, where the kernel has it). With
 # NETNS_TX_REPORT=FILE, the bytes each machine's link sent are written there, one line per machine.
-# Needs root and iproute2; exits 77 when this host cannot create namespaces (a sandbox), so a
-# test can skip.
+# Needs root and iproute2; exits 77 when this host cannot create namespaces (a sandbox) or limit
+# their links (a kernel without the qdisc), so a test can skip.
 set -euo pipefail
 machines=$1; shift
 [ "$(id -u)" -eq 0 ] && command -v ip > /dev/null && command -v mpirun > /dev/null || exit 77
@@ -38,11 +38,11 @@ for i in $(seq "$machines"); do
     ip -n "$ns" link set lo up
     if [ -n "${NETNS_DELAY:-}" ]; then
         ip netns exec "$ns" tc qdisc add dev "${tag}v$i" root netem limit 100000 \
-            ${NETNS_RATE:+rate "$NETNS_RATE"} delay "$NETNS_DELAY"
+            ${NETNS_RATE:+rate "$NETNS_RATE"} delay "$NETNS_DELAY" || exit 77
     elif [ -n "${NETNS_RATE:-}" ]; then
         # Bursts no larger than the biggest segment the veth offloads, so that a link idle
         # during the compute cannot send the next message faster than the rate.
-        ip netns exec "$ns" tc qdisc add dev "${tag}v$i" root tbf rate "$NETNS_RATE" burst 256kb latency 100ms
+        ip netns exec "$ns" tc qdisc add dev "${tag}v$i" root tbf rate "$NETNS_RATE" burst 256kb latency 100ms || exit 77
     fi
     hosts+=("$(ip -n "$ns" -4 -o addr show dev "${tag}v$i" | awk '{print $4}' | cut -d/ -f1)")
 done

@@ -150,7 +150,7 @@ final class DataParallelMPITests: XCTestCase {
                                                     + ["--threads", "1", "--reduction", "chain", "--checkpoint", folder + "/limited.h5"],
                                                 in: folder, environment: Self.environment.merging(["NETNS_RATE": "1gbit", "NETNS_TX_REPORT": report]) { _, new in new },
                                                 executable: URL(fileURLWithPath: script))
-        try XCTSkipIf(distributed.status == 77, "this host cannot create network namespaces; the loopback TCP tests stand in")
+        try XCTSkipIf(distributed.status == 77, "this host cannot create network namespaces or limit their links; the loopback TCP tests stand in")
         XCTAssertEqual(distributed.status, 0, distributed.stderr)
         let single = try CommandRunner.run(common + ["--threads", "1", "--checkpoint", "one.h5"], in: folder)
         XCTAssertEqual(single.status, 0, single.stderr)

@@ -53,11 +53,8 @@ public final class MPIGroup: DataParallelGroup {
 
     public func allGather(_ values: [Float], counts: [Int]) throws -> [Float] {
         precondition(counts.count == size && values.count == counts[rank], "allGather: counts do not match")
-        let total = counts.reduce(0, +)
-        guard total <= Int(Int32.max) else { throw MPIError("a message of \(total) floats is beyond MPI's 32-bit counts") }
-        var displacements = [Int32](repeating: 0, count: size)
-        for r in 1..<max(1, size) { displacements[r] = displacements[r - 1] + Int32(counts[r - 1]) }
-        let counts32 = counts.map { Int32($0) }
+        let total = try Self.fitting(counts.reduce(0, +))
+        let (counts32, displacements) = Self.layout(counts)
         // Empty arrays have no storage; MPI reads and writes nothing there but wants valid pointers.
         let send = values.isEmpty ? [0] : values
         var result = [Float](repeating: 0, count: max(total, 1))
@@ -73,19 +70,14 @@ public final class MPIGroup: DataParallelGroup {
     public func allToAll(_ values: [Float], sendCounts: [Int], receiveCounts: [Int]) throws -> [Float] {
         precondition(sendCounts.count == size && receiveCounts.count == size && values.count == sendCounts.reduce(0, +),
                      "allToAll: counts do not match")
-        let total = receiveCounts.reduce(0, +)
-        guard max(total, values.count) <= Int(Int32.max) else { throw MPIError("a message of \(max(total, values.count)) floats is beyond MPI's 32-bit counts") }
-        func displacements(_ counts: [Int]) -> [Int32] {
-            var result = [Int32](repeating: 0, count: counts.count)
-            for r in 1..<max(1, counts.count) { result[r] = result[r - 1] + Int32(counts[r - 1]) }
-            return result
-        }
+        let total = try Self.fitting(receiveCounts.reduce(0, +))
+        _ = try Self.fitting(values.count)
+        let (sending, sendDisplacements) = Self.layout(sendCounts), (receiving, receiveDisplacements) = Self.layout(receiveCounts)
         let send = values.isEmpty ? [0] : values
         var result = [Float](repeating: 0, count: max(total, 1))
         let status = watched("MPI_Alltoallv") { send.withUnsafeBufferPointer { send in
             result.withUnsafeMutableBufferPointer { receive in
-                cnnzoo_mpi_alltoallv_floats(send.baseAddress!, sendCounts.map { Int32($0) }, displacements(sendCounts),
-                                            receive.baseAddress!, receiveCounts.map { Int32($0) }, displacements(receiveCounts))
+                cnnzoo_mpi_alltoallv_floats(send.baseAddress!, sending, sendDisplacements, receive.baseAddress!, receiving, receiveDisplacements)
             }
         } }
         try Self.check(status, "MPI_Alltoallv")
@@ -93,15 +85,15 @@ public final class MPIGroup: DataParallelGroup {
     }
 
     public func send(_ values: [Float], to destination: Int) throws {
-        guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
+        let count = Int32(try Self.fitting(values.count))
         let values = values.isEmpty ? [0] : values
         try Self.check(watched("MPI_Send to rank \(destination)") {
-            values.withUnsafeBufferPointer { cnnzoo_mpi_send_floats($0.baseAddress!, Int32(values.count), Int32(destination)) }
+            values.withUnsafeBufferPointer { cnnzoo_mpi_send_floats($0.baseAddress!, count, Int32(destination)) }
         }, "MPI_Send")
     }
 
     public func receive(count: Int, from source: Int) throws -> [Float] {
-        guard count <= Int(Int32.max) else { throw MPIError("a message of \(count) floats is beyond MPI's 32-bit counts") }
+        _ = try Self.fitting(count)
         var values = [Float](repeating: 0, count: max(count, 1))
         try Self.check(watched("MPI_Recv from rank \(source)") {
             values.withUnsafeMutableBufferPointer { cnnzoo_mpi_receive_floats($0.baseAddress!, Int32(count), Int32(source)) }
@@ -110,9 +102,8 @@ public final class MPIGroup: DataParallelGroup {
     }
 
     public func broadcast(_ values: inout [Float], from root: Int) throws {
-        guard values.count <= Int(Int32.max) else { throw MPIError("a message of \(values.count) floats is beyond MPI's 32-bit counts") }
         guard !values.isEmpty else { return }
-        let count = Int32(values.count)
+        let count = Int32(try Self.fitting(values.count))
         try Self.check(watched("MPI_Bcast from rank \(root)") {
             values.withUnsafeMutableBufferPointer { cnnzoo_mpi_broadcast_floats($0.baseAddress!, count, Int32(root)) }
         }, "MPI_Bcast")
@@ -138,6 +129,19 @@ public final class MPIGroup: DataParallelGroup {
     /// Leaves the job; every process calls it once, at the end.
     public func finish() {
         _ = cnnzoo_mpi_finalize()
+    }
+
+    /// `count`, when MPI's 32-bit counts can carry a message of that many floats.
+    private static func fitting(_ count: Int) throws -> Int {
+        guard count <= Int(Int32.max) else { throw MPIError("a message of \(count) floats is beyond MPI's 32-bit counts") }
+        return count
+    }
+
+    /// Per-process counts as MPI takes them, with where each process's block starts.
+    private static func layout(_ counts: [Int]) -> (counts: [Int32], displacements: [Int32]) {
+        var displacements = [Int32](repeating: 0, count: counts.count)
+        for r in 1..<max(1, counts.count) { displacements[r] = displacements[r - 1] + Int32(counts[r - 1]) }
+        return (counts.map { Int32($0) }, displacements)
     }
 
     private static func check(_ status: Int32, _ call: String) throws {

@@ -248,17 +248,11 @@ final class DataParallelMPITests: XCTestCase {
         let (process, err) = try startMPI(["train", "mnist-16-32-64", "--data", "data", "--epochs", "20", "--batch-size", "16",
                                            "--threads", "1", "--checkpoint", checkpoint, "--save-every", "5"])
         // Wait for a few saves, then kill rank 1 (found by its environment) mid-epoch.
-        var rank1: pid_t?
-        let deadline = Date().addingTimeInterval(120)
         var saves = 0, lastInode: UInt64?
-        while Date() < deadline && process.isRunning {
+        let rank1 = Self.rankOne(of: process, mentioning: checkpoint) {
             let inode = (try? FileManager.default.attributesOfItem(atPath: checkpoint)[.systemFileNumber] as? UInt64) ?? nil
             if let inode, inode != lastInode { saves += 1; lastInode = inode }
-            if saves >= 3 {
-                rank1 = Self.process(withRank: 1, mentioning: checkpoint)
-                if rank1 != nil { break }
-            }
-            Thread.sleep(forTimeInterval: 0.02)
+            return saves >= 3
         }
         let victim = try XCTUnwrap(rank1, "rank 1 never ran long enough to be killed")
         kill(victim, SIGKILL)
@@ -276,7 +270,6 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertGreaterThan(saved.training.globalStep, 0)
     }
 
-    /// A failure in one process is reported by it and ends the others at once.
     /// A process that stops answering (stopped with SIGSTOP, as a hung machine would be) ends
     /// the job after CNN_ZOO_MPI_TIMEOUT, with one line from the process left waiting, and
     /// leaves the last checkpoint whole.
@@ -285,15 +278,7 @@ final class DataParallelMPITests: XCTestCase {
         let (process, err) = try startMPI(["train", "mnist-16-32-64", "--data", "data", "--epochs", "20", "--batch-size", "16",
                                            "--threads", "1", "--checkpoint", checkpoint, "--save-every", "5"],
                                           environment: ["CNN_ZOO_MPI_TIMEOUT": "3"])
-        var rank1: pid_t?
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline && process.isRunning {
-            if FileManager.default.fileExists(atPath: checkpoint), let pid = Self.process(withRank: 1, mentioning: checkpoint) {
-                rank1 = pid
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        let rank1 = Self.rankOne(of: process, mentioning: checkpoint) { FileManager.default.fileExists(atPath: checkpoint) }
         let silent = try XCTUnwrap(rank1, "rank 1 never ran long enough to be stopped")
         kill(silent, SIGSTOP)
         let stoppedAt = Date()
@@ -317,6 +302,7 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("CNN_ZOO_MPI_TIMEOUT must be a whole number of seconds"), result.stderr)
     }
 
+    /// A failure in one process is reported by it and ends the others at once.
     func testAnErrorInOneProcessEndsEveryProcess() throws {
         // Rank 1 finds no data where rank 0 does: the per-rank environment points it elsewhere.
         let script = folder + "/per-rank.sh"
@@ -333,6 +319,17 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("cnn-zoo: error: rank 1 of 2:"), result.stderr)
         XCTAssertNil(Self.process(withRank: 0, mentioning: "mnist-small"))
+    }
+
+    /// Rank 1 of the job `process` runs, once `ready` (polled) says so; nil when the job ends
+    /// or two minutes pass first.
+    static func rankOne(of process: Process, mentioning text: String, once ready: () -> Bool) -> pid_t? {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && process.isRunning {
+            if ready(), let pid = Self.process(withRank: 1, mentioning: text) { return pid }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
     }
 
     /// A running cnn-zoo process of rank `rank` whose command line mentions `text`.

@@ -36,12 +36,47 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     /// (``Parameter/collectedPartials``), or — for a layer that adds into its gradient
     /// directly — that gradient as one chunk, or nothing when it is zero.
     func combine(_ parameters: [Parameter], group: any DataParallelGroup) throws {
-        let contributions = parameters.map(Contribution.init)
+        // Cleared once the contributions, which share the partials' storage, are gone: the
+        // buffers are then unshared and keep their capacity for the next step.
         defer { for parameter in parameters { parameter.collectedPartials.removeAll(keepingCapacity: true) } }
+        try combine(parameters, parameters.map(Contribution.init), group: group)
+    }
+
+    private func combine(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
         switch self {
         case .allGather: try gatherAll(parameters, contributions, group: group)
         case .reduceScatter: try scatterInOrder(parameters, contributions, group: group)
         case .chain: try passAlong(parameters, contributions, group: group)
+        }
+    }
+
+    /// Where each parameter's gradient sits in the parameters' gradients laid end to end.
+    private struct Layout {
+        let sizes: [Int]
+        /// `offsets[i] ..< offsets[i + 1]` is parameter i's place; the last is the total.
+        let offsets: [Int]
+        var total: Int { offsets.last! }
+
+        init(_ parameters: [Parameter]) {
+            sizes = parameters.map(\.gradient.count)
+            var offsets = [0]
+            for size in sizes { offsets.append(offsets.last! + size) }
+            self.offsets = offsets
+        }
+
+        /// The part of `range` (of the whole) that parameter `index` covers, in the whole's indices.
+        func overlap(_ index: Int, _ range: Range<Int>) -> Range<Int> {
+            let low = max(offsets[index], range.lowerBound), high = min(offsets[index + 1], range.upperBound)
+            return low < high ? low ..< high : low ..< low
+        }
+
+        /// Copies every parameter's part of `whole` into its gradient.
+        func write(_ whole: [Float], into parameters: [Parameter]) {
+            whole.withUnsafeBufferPointer { source in
+                for (index, parameter) in parameters.enumerated() {
+                    parameter.gradient.withMutablePointer { $0.update(from: source.baseAddress! + offsets[index], count: sizes[index]) }
+                }
+            }
         }
     }
 
@@ -70,7 +105,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
 
     private func gatherAll(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
         let counts = try chunkCounts(contributions, group: group)
-        let sizes = parameters.map(\.gradient.count)
+        let sizes = Layout(parameters).sizes
         let all = try group.allGather(contributions.flatMap(\.values),
                                       counts: counts.map { zip($0, sizes).reduce(0) { $0 + $1.0 * $1.1 } })
         for parameter in parameters { parameter.gradient.zero() }
@@ -98,26 +133,18 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     /// segment goes to its owner, which adds them in global order; the sums are then gathered.
     private func scatterInOrder(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
         let counts = try chunkCounts(contributions, group: group)
-        let sizes = parameters.map(\.gradient.count)
-        var offsets = [0]
-        for size in sizes { offsets.append(offsets.last! + size) }
-        let total = offsets.last!, ranks = group.size
-        let segments = (0..<ranks).map { Parallelism.range($0, of: ranks, over: total) }
-        /// The part of parameter `index` inside `segment`, in the parameter's own indices.
-        func overlap(_ index: Int, _ segment: Range<Int>) -> Range<Int> {
-            let low = max(offsets[index], segment.lowerBound), high = min(offsets[index + 1], segment.upperBound)
-            return low < high ? low - offsets[index] ..< high - offsets[index] : 0..<0
-        }
+        let layout = Layout(parameters), ranks = group.size
+        let segments = (0..<ranks).map { Parallelism.range($0, of: ranks, over: layout.total) }
 
         // Every chunk's piece of every owner's segment, owner by owner.
         var message: [Float] = [], sendCounts: [Int] = []
         for segment in segments {
             let start = message.count
             for (index, contribution) in contributions.enumerated() {
-                let part = overlap(index, segment)
+                let part = layout.overlap(index, segment)
                 guard !part.isEmpty else { continue }
                 for chunk in 0..<contribution.chunks {
-                    let base = chunk * sizes[index]
+                    let base = chunk * layout.sizes[index] - layout.offsets[index]
                     message.append(contentsOf: contribution.values[base + part.lowerBound ..< base + part.upperBound])
                 }
             }
@@ -125,7 +152,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         }
         let mine = segments[group.rank]
         let receiveCounts = counts.map { chunks in
-            chunks.indices.reduce(0) { $0 + chunks[$1] * overlap($1, mine).count }
+            chunks.indices.reduce(0) { $0 + chunks[$1] * layout.overlap($1, mine).count }
         }
         let received = try group.allToAll(message, sendCounts: sendCounts, receiveCounts: receiveCounts)
 
@@ -134,9 +161,9 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         var pieces: [(target: Range<Int>, source: Int)] = [], position = 0
         for rank in 0..<ranks {
             for index in parameters.indices {
-                let part = overlap(index, mine)
+                let part = layout.overlap(index, mine)
                 guard !part.isEmpty else { continue }
-                let target = offsets[index] + part.lowerBound - mine.lowerBound ..< offsets[index] + part.upperBound - mine.lowerBound
+                let target = part.lowerBound - mine.lowerBound ..< part.upperBound - mine.lowerBound
                 for _ in 0..<counts[rank][index] {
                     pieces.append((target, position))
                     position += part.count
@@ -157,37 +184,25 @@ public enum GradientReduction: String, Sendable, CaseIterable {
                 }
             }
         }
-
-        let gradient = try group.allGather(sum, counts: segments.map(\.count))
-        for (index, parameter) in parameters.enumerated() {
-            parameter.gradient.withMutablePointer { target in
-                gradient.withUnsafeBufferPointer { source in
-                    target.update(from: source.baseAddress! + offsets[index], count: sizes[index])
-                }
-            }
-        }
+        layout.write(try group.allGather(sum, counts: segments.map(\.count)), into: parameters)
     }
 
     /// The running sum, segment by segment, from process 0 to the last, each adding its own
     /// chunks' pieces in order; the last then sends the total to everyone.
     private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
-        let sizes = parameters.map(\.gradient.count)
-        var offsets = [0]
-        for size in sizes { offsets.append(offsets.last! + size) }
-        let total = offsets.last!, (rank, ranks) = (group.rank, group.size)
-        var sum = [Float](repeating: 0, count: total)
-        var start = 0
-        while start < total {
-            let end = min(start + Self.chainSegment, total)
-            var piece = rank == 0 ? [Float](repeating: 0, count: end - start) : try group.receive(count: end - start, from: rank - 1)
+        let layout = Layout(parameters), (rank, ranks) = (group.rank, group.size)
+        var sum = [Float](repeating: 0, count: layout.total)
+        for start in stride(from: 0, to: layout.total, by: Self.chainSegment) {
+            let segment = start ..< min(start + Self.chainSegment, layout.total)
+            var piece = rank == 0 ? [Float](repeating: 0, count: segment.count) : try group.receive(count: segment.count, from: rank - 1)
             for (index, contribution) in contributions.enumerated() where contribution.chunks > 0 {
-                let low = max(offsets[index], start), high = min(offsets[index + 1], end)
-                guard low < high else { continue }
+                let part = layout.overlap(index, segment)
+                guard !part.isEmpty else { continue }
                 contribution.values.withUnsafeBufferPointer { values in
                     piece.withUnsafeMutableBufferPointer { piece in
                         for chunk in 0..<contribution.chunks {
-                            let from = values.baseAddress! + chunk * sizes[index] - offsets[index]
-                            for i in low..<high { piece[i - start] += from[i] }
+                            let from = values.baseAddress! + chunk * layout.sizes[index] - layout.offsets[index]
+                            for i in part { piece[i - start] += from[i] }
                         }
                     }
                 }
@@ -195,17 +210,10 @@ public enum GradientReduction: String, Sendable, CaseIterable {
             if rank < ranks - 1 {
                 try group.send(piece, to: rank + 1)
             } else {
-                sum.replaceSubrange(start..<end, with: piece)
+                sum.replaceSubrange(segment, with: piece)
             }
-            start = end
         }
         try group.broadcast(&sum, from: ranks - 1)
-        for (index, parameter) in parameters.enumerated() {
-            parameter.gradient.withMutablePointer { target in
-                sum.withUnsafeBufferPointer { source in
-                    target.update(from: source.baseAddress! + offsets[index], count: sizes[index])
-                }
-            }
-        }
+        layout.write(sum, into: parameters)
     }
 }

@@ -5,7 +5,7 @@
 /// process evaluates the loss over the whole batch exactly as one process would; each then runs
 /// backward on its own rows, and every chunk's partial gradients are added in global chunk
 /// order (``GradientReduction``). Every process ends the step with the same gradients — the ones one
-/// process with R·T threads computes — and so applies the same update.
+/// process computes — and so applies the same update.
 extension Trainer {
     /// The chunks of a batch cut into `chunks` (at most one per sample) that process `rank` of
     /// `ranks` runs: consecutive ones, as evenly shared as they go.
@@ -25,7 +25,7 @@ extension Trainer {
 
     /// The chunks a batch is cut into over the whole group: the run's own count, or — for a run
     /// bound to its layout — one per thread of every process.
-    func groupChunks(ranks: Int) -> Int { batchChunks ?? ranks * Parallelism.threads }
+    public func groupChunks(ranks: Int) -> Int { batchChunks ?? ranks * Parallelism.threads }
 
     func dataParallelGradients(images: Tensor, labels: [Int], group: any DataParallelGroup) throws -> (output: Tensor, loss: Float) {
         let count = labels.count, classes = model.spec.classes

@@ -56,7 +56,7 @@ extension Bench {
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
                                 bytesSentPerProcessPerStep: sentBytes, reduction: together.reduction(ranks: group.size).rawValue,
-                                chunks: together.batchChunks ?? group.size * Parallelism.threads, mpi: group.libraryVersion)
+                                chunks: together.groupChunks(ranks: group.size), mpi: group.libraryVersion)
             guard group.rank == 0 else { return }
             if json {
                 Console.json(result, pretty: true)

@@ -293,10 +293,25 @@ static inline void VARIANT(window_maxima_3_by_2)(const float *restrict line, lon
     }
 }
 
+/// The same for 2-wide, stride-2 windows (a 2×2 pool's, the commonest of all).
+static inline void VARIANT(window_maxima_2_by_2)(const float *restrict line, long shift, long begin, long end,
+                                                 float *restrict best, int32_t *restrict index, const int track) {
+    VECTORIZE
+    for (int32_t f = (int32_t)begin; f < (int32_t)end; f++) {
+        const int32_t start = 2 * f + (int32_t)shift;
+        const float v0 = line[start], v1 = line[start + 1];
+        const int32_t m1 = -(int32_t)(v1 > v0);
+        best[f] = v1 > v0 ? v1 : v0;
+        if (track) index[f] = ((start + 1) & m1) | (start & ~m1);
+    }
+}
+
 static inline void VARIANT(window_maxima_specialised)(const cnnzoo_window *w, const float *line, long shift, long begin,
                                                       long end, float *best, int32_t *index, const int track) {
     if (w->stride_width == 2 && w->kernel_width == 3)
         VARIANT(window_maxima_3_by_2)(line, shift, begin, end, best, index, track);
+    else if (w->stride_width == 2 && w->kernel_width == 2)
+        VARIANT(window_maxima_2_by_2)(line, shift, begin, end, best, index, track);
     else
         VARIANT(window_maxima)(line, w->stride_width, w->kernel_width, shift, begin, end, best, index, track);
 }
@@ -520,73 +535,84 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
         }
 }
 
-TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, float *restrict v,
-                                           long point_stride, float *restrict scratch) {
-    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
-    const long width = 2 * cols + 2, height = 2 * rows + 2;
-    float *restrict plane = scratch;  // [height, width, channels], zero in the padding
-    for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-    // The map always fits: 2·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
-    for (long h = 0; h < w->height; h++) {
-        float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
-        const float *from = x + h * w->width * channels;
-        for (long i = 0; i < w->width * channels; i++) to[i] = from[i];
-    }
-    const long row = width * channels;
-    for (long th = 0; th < rows; th++)
-        for (long tw = 0; tw < cols; tw++) {
-            const float *d = plane + (2 * th * width + 2 * tw) * channels;
-            float *out = v + (th * cols + tw) * channels;
-            VECTORIZE
-            for (long c = 0; c < channels; c++) {
-                float t[4][4];  // Bᵀ·d down the columns
-                for (long j = 0; j < 4; j++) {
-                    const float d0 = d[j * channels + c], d1 = d[row + j * channels + c];
-                    const float d2 = d[2 * row + j * channels + c], d3 = d[3 * row + j * channels + c];
-                    t[0][j] = d0 - d2;
-                    t[1][j] = d1 + d2;
-                    t[2][j] = d2 - d1;
-                    t[3][j] = d1 - d3;
-                }
-                for (long i = 0; i < 4; i++) {  // (Bᵀ·d)·B along the rows
-                    out[(4 * i) * point_stride + c] = t[i][0] - t[i][2];
-                    out[(4 * i + 1) * point_stride + c] = t[i][1] + t[i][2];
-                    out[(4 * i + 2) * point_stride + c] = t[i][2] - t[i][1];
-                    out[(4 * i + 3) * point_stride + c] = t[i][1] - t[i][3];
-                }
-            }
-        }
+// A sample's tiles go through the transforms in blocks, tile t = th·TW + tw in order, so that one
+// block's transformed values stay in the core's cache through its products: a call handles tiles
+// [first, first + count), tile t of them at (t − first)·channels in each point's plane. The calls
+// for one sample come in order; the first and the last also do the sample's edges (padding in,
+// cropping out), with `plane` kept between the calls.
+
+/// Where tile `tile`'s top-left corner lies in a plane `width` columns wide (of `channels` per position).
+static inline long VARIANT(tile_offset)(long tile, long cols, long width, long channels) {
+    return (2 * (tile / cols) * width + 2 * (tile % cols)) * channels;
 }
 
-TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const float *restrict v, long point_stride,
-                                                   float *restrict x, float *restrict scratch) {
+TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, long first, long count,
+                                           float *restrict v, long point_stride, float *restrict plane) {
     const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
-    const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
-    float *restrict plane = scratch;
-    for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-    for (long th = 0; th < rows; th++)  // tile by tile: overlapping tiles add in a fixed order
-        for (long tw = 0; tw < cols; tw++) {
-            float *d = plane + (2 * th * width + 2 * tw) * channels;
-            const float *in = v + (th * cols + tw) * channels;
-            VECTORIZE
-            for (long c = 0; c < channels; c++) {
-                float t[4][4];  // ∂(Bᵀ·d) = ∂V·Bᵀ
-                for (long i = 0; i < 4; i++) {
-                    const float e0 = in[(4 * i) * point_stride + c], e1 = in[(4 * i + 1) * point_stride + c];
-                    const float e2 = in[(4 * i + 2) * point_stride + c], e3 = in[(4 * i + 3) * point_stride + c];
-                    t[i][0] = e0;
-                    t[i][1] = e1 - e2 + e3;
-                    t[i][2] = e1 + e2 - e0;
-                    t[i][3] = -e3;
-                }
-                for (long j = 0; j < 4; j++) {  // ∂d = B·∂(Bᵀ·d)
-                    d[j * channels + c] += t[0][j];
-                    d[row + j * channels + c] += t[1][j] - t[2][j] + t[3][j];
-                    d[2 * row + j * channels + c] += t[1][j] + t[2][j] - t[0][j];
-                    d[3 * row + j * channels + c] -= t[3][j];
-                }
+    const long width = 2 * cols + 2, height = 2 * rows + 2;
+    if (first == 0) {  // plane: [height, width, channels], zero in the padding
+        for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
+        // The map always fits: 2·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
+        for (long h = 0; h < w->height; h++) {
+            float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
+            const float *from = x + h * w->width * channels;
+            for (long i = 0; i < w->width * channels; i++) to[i] = from[i];
+        }
+    }
+    const long row = width * channels;
+    for (long tile = first; tile < first + count; tile++) {
+        const float *d = plane + VARIANT(tile_offset)(tile, cols, width, channels);
+        float *out = v + (tile - first) * channels;
+        VECTORIZE
+        for (long c = 0; c < channels; c++) {
+            float t[4][4];  // Bᵀ·d down the columns
+            for (long j = 0; j < 4; j++) {
+                const float d0 = d[j * channels + c], d1 = d[row + j * channels + c];
+                const float d2 = d[2 * row + j * channels + c], d3 = d[3 * row + j * channels + c];
+                t[0][j] = d0 - d2;
+                t[1][j] = d1 + d2;
+                t[2][j] = d2 - d1;
+                t[3][j] = d1 - d3;
+            }
+            for (long i = 0; i < 4; i++) {  // (Bᵀ·d)·B along the rows
+                out[(4 * i) * point_stride + c] = t[i][0] - t[i][2];
+                out[(4 * i + 1) * point_stride + c] = t[i][1] + t[i][2];
+                out[(4 * i + 2) * point_stride + c] = t[i][2] - t[i][1];
+                out[(4 * i + 3) * point_stride + c] = t[i][1] - t[i][3];
             }
         }
+    }
+}
+
+TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const float *restrict v, long first, long count,
+                                                   long point_stride, float *restrict x, float *restrict plane) {
+    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
+    const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
+    if (first == 0)
+        for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
+    for (long tile = first; tile < first + count; tile++) {  // tile by tile: overlapping tiles add in a fixed order
+        float *d = plane + VARIANT(tile_offset)(tile, cols, width, channels);
+        const float *in = v + (tile - first) * channels;
+        VECTORIZE
+        for (long c = 0; c < channels; c++) {
+            float t[4][4];  // ∂(Bᵀ·d) = ∂V·Bᵀ
+            for (long i = 0; i < 4; i++) {
+                const float e0 = in[(4 * i) * point_stride + c], e1 = in[(4 * i + 1) * point_stride + c];
+                const float e2 = in[(4 * i + 2) * point_stride + c], e3 = in[(4 * i + 3) * point_stride + c];
+                t[i][0] = e0;
+                t[i][1] = e1 - e2 + e3;
+                t[i][2] = e1 + e2 - e0;
+                t[i][3] = -e3;
+            }
+            for (long j = 0; j < 4; j++) {  // ∂d = B·∂(Bᵀ·d)
+                d[j * channels + c] += t[0][j];
+                d[row + j * channels + c] += t[1][j] - t[2][j] + t[3][j];
+                d[2 * row + j * channels + c] += t[1][j] + t[2][j] - t[0][j];
+                d[3 * row + j * channels + c] -= t[3][j];
+            }
+        }
+    }
+    if (first + count < rows * cols) return;
     for (long h = 0; h < w->height; h++) {  // the map's rows, as winograd_input placed them; the padding's gradients are dropped
         float *to = x + h * w->width * channels;
         const float *from = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
@@ -594,31 +620,30 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const
     }
 }
 
-TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m,
-                                            long point_stride, float *restrict y, float *restrict scratch) {
+TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m, long first,
+                                            long count, long point_stride, float *restrict y, float *restrict plane) {
     const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
     const int even = w->output_height % 2 == 0 && w->output_width % 2 == 0;
-    float *restrict plane = even ? y : scratch;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
-    for (long th = 0; th < rows; th++)
-        for (long tw = 0; tw < cols; tw++) {
-            const float *in = m + (th * cols + tw) * outputs;
-            float *out = plane + (2 * th * width + 2 * tw) * outputs;
-            VECTORIZE
-            for (long o = 0; o < outputs; o++) {
-                float a[4][2];  // m·A
-                for (long i = 0; i < 4; i++) {
-                    const float m0 = in[(4 * i) * point_stride + o], m1 = in[(4 * i + 1) * point_stride + o];
-                    const float m2 = in[(4 * i + 2) * point_stride + o], m3 = in[(4 * i + 3) * point_stride + o];
-                    a[i][0] = m0 + m1 + m2;
-                    a[i][1] = m1 - m2 - m3;
-                }
-                out[o] = a[0][0] + a[1][0] + a[2][0];
-                out[outputs + o] = a[0][1] + a[1][1] + a[2][1];
-                out[width * outputs + o] = a[1][0] - a[2][0] - a[3][0];
-                out[(width + 1) * outputs + o] = a[1][1] - a[2][1] - a[3][1];
+    float *restrict target = even ? y : plane;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
+    for (long tile = first; tile < first + count; tile++) {
+        const float *in = m + (tile - first) * outputs;
+        float *out = target + VARIANT(tile_offset)(tile, cols, width, outputs);
+        VECTORIZE
+        for (long o = 0; o < outputs; o++) {
+            float a[4][2];  // m·A
+            for (long i = 0; i < 4; i++) {
+                const float m0 = in[(4 * i) * point_stride + o], m1 = in[(4 * i + 1) * point_stride + o];
+                const float m2 = in[(4 * i + 2) * point_stride + o], m3 = in[(4 * i + 3) * point_stride + o];
+                a[i][0] = m0 + m1 + m2;
+                a[i][1] = m1 - m2 - m3;
             }
+            out[o] = a[0][0] + a[1][0] + a[2][0];
+            out[outputs + o] = a[0][1] + a[1][1] + a[2][1];
+            out[width * outputs + o] = a[1][0] - a[2][0] - a[3][0];
+            out[(width + 1) * outputs + o] = a[1][1] - a[2][1] - a[3][1];
         }
-    if (!even)
+    }
+    if (!even && first + count == rows * cols)
         for (long r = 0; r < w->output_height; r++) {  // cutting the odd edge
             float *to = y + r * w->output_width * outputs;
             const float *from = plane + r * width * outputs;
@@ -626,13 +651,13 @@ TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs
         }
 }
 
-TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long outputs, const float *restrict y,
-                                                    float *restrict m, long point_stride, float *restrict scratch) {
+TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long outputs, const float *restrict y, long first,
+                                                    long count, float *restrict m, long point_stride, float *restrict plane) {
     const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
     const long oh = w->output_height, ow = w->output_width;
     const int even = oh % 2 == 0 && ow % 2 == 0;
-    float *restrict plane = scratch;  // as in winograd_output (y itself when even), zero past the output's edge
-    if (!even) {
+    // As in winograd_output (y itself when even), zero past the output's edge.
+    if (!even && first == 0) {
         for (long i = 0; i < 2 * rows * width * outputs; i++) plane[i] = 0;
         for (long r = 0; r < oh; r++) {
             float *to = plane + r * width * outputs;
@@ -641,22 +666,21 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
         }
     }
     const float *restrict source = even ? y : plane;
-    for (long th = 0; th < rows; th++)
-        for (long tw = 0; tw < cols; tw++) {
-            const float *e = source + (2 * th * width + 2 * tw) * outputs;
-            float *out = m + (th * cols + tw) * outputs;
-            VECTORIZE
-            for (long o = 0; o < outputs; o++) {
-                const float e00 = e[o], e01 = e[outputs + o], e10 = e[width * outputs + o], e11 = e[(width + 1) * outputs + o];
-                const float t[4][2] = {{e00, e01}, {e00 + e10, e01 + e11}, {e00 - e10, e01 - e11}, {-e10, -e11}};  // A·∂y
-                for (long i = 0; i < 4; i++) {  // (A·∂y)·Aᵀ
-                    out[(4 * i) * point_stride + o] = t[i][0];
-                    out[(4 * i + 1) * point_stride + o] = t[i][0] + t[i][1];
-                    out[(4 * i + 2) * point_stride + o] = t[i][0] - t[i][1];
-                    out[(4 * i + 3) * point_stride + o] = -t[i][1];
-                }
+    for (long tile = first; tile < first + count; tile++) {
+        const float *e = source + VARIANT(tile_offset)(tile, cols, width, outputs);
+        float *out = m + (tile - first) * outputs;
+        VECTORIZE
+        for (long o = 0; o < outputs; o++) {
+            const float e00 = e[o], e01 = e[outputs + o], e10 = e[width * outputs + o], e11 = e[(width + 1) * outputs + o];
+            const float t[4][2] = {{e00, e01}, {e00 + e10, e01 + e11}, {e00 - e10, e01 - e11}, {-e10, -e11}};  // A·∂y
+            for (long i = 0; i < 4; i++) {  // (A·∂y)·Aᵀ
+                out[(4 * i) * point_stride + o] = t[i][0];
+                out[(4 * i + 1) * point_stride + o] = t[i][0] + t[i][1];
+                out[(4 * i + 2) * point_stride + o] = t[i][0] - t[i][1];
+                out[(4 * i + 3) * point_stride + o] = -t[i][1];
             }
         }
+    }
 }
 
 #include "ProductBodies.h"

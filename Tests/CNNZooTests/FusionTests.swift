@@ -96,6 +96,67 @@ final class FusionTests: XCTestCase {
         try GradientCheck.check(model, input: GradientCheck.randomTensor([2, 2, 6, 6], seed: 3))
     }
 
+    /// In evaluation batch normalisation runs with fixed statistics, so it fuses onto the convolution
+    /// before it like a sample-wise layer (in training it needs the whole batch and runs alone); the
+    /// fused evaluation gives exactly what the layers give one at a time, in a chain and in a graph.
+    func testBatchNormalisationFusesInEvaluationWithTheSameValues() throws {
+        let layers = [
+            LayerSpec(name: "conv1", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1, "bias": false]),
+            LayerSpec(name: "bn1", kind: "batchnorm2d"),
+            LayerSpec(name: "relu1", kind: "relu"),
+            LayerSpec(name: "conv2", kind: "conv2d", settings: ["out_channels": 3, "kernel": 3, "padding": 1, "bias": false]),
+            LayerSpec(name: "bn2", kind: "batchnorm2d"),
+        ]
+        let chain = ModelSpec(name: "bn-chain", inputShape: [2, 6, 6], classes: 3, layers: layers + [
+            LayerSpec(name: "gap", kind: "global_avg_pool"),
+            LayerSpec(name: "fc", kind: "dense", settings: ["units": 3]),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        let graph = ModelSpec(name: "bn-graph", inputShape: [2, 6, 6], classes: 3, layers: [
+            LayerSpec(name: "stem", kind: "conv2d", settings: ["out_channels": 3, "kernel": 1]),
+        ] + layers + [
+            LayerSpec(name: "sum", kind: "add", inputs: ["bn2", "stem"]),
+            LayerSpec(name: "gap", kind: "global_avg_pool"),
+            LayerSpec(name: "fc", kind: "dense", settings: ["units": 3]),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        func kind(_ layer: any Layer) -> String {
+            (type(of: layer) as? any RegisteredLayer.Type)?.kind ?? (type(of: layer) as! any RegisteredMultiInputLayer.Type).kind
+        }
+        func describe(_ steps: [Model.ForwardStep]) -> [String] {
+            steps.map { step in
+                switch step {
+                case .single(let layer): return kind(layer)
+                case .fused(let producer, let followers): return ([kind(producer)] + followers.map(kind)).joined(separator: "+")
+                }
+            }
+        }
+        let chainModel = try Model(spec: chain), graphModel = try Model(spec: graph)
+        XCTAssertEqual(describe(chainModel.forwardSteps), ["conv2d", "batchnorm2d", "relu", "conv2d", "batchnorm2d", "global_avg_pool", "dense"])
+        XCTAssertEqual(describe(chainModel.evaluationForwardSteps), ["conv2d+batchnorm2d+relu", "conv2d+batchnorm2d", "global_avg_pool", "dense"])
+        XCTAssertEqual(describe(graphModel.evaluationGraphSteps.map(\.step)),
+                       ["conv2d", "conv2d+batchnorm2d+relu", "conv2d+batchnorm2d", "add", "global_avg_pool", "dense"])
+        for model in [chainModel, graphModel] {
+            model.initializeParameters(seed: 5)
+            // Statistics and scales of every kind, as training leaves them.
+            for (index, (path, buffer)) in (model.namedBuffers + model.namedParameters.filter { $0.path.hasPrefix("bn") }).enumerated() {
+                let values = GradientCheck.randomTensor(buffer.value.shape, seed: UInt64(40 + index)).scalars
+                buffer.value = Tensor(shape: buffer.value.shape, scalars: path.hasSuffix("running_var") ? values.map { 0.5 + abs($0) } : values)
+            }
+            for threads in [1, 3] {
+                Parallelism.setThreads(threads)
+                let input = GradientCheck.randomTensor([5, 2, 6, 6], seed: 8)
+                let fused = try model.predict(input)
+                var oneAtATime = input
+                if model.isChain {
+                    var random = RandomGenerator(seed: 1)
+                    for (_, layer) in model.layers { oneAtATime = layer.forward(oneAtATime, mode: .evaluation, random: &random) }
+                } else {
+                    oneAtATime = try model.forward(input) { _, _ in }
+                }
+                XCTAssertEqual(fused.scalars, oneAtATime.scalars, "\(model.spec.name), \(threads) thread(s)")
+            }
+        }
+    }
+
     /// Block by block, chunk partials are added exactly as whole partials are, onto a cleared
     /// gradient and onto one that already holds values; collected, they are the whole partials.
     func testBlockwiseAccumulationAddsAsWholePartialsDo() {

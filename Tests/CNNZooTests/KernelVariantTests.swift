@@ -24,6 +24,8 @@ final class KernelVariantTests: XCTestCase {
         (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [3, 28, 28]),
         (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [2, 7, 7]),
         (["kernel": 2], [2, 6, 8]),
+        (["kernel": 2], [2, 7, 9]),
+        (["kernel": 2], [3, 26, 26]),
         (["kernel": 3, "stride": 1, "padding": 1], [2, 5, 6]),
         (["kernel": [2, 3], "stride": [1, 2], "padding": [1, 0, 2, 1]], [2, 7, 9]),
         (["kernel": 3, "stride": 3], [1, 10, 10]),
@@ -101,7 +103,8 @@ final class KernelVariantTests: XCTestCase {
         // panel), past them in rows and columns, Winograd's own, A plain and transposed, leading
         // dimensions wider than the matrices, C overwritten and accumulated onto.
         let shapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (3, 5, 7), (7, 40, 9), (13, 17, 3), (9, 33, 20), (196, 32, 16),
-                                                  (196, 16, 32), (16, 32, 196), (64, 64, 32), (12, 48, 5), (5, 3, 0)]
+                                                  (196, 16, 32), (16, 32, 196), (64, 64, 32), (12, 48, 5), (5, 3, 0),
+                                                  (7, 24, 9), (11, 44, 6), (3, 29, 4), (196, 24, 16)]
         for (index, shape) in shapes.enumerated() {
             for transposeA in [false, true] {
                 let lda = (transposeA ? shape.m : shape.k) + 3, ldb = shape.n + 2, ldc = shape.n + 1
@@ -128,6 +131,37 @@ final class KernelVariantTests: XCTestCase {
                         XCTAssertEqual(c, expected, "\(variant) \(shape) transposeA \(transposeA) accumulate \(accumulate)")
                     }
                 }
+            }
+        }
+    }
+
+    /// A chunk's tiles go through Winograd in blocks, which may end inside a sample; the block size
+    /// changes no sum, so forward, ∂x and ∂W are the same bits with blocks of 5, 13 and 16 tiles
+    /// and with a whole chunk in one block, on an even map and an odd one, over 1 and 2 threads.
+    func testWinogradBlocksChangeNoBit() throws {
+        for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [5, 14, 14]),
+                                  (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input, seed: 2) as? Conv2D)
+            let winograd = try XCTUnwrap(layer.winograd)
+            layer.usesWinograd = true
+            let x = GradientCheck.randomTensor([7] + input, seed: 3)
+            let dy = GradientCheck.randomTensor([7] + layer.outputShape, seed: 4)
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                Parallelism.setThreads(threads)
+                for blockTiles in [5, 13, 16, 10_000] {
+                    winograd.blockTiles = blockTiles
+                    var random = RandomGenerator(seed: 1)
+                    let y = layer.forward(x, mode: .training, random: &random)
+                    layer.weight.gradient.zero()
+                    let dx = layer.backward(dy)
+                    results.append(y.scalars + dx.scalars + layer.weight.gradient.scalars)
+                }
+                Parallelism.setThreads(ProcessInfoCores.active)
+            }
+            // Within one thread count (the chunks, and so the ∂W partials, follow the threads here).
+            for (index, result) in results.enumerated() where index % 4 != 0 {
+                XCTAssertEqual(result, results[index / 4 * 4], "\(input), result \(index)")
             }
         }
     }

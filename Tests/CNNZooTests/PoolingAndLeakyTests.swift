@@ -39,6 +39,36 @@ final class PoolingAndLeakyTests: XCTestCase {
         }
     }
 
+    /// Forward and backward run whole output rows at a time, yet every window adds its values, and
+    /// every input position its windows' shares, in the order of the definition: the same bits as
+    /// the plain window-by-window loops, in every layout of stride, padding and divisor.
+    func testAveragePoolAddsInTheDefinitionsOrderBitForBit() throws {
+        let cases: [([String: SettingValue], [Int])] = [
+            (["kernel": 3, "stride": 1, "padding": 1], [3, 14, 14]), (["kernel": 3, "stride": 1, "padding": 1, "count_include_pad": false], [2, 7, 7]),
+            (["kernel": 2], [2, 7, 9]), (["kernel": 3, "stride": 2, "padding": 1], [2, 9, 10]),
+            (["kernel": [2, 3], "stride": [1, 2], "padding": [1, 0, 2, 1]], [2, 7, 9]),
+        ]
+        for (index, (settings, shape)) in cases.enumerated() {
+            let layer = try XCTUnwrap(GradientCheck.layer("avgpool2d", settings, input: shape) as? AvgPool2D)
+            let w = layer.window, batch = 3
+            let x = GradientCheck.randomTensor([batch] + shape, seed: UInt64(index)), dy = GradientCheck.randomTensor([batch] + layer.outputShape, seed: 9)
+            let (plane, outputPlane) = (w.height * w.width, w.outputHeight * w.outputWidth)
+            var expected = [Float](repeating: 0, count: dy.count), expectedDx = [Float](repeating: 0, count: x.count)
+            for p in 0..<batch * w.channels { for i in 0..<w.outputHeight { for j in 0..<w.outputWidth {
+                let top = i * w.strideHeight - w.padding.top, left = j * w.strideWidth - w.padding.left
+                let rows = max(top, 0)..<min(top + w.kernelHeight, w.height), columns = max(left, 0)..<min(left + w.kernelWidth, w.width)
+                let divisor = Float(layer.countsPadding ? w.kernelHeight * w.kernelWidth : rows.count * columns.count)
+                var sum: Float = 0
+                for r in rows { for c in columns { sum += x.scalars[p * plane + r * w.width + c] } }
+                expected[p * outputPlane + i * w.outputWidth + j] = sum * (1 / divisor)
+                let share = dy.scalars[p * outputPlane + i * w.outputWidth + j] * (1 / divisor)
+                for r in rows { for c in columns { expectedDx[p * plane + r * w.width + c] += share } }
+            } } }
+            XCTAssertEqual(run(layer, x).scalars, expected, "forward, case \(index)")
+            XCTAssertEqual(layer.backward(dy).scalars, expectedDx, "backward, case \(index)")
+        }
+    }
+
     func testGlobalAveragePool() throws {
         let layer = try GradientCheck.layer("global_avg_pool", input: [2, 2, 3])
         XCTAssertEqual(layer.outputShape, [2])

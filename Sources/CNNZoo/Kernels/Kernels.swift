@@ -100,28 +100,31 @@ extension Kernels {
         table.pointee.winograd_filter_adjoint(u, outputs, channels, w)
     }
 
-    static func winogradInput(_ window: SlidingWindow, _ x: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>,
-                              pointStride: Int, scratch: UnsafeMutablePointer<Float>) {
+    // The four below take one sample's tiles [first, first + count), in order, with `plane` kept
+    // between a sample's calls (see CKernels.h).
+
+    static func winogradInput(_ window: SlidingWindow, _ x: UnsafePointer<Float>, tiles: Range<Int>,
+                              into v: UnsafeMutablePointer<Float>, pointStride: Int, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input(&w, x, v, pointStride, scratch)
+        table.pointee.winograd_input(&w, x, tiles.lowerBound, tiles.count, v, pointStride, plane)
     }
 
-    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, pointStride: Int,
-                                     into x: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, tiles: Range<Int>, pointStride: Int,
+                                     into x: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input_adjoint(&w, v, pointStride, x, scratch)
+        table.pointee.winograd_input_adjoint(&w, v, tiles.lowerBound, tiles.count, pointStride, x, plane)
     }
 
-    static func winogradOutput(_ window: SlidingWindow, outputs: Int, _ m: UnsafePointer<Float>, pointStride: Int,
-                               into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    static func winogradOutput(_ window: SlidingWindow, outputs: Int, _ m: UnsafePointer<Float>, tiles: Range<Int>,
+                               pointStride: Int, into y: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output(&w, outputs, m, pointStride, y, scratch)
+        table.pointee.winograd_output(&w, outputs, m, tiles.lowerBound, tiles.count, pointStride, y, plane)
     }
 
-    static func winogradOutputAdjoint(_ window: SlidingWindow, outputs: Int, _ y: UnsafePointer<Float>,
-                                      into m: UnsafeMutablePointer<Float>, pointStride: Int, scratch: UnsafeMutablePointer<Float>) {
+    static func winogradOutputAdjoint(_ window: SlidingWindow, outputs: Int, _ y: UnsafePointer<Float>, tiles: Range<Int>,
+                                      into m: UnsafeMutablePointer<Float>, pointStride: Int, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output_adjoint(&w, outputs, y, m, pointStride, scratch)
+        table.pointee.winograd_output_adjoint(&w, outputs, y, tiles.lowerBound, tiles.count, m, pointStride, plane)
     }
 
     /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: small products

@@ -39,20 +39,27 @@ public final class AvgPool2D: RegisteredLayer {
 
     public var multiplyAdds: Int { outputShape.reduce(1, *) * window.kernelHeight * window.kernelWidth }
 
-    /// Calls `body(plane, window, rows, columns, scale)` for every window of every plane of a
-    /// batch of `batch` samples, the planes split over the engine's threads: forward and
-    /// backward visit the same windows in the same order.
-    private func forEachWindow(batch: Int, _ body: (_ plane: Int, _ window: Int, _ rows: Range<Int>, _ columns: Range<Int>, _ scale: Float) -> Void) {
+    /// The output columns j whose window takes input column j·stride − left + c: those that land inside the map.
+    private static func columns(reaching c: Int, _ w: SlidingWindow) -> Range<Int> {
+        let offset = c - w.padding.left
+        let first = offset >= 0 ? 0 : (-offset + w.strideWidth - 1) / w.strideWidth
+        let last = w.width - 1 - offset < 0 ? -1 : (w.width - 1 - offset) / w.strideWidth
+        return first ..< max(first, min(last + 1, w.outputWidth))
+    }
+
+    /// Calls `body(plane, i, rows)` for every output row i of every plane of a batch of `batch`
+    /// samples, with the input rows its windows cover, the planes split over the engine's threads.
+    ///
+    /// Forward and backward run a whole output row at a time, the kernel's columns outermost, so the
+    /// inner loop runs along the row (one vector for many windows) while each window still adds its
+    /// values in the order of the definition: rows, then columns, each from the first.
+    private func forEachOutputRow(batch: Int, _ body: (_ plane: Int, _ i: Int, _ rows: Range<Int>) -> Void) {
         let w = window
-        scales.withUnsafeBufferPointer { scales in
-            Parallelism.forEachChunk(batch * w.channels) { _, planes in
-                for plane in planes {
-                    for i in 0..<w.outputHeight {
-                        for j in 0..<w.outputWidth {
-                            let (rows, columns) = Self.covered(w, i, j)
-                            body(plane, i * w.outputWidth + j, rows, columns, scales[i * w.outputWidth + j])
-                        }
-                    }
+        Parallelism.forEachChunk(batch * w.channels) { _, planes in
+            for plane in planes {
+                for i in 0..<w.outputHeight {
+                    let top = i * w.strideHeight - w.padding.top
+                    body(plane, i, max(top, 0)..<min(top + w.kernelHeight, w.height))
                 }
             }
         }
@@ -61,15 +68,25 @@ public final class AvgPool2D: RegisteredLayer {
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         let input = input
         let w = window, batch = input.batchSize
-        let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
+        let (inArea, outArea, stride) = (w.height * w.width, w.outputHeight * w.outputWidth, w.strideWidth)
+        let reach = (0..<w.kernelWidth).map { Self.columns(reaching: $0, w) }
         var output = Tensor.uninitialized([batch] + outputShape)
         input.withPointer { x in
             output.withMutablePointer { y in
-                forEachWindow(batch: batch) { plane, index, rows, columns, scale in
-                    let source = x + plane * inArea
-                    var sum: Float = 0
-                    for r in rows { for c in columns { sum += source[r * w.width + c] } }
-                    y[plane * outArea + index] = sum * scale
+                scales.withUnsafeBufferPointer { scales in
+                    forEachOutputRow(batch: batch) { plane, i, rows in
+                        let sums = y + plane * outArea + i * w.outputWidth
+                        sums.update(repeating: 0, count: w.outputWidth)
+                        for r in rows {
+                            let row = x + plane * inArea + r * w.width
+                            for c in 0..<w.kernelWidth {
+                                let source = row + c - w.padding.left
+                                for j in reach[c] { sums[j] += source[j * stride] }
+                            }
+                        }
+                        let scale = scales.baseAddress! + i * w.outputWidth
+                        for j in 0..<w.outputWidth { sums[j] *= scale[j] }
+                    }
                 }
             }
         }
@@ -79,13 +96,24 @@ public final class AvgPool2D: RegisteredLayer {
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let dy = outputGradient
         let w = window, batch = dy.batchSize
-        let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
+        let (inArea, outArea, stride) = (w.height * w.width, w.outputHeight * w.outputWidth, w.strideWidth)
+        let reach = (0..<w.kernelWidth).map { Self.columns(reaching: $0, w) }
         var dx = Tensor(zeros: [batch, w.channels, w.height, w.width])
         dy.withPointer { dy in
             dx.withMutablePointer { dx in
-                forEachWindow(batch: batch) { plane, index, rows, columns, scale in
-                    let (target, share) = (dx + plane * inArea, dy[plane * outArea + index] * scale)
-                    for r in rows { for c in columns { target[r * w.width + c] += share } }
+                scales.withUnsafeBufferPointer { scales in
+                    forEachOutputRow(batch: batch) { plane, i, rows in
+                        let (gradients, scale) = (dy + plane * outArea + i * w.outputWidth, scales.baseAddress! + i * w.outputWidth)
+                        for r in rows {
+                            let row = dx + plane * inArea + r * w.width
+                            // The kernel's columns from the last: each input position then takes its
+                            // windows' shares in the order of the windows, as the definition adds them.
+                            for c in (0..<w.kernelWidth).reversed() {
+                                let target = row + c - w.padding.left
+                                for j in reach[c] { target[j * stride] += gradients[j] * scale[j] }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -11,7 +11,7 @@
 /// so are the two sums backward needs per channel, Σ∂y and Σ∂y·x̂:
 ///
 ///     ∂x = γ/(n·σ) · (n·∂y − Σ∂y − x̂·Σ∂y·x̂),   ∂γ = Σ ∂y·x̂,   ∂β = Σ ∂y
-public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
+public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, EvaluationSampleWiseLayer {
     public static let kind = "batchnorm2d"
     public static let summary = "batch normalisation per channel over the whole batch (PyTorch's BatchNorm2d)"
     static let momentum = Setting.number("momentum", default: 0.1, in: 0...1, "weight of each batch in the running statistics")
@@ -124,6 +124,20 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer {
             inverseDeviation = inverse
         }
         return y
+    }
+
+    /// The evaluation pass on one sample: each channel's plane mapped with the running statistics,
+    /// as `forward` maps it in evaluation.
+    public func sampleWiseEvaluation() -> (_ sample: UnsafeMutablePointer<Float>, _ count: Int) -> Void {
+        let mean = runningMean.value.scalars, inverse = runningVariance.value.scalars.map { 1 / ($0 + epsilon).squareRoot() }
+        let (gamma, beta, area) = (weight.value.scalars, bias.value.scalars, area)
+        return { sample, _ in
+            for c in 0..<gamma.count {
+                let (m, s, g, b) = (mean[c], inverse[c], gamma[c], beta[c])
+                let plane = sample + c * area
+                for i in 0..<area { plane[i] = g * ((plane[i] - m) * s) + b }
+            }
+        }
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {

@@ -75,6 +75,9 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     /// run either path.
     var usesWinograd = Kernels.variant != .portable
     private var winogradInUse: WinogradConvolution? { usesWinograd ? winograd : nil }
+    /// Whether the window is 1×1 with stride 1 and no padding, so that a sample's unfolded columns
+    /// are the sample itself ([C, H·W]): the products then read the input where it lies.
+    let isPointwise: Bool
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape,
@@ -104,6 +107,8 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
         outputShape = [outChannels, window.outputHeight, window.outputWidth]
         transposedWeightGradient = groupPatchSize >= Self.transposedWeightGradientRows
         winograd = groups == 1 ? WinogradConvolution(window: window, outputs: outChannels) : nil
+        isPointwise = window.kernelHeight == 1 && window.kernelWidth == 1 && window.strideHeight == 1 && window.strideWidth == 1
+            && window.padding == Padding(top: 0, bottom: 0, left: 0, right: 0)
     }
 
     public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
@@ -130,7 +135,8 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
         let (k, p, o, inputSize, batch) = (patchSize, positions, outChannels, inputSize, self.input.batchSize)
         let (groups, kg, og) = (groups, groupPatchSize, groupOutputs)
         let (hasBias, ownProducts) = (bias != nil, usesOwnProducts)
-        let columns = columns.reserve(winogradInUse == nil ? Parallelism.chunkCount(batch) * k * p : 0)
+        let pointwise = isPointwise
+        let columns = columns.reserve(winogradInUse == nil && !pointwise ? Parallelism.chunkCount(batch) * k * p : 0)
         var output = Tensor.uninitialized([batch] + outputShape)
         withPointers(self.input, weight.value, bias?.value ?? Tensor(zeros: [0])) { x, w, b in
             output.withMutablePointer { y in
@@ -142,10 +148,10 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                     return
                 }
                 Parallelism.forEachChunk(batch) { chunk, samples in
-                    let columns = columns + chunk * k * p
                     for n in samples {
                         let yn = y + n * o * p
-                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        let columns = pointwise ? UnsafeMutablePointer(mutating: x + n * inputSize) : columns + chunk * k * p
+                        if !pointwise { Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p) }
                         for g in 0..<groups {
                             Self.multiply(ownProducts: ownProducts, m: og, n: p, k: kg, a: w + g * og * kg, lda: kg,
                                           b: columns + g * kg * p, ldb: p, c: yn + g * og * p, ldc: p)
@@ -197,17 +203,20 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
                     for n in samples {
                         let dyn = dy + n * o * p
                         if hasBias { Self.addChannelSums(dyn, channels: o, positions: p, to: db) }
-                        Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p)
+                        // A pointwise convolution's columns are its input; ∂X̂ still goes through
+                        // `columns`, which then holds only that.
+                        let unfolded = isPointwise ? x + n * inputSize : UnsafePointer(columns)
+                        if !isPointwise { Kernels.unfold(window, x + n * inputSize, into: columns, rowStride: p) }
                         // The chunk's first sample starts its partial ∂W; the others add to it.
                         let beta: Float = n == samples.lowerBound ? 0 : 1
                         if transposed { BLAS.transpose(rows: o, columns: p, a: dyn, lda: p, into: dyT, ldb: o) }
                         for g in 0..<groups {
                             if transposed {
-                                BLAS.gemm(m: kg, n: og, k: p, a: columns + g * kg * p, lda: p, b: dyT + g * og, ldb: o,
+                                BLAS.gemm(m: kg, n: og, k: p, a: unfolded + g * kg * p, lda: p, b: dyT + g * og, ldb: o,
                                           beta: beta, c: dwT + g * og, ldc: o)
                             } else {
                                 BLAS.gemm(transposeB: true, m: og, n: kg, k: p, a: dyn + g * og * p, lda: p,
-                                          b: columns + g * kg * p, ldb: p, beta: beta, c: dw + g * og * kg, ldc: kg)
+                                          b: unfolded + g * kg * p, ldb: p, beta: beta, c: dw + g * og * kg, ldc: kg)
                             }
                         }
                         if needsInputGradient {

@@ -22,3 +22,13 @@ public protocol SampleProducingLayer: Layer {
     func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator,
                  epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor
 }
+
+/// A layer that is sample-wise in evaluation alone — batch normalisation, which needs the whole
+/// batch's statistics to train but applies fixed ones in evaluation — so that an evaluation pass can
+/// run it on each sample the layer before writes, as it runs a ``SampleWiseLayer``.
+public protocol EvaluationSampleWiseLayer: Layer {
+    /// The evaluation pass on one sample of `count` values, in place, with what it needs worked out
+    /// once for the batch; the result is called from several threads at once. It computes exactly what
+    /// `forward(_:mode: .evaluation, random:)` computes for the sample, value for value.
+    func sampleWiseEvaluation() -> (_ sample: UnsafeMutablePointer<Float>, _ count: Int) -> Void
+}

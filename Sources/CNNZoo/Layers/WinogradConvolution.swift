@@ -9,30 +9,39 @@
 /// adjoints carry ∂U back to ∂W and ∂V to ∂X. The transforms only add and halve, so values stay
 /// within a few float roundings of the direct sum. They run with the channels innermost, a
 /// vector of channels at a time (a map is only a few tiles across): each sample's maps are
-/// transposed to [H, W, C] and back by OpenBLAS's `somatcopy`. A few samples go through
-/// each product together, while the group stays in the core's cache. The products are the
+/// transposed to [H, W, C] and back by OpenBLAS's `somatcopy`. The products are the
 /// engine's own (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``): on these
 /// shapes (K = 16–64) a general sgemm spent as long calling, packing and clearing as multiplying.
 ///
-/// Chunks and sums run in a fixed order, as in ``Conv2D``'s direct path: deterministic.
+/// A chunk's tiles — its samples' in turn, each sample's in order — go through the transforms and
+/// the products in blocks of ``blockTiles``, small enough for a block's V and M to stay in the
+/// core's cache between the transforms and the products, and large enough for the products to run
+/// at speed. A block may end inside a sample and the next one carry on with it.
+///
+/// Chunks and sums run in a fixed order, as in ``Conv2D``'s direct path: deterministic. The blocks
+/// change no sum: each entry of M is one chain over channels, ∂U's entries one chain over the
+/// chunk's tiles in order (continued from block to block), and the input's adjoint adds the tiles
+/// in order; so any block size gives the same bits.
 final class WinogradConvolution {
     /// The points of the 4×4 transform: one matrix product each.
     static let points = 16
-    /// Samples whose tiles go through each product together: enough rows for the products to run
-    /// at speed, few enough for the group to stay in the core's cache (`Kernels/PERFORMANCE.md`
-    /// has the measurements that chose 4).
-    static let groupSize = 4
+    /// The floats one block's V and M may take together (128 KB): within the L2 cache of every
+    /// core these machines have, with room for the filters and the maps.
+    static let blockFloats = 32 * 1024
     /// The fewest input channels worth it: with conv1's single channel the products are too thin.
     static let minimumChannels = 4
 
     let window: SlidingWindow
     let outputs: Int
     private let tilesPerSample: Int
-    /// Floats of work space a thread needs for the transforms of one sample.
+    /// Floats of work space a thread needs for one of a sample's padded planes.
     private let planeScratch: Int
+    /// Tiles per block: ``blockFloats`` shared by V and M, a multiple of 8 (the products' rows per
+    /// block of registers with AVX-512), at least 16. Tests set it to show it changes no bit.
+    var blockTiles: Int
     /// U = G·g·Gᵀ for every filter, [16, C, O], then transposed, [16, O, C].
     private let filters = ScratchBuffer<Float>()
-    /// Per thread: one group's V [16, tiles, C] and M [16, tiles, O], the transforms' scratch, and one
+    /// Per thread: one block's V [16, tiles, C] and M [16, tiles, O], the transforms' planes, and one
     /// sample's input and output maps transposed, channels innermost, for them.
     private let tiles = ScratchBuffer<Float>()
     /// Each chunk's ∂U [16, C, O].
@@ -48,6 +57,7 @@ final class WinogradConvolution {
         let (tileRows, tileColumns) = ((window.outputHeight + 1) / 2, (window.outputWidth + 1) / 2)
         tilesPerSample = tileRows * tileColumns
         planeScratch = Kernels.winogradScratch(window, outputs: outputs)
+        blockTiles = max(16, Self.blockFloats / (Self.points * (window.channels + outputs)) / 8 * 8)
     }
 
     /// Multiplies per sample in the products (the transforms only add).
@@ -55,8 +65,7 @@ final class WinogradConvolution {
 
     private var inputSize: Int { window.channels * window.height * window.width }
     private var outputSize: Int { outputs * window.outputHeight * window.outputWidth }
-    private var groupTiles: Int { Self.groupSize * tilesPerSample }
-    private var threadScratch: Int { Self.points * (window.channels + outputs) * groupTiles + planeScratch + inputSize + outputSize }
+    private var threadScratch: Int { Self.points * (window.channels + outputs) * blockTiles + 3 * planeScratch + inputSize + outputSize }
     private var positions: Int { window.height * window.width }
     private var outputPositions: Int { window.outputHeight * window.outputWidth }
 
@@ -64,26 +73,31 @@ final class WinogradConvolution {
     /// soon as it is written, on the thread that wrote it.
     func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
                  finish: (_ sample: Int, _ output: UnsafeMutablePointer<Float>) -> Void) {
-        let (c, o, points) = (window.channels, outputs, Self.points)
+        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
         let u = filters.reserve(points * o * c)
         Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: nil)
         let scratch = tiles.reserve(Parallelism.chunkCount(batch) * threadScratch)
         Parallelism.forEachChunk(batch) { chunk, samples in
-            let v = scratch + chunk * threadScratch, m = v + points * c * groupTiles, plane = m + points * o * groupTiles
-            let xT = plane + planeScratch, yT = xT + inputSize
-            forEachGroup(of: samples) { group, tileCount in
-                for (index, n) in group.enumerated() {
-                    BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
-                    Kernels.winogradInput(window, xT, into: v + index * tilesPerSample * c, pointStride: tileCount * c, scratch: plane)
+            let v = scratch + chunk * threadScratch, m = v + points * c * blockTiles
+            let inputPlane = m + points * o * blockTiles, outputPlane = inputPlane + planeScratch
+            let xT = outputPlane + 2 * planeScratch, yT = xT + inputSize
+            forEachBlock(of: samples) { block in
+                let count = block.count
+                forEachSegment(of: block) { n, tiles, offset in
+                    if tiles.lowerBound == 0 {
+                        BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
+                    }
+                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * c, pointStride: count * c, plane: inputPlane)
                 }
                 for point in 0..<points {
-                    Kernels.multiply(m: tileCount, n: o, k: c, a: v + point * tileCount * c, lda: c,
-                                     b: u + point * c * o, ldb: o, c: m + point * tileCount * o, ldc: o)
+                    Kernels.multiply(m: count, n: o, k: c, a: v + point * count * c, lda: c,
+                                     b: u + point * c * o, ldb: o, c: m + point * count * o, ldc: o)
                 }
-                for (index, n) in group.enumerated() {
+                forEachSegment(of: block) { n, tiles, offset in
+                    Kernels.winogradOutput(window, outputs: o, m + offset * o, tiles: tiles, pointStride: count * o,
+                                           into: yT, plane: outputPlane)
+                    guard tiles.upperBound == tilesPerSample else { return }
                     let yn = y + n * outputSize
-                    Kernels.winogradOutput(window, outputs: o, m + index * tilesPerSample * o, pointStride: tileCount * o,
-                                           into: yT, scratch: plane)
                     BLAS.transpose(rows: outputPositions, columns: o, a: yT, lda: o, into: yn, ldb: outputPositions)
                     finish(n, yn)
                 }
@@ -96,40 +110,47 @@ final class WinogradConvolution {
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                   batch: Int, weightPartials: UnsafeMutablePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
                   eachSample: (_ chunk: Int, _ sample: Int) -> Void) {
-        let (c, o, points) = (window.channels, outputs, Self.points)
+        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
         let chunks = Parallelism.chunkCount(batch)
         let u = filters.reserve(2 * points * o * c), ut = u + points * o * c
         Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: ut)
         let scratch = tiles.reserve(chunks * threadScratch)
         let filterGradients = filterGradients.reserve(chunks * points * o * c)
         Parallelism.forEachChunk(batch) { chunk, samples in
-            let v = scratch + chunk * threadScratch, dm = v + points * c * groupTiles, plane = dm + points * o * groupTiles
+            let v = scratch + chunk * threadScratch, dm = v + points * c * blockTiles
+            let inputPlane = dm + points * o * blockTiles, outputPlane = inputPlane + planeScratch
+            let gradientPlane = outputPlane + planeScratch
             let du = filterGradients + chunk * points * c * o
-            let xT = plane + planeScratch, yT = xT + inputSize
-            forEachGroup(of: samples) { group, tileCount in
-                for (index, n) in group.enumerated() {
-                    eachSample(chunk, n)
-                    BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
-                    Kernels.winogradInput(window, xT, into: v + index * tilesPerSample * c, pointStride: tileCount * c, scratch: plane)
-                    BLAS.transpose(rows: o, columns: outputPositions, a: dy + n * outputSize, lda: outputPositions, into: yT, ldb: o)
-                    Kernels.winogradOutputAdjoint(window, outputs: o, yT, into: dm + index * tilesPerSample * o,
-                                                  pointStride: tileCount * o, scratch: plane)
+            let xT = gradientPlane + planeScratch, yT = xT + inputSize
+            var accumulate = false
+            forEachBlock(of: samples) { block in
+                let count = block.count
+                forEachSegment(of: block) { n, tiles, offset in
+                    if tiles.lowerBound == 0 {
+                        eachSample(chunk, n)
+                        BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
+                        BLAS.transpose(rows: o, columns: outputPositions, a: dy + n * outputSize, lda: outputPositions, into: yT, ldb: o)
+                    }
+                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * c, pointStride: count * c, plane: inputPlane)
+                    Kernels.winogradOutputAdjoint(window, outputs: o, yT, tiles: tiles, into: dm + offset * o,
+                                                  pointStride: count * o, plane: outputPlane)
                 }
-                // The chunk's first group starts its ∂U; the others add to it.
-                let accumulate = group.lowerBound != samples.lowerBound
+                // The chunk's first block starts its ∂U; the others carry on each entry's chain.
                 for point in 0..<points {
-                    Kernels.multiply(transposeA: true, m: c, n: o, k: tileCount, a: v + point * tileCount * c, lda: c,
-                                     b: dm + point * tileCount * o, ldb: o, accumulate: accumulate, c: du + point * c * o, ldc: o)
+                    Kernels.multiply(transposeA: true, m: c, n: o, k: count, a: v + point * count * c, lda: c,
+                                     b: dm + point * count * o, ldb: o, accumulate: accumulate, c: du + point * c * o, ldc: o)
                 }
+                accumulate = true
                 guard let dx else { return }
                 // ∂V overwrites V, which the products above were the last to read.
                 for point in 0..<points {
-                    Kernels.multiply(m: tileCount, n: c, k: o, a: dm + point * tileCount * o, lda: o,
-                                     b: ut + point * o * c, ldb: c, c: v + point * tileCount * c, ldc: c)
+                    Kernels.multiply(m: count, n: c, k: o, a: dm + point * count * o, lda: o,
+                                     b: ut + point * o * c, ldb: c, c: v + point * count * c, ldc: c)
                 }
-                for (index, n) in group.enumerated() {
-                    Kernels.winogradInputAdjoint(window, v + index * tilesPerSample * c, pointStride: tileCount * c,
-                                                 into: xT, scratch: plane)
+                forEachSegment(of: block) { n, tiles, offset in
+                    Kernels.winogradInputAdjoint(window, v + offset * c, tiles: tiles, pointStride: count * c,
+                                                 into: xT, plane: gradientPlane)
+                    guard tiles.upperBound == tilesPerSample else { return }
                     BLAS.transpose(rows: positions, columns: c, a: xT, lda: c, into: dx + n * inputSize, ldb: positions)
                 }
             }
@@ -137,11 +158,22 @@ final class WinogradConvolution {
         }
     }
 
-    /// The chunk's samples in groups of up to ``groupSize``, each with the count of the group's tiles.
-    private func forEachGroup(of samples: Range<Int>, _ body: (_ group: Range<Int>, _ tileCount: Int) -> Void) {
-        for start in stride(from: samples.lowerBound, to: samples.upperBound, by: Self.groupSize) {
-            let group = start..<min(start + Self.groupSize, samples.upperBound)
-            body(group, group.count * tilesPerSample)
+    /// The chunk's tiles — sample after sample, each sample's in order, numbered across the batch —
+    /// in blocks of up to ``blockTiles``.
+    private func forEachBlock(of samples: Range<Int>, _ body: (_ block: Range<Int>) -> Void) {
+        for start in stride(from: samples.lowerBound * tilesPerSample, to: samples.upperBound * tilesPerSample, by: blockTiles) {
+            body(start ..< min(start + blockTiles, samples.upperBound * tilesPerSample))
+        }
+    }
+
+    /// The pieces of `block` that fall on each sample: the sample, its tiles, and where they start in the block.
+    private func forEachSegment(of block: Range<Int>, _ body: (_ sample: Int, _ tiles: Range<Int>, _ offset: Int) -> Void) {
+        var start = block.lowerBound
+        while start < block.upperBound {
+            let (sample, tile) = start.quotientAndRemainder(dividingBy: tilesPerSample)
+            let end = min(block.upperBound, (sample + 1) * tilesPerSample)
+            body(sample, tile ..< tile + end - start, start - block.lowerBound)
+            start = end
         }
     }
 }

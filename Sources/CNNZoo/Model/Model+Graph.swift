@@ -19,7 +19,7 @@ extension Model {
         }
         // Pictures need every layer's output, so `observe` runs the layers one at a time (the
         // same values: a fused step computes what its layers compute in turn).
-        let steps = observe == nil ? graphSteps : layers.indices.map { GraphStep(step: .single(layers[$0].layer), layers: $0...$0) }
+        let steps = observe == nil ? (mode == .training ? graphSteps : evaluationGraphSteps) : layers.indices.map { GraphStep(step: .single(layers[$0].layer), layers: $0...$0) }
         for graphStep in steps {
             let (first, last) = (graphStep.layers.lowerBound, graphStep.layers.upperBound)
             let output: Tensor

@@ -86,7 +86,9 @@ public final class Model {
         uses = Self.uses(of: sources)
         isChain = sources.enumerated().allSatisfy { index, source in source == [index - 1] }
         forwardSteps = Self.forwardSteps(built.map(\.1))
+        evaluationForwardSteps = Self.forwardSteps(built.map(\.1), mode: .evaluation)
         graphSteps = Self.graphSteps(built.map(\.1), sources: sources, uses: uses.layers)
+        evaluationGraphSteps = Self.graphSteps(built.map(\.1), sources: sources, uses: uses.layers, mode: .evaluation)
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
         namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
     }
@@ -97,8 +99,12 @@ public final class Model {
 
     /// The layers as the forward pass of a chain runs them, sample-wise layers fused onto the layer before.
     let forwardSteps: [ForwardStep]
+    /// The same in evaluation, where batch normalisation fuses too (``EvaluationSampleWiseLayer``).
+    let evaluationForwardSteps: [ForwardStep]
     /// The layers as the forward pass of a graph runs them, fused where a block is a chain.
     let graphSteps: [GraphStep]
+    /// The same in evaluation.
+    let evaluationGraphSteps: [GraphStep]
 
     /// For each layer, the layers whose outputs it takes, in order (−1: the model's input).
     public let sources: [[Int]]
@@ -131,7 +137,7 @@ public final class Model {
         guard isChain else { return graphForward(input, mode: mode, random: &random) }
         var activation = input
         // Handing each layer the only reference lets element-wise layers work in place.
-        for step in forwardSteps { activation = Self.run(step, consume activation, mode: mode, random: &random) }
+        for step in mode == .training ? forwardSteps : evaluationForwardSteps { activation = Self.run(step, consume activation, mode: mode, random: &random) }
         return activation
     }
 

@@ -28,7 +28,7 @@ extension Trainer {
     public func groupChunks(ranks: Int) -> Int { batchChunks ?? ranks * Parallelism.threads }
 
     func dataParallelGradients(images: Tensor, labels: [Int], group: any DataParallelGroup) throws -> (output: Tensor, loss: Float) {
-        let count = labels.count, classes = model.spec.classes
+        let count = labels.count
         let chunks = groupChunks(ranks: group.size)
         let shares = (0..<group.size).map { Self.share(of: count, chunks: chunks, rank: $0, ranks: group.size) }
         let mine = shares[group.rank]

@@ -541,10 +541,13 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
 // for one sample come in order; the first and the last also do the sample's edges (padding in,
 // cropping out), with `plane` kept between the calls.
 
-/// Where tile `tile`'s top-left corner lies in a plane `width` columns wide (of `channels` per position).
-static inline long VARIANT(tile_offset)(long tile, long cols, long width, long channels) {
-    return (2 * (tile / cols) * width + 2 * (tile % cols)) * channels;
-}
+/// The tiles [first, first + count) in order, with `corner` set to where each tile's top-left corner lies
+/// in a plane `width` positions wide (of `channels` each): tile by tile, without a division per tile.
+#define FOR_EACH_TILE(tile, corner, first, count, cols, width, channels)                                     \
+    for (long tile = (first), tile##_row = (first) / (cols), tile##_column = (first) % (cols), corner;      \
+         tile < (first) + (count) &&                                                                        \
+         (corner = (2 * tile##_row * (width) + 2 * tile##_column) * (channels), 1);                        \
+         tile++, tile##_column + 1 == (cols) ? (tile##_row++, tile##_column = 0) : tile##_column++)
 
 TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, long first, long count,
                                            float *restrict v, long point_stride, float *restrict plane) {
@@ -560,8 +563,8 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
         }
     }
     const long row = width * channels;
-    for (long tile = first; tile < first + count; tile++) {
-        const float *d = plane + VARIANT(tile_offset)(tile, cols, width, channels);
+    FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {
+        const float *d = plane + corner;
         float *out = v + (tile - first) * channels;
         VECTORIZE
         for (long c = 0; c < channels; c++) {
@@ -590,8 +593,8 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const
     const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
     if (first == 0)
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-    for (long tile = first; tile < first + count; tile++) {  // tile by tile: overlapping tiles add in a fixed order
-        float *d = plane + VARIANT(tile_offset)(tile, cols, width, channels);
+    FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {  // in order: overlapping tiles add in a fixed order
+        float *d = plane + corner;
         const float *in = v + (tile - first) * channels;
         VECTORIZE
         for (long c = 0; c < channels; c++) {
@@ -625,9 +628,9 @@ TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs
     const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
     const int even = w->output_height % 2 == 0 && w->output_width % 2 == 0;
     float *restrict target = even ? y : plane;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
-    for (long tile = first; tile < first + count; tile++) {
+    FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
         const float *in = m + (tile - first) * outputs;
-        float *out = target + VARIANT(tile_offset)(tile, cols, width, outputs);
+        float *out = target + corner;
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
             float a[4][2];  // m·A
@@ -666,8 +669,8 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
         }
     }
     const float *restrict source = even ? y : plane;
-    for (long tile = first; tile < first + count; tile++) {
-        const float *e = source + VARIANT(tile_offset)(tile, cols, width, outputs);
+    FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
+        const float *e = source + corner;
         float *out = m + (tile - first) * outputs;
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
@@ -682,6 +685,8 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
         }
     }
 }
+
+#undef FOR_EACH_TILE
 
 #include "ProductBodies.h"
 

@@ -157,6 +157,39 @@ final class FusionTests: XCTestCase {
         }
     }
 
+    /// `predict` runs each thread's rows through every layer on a copy of the layers: the same bits
+    /// as the layer-by-layer evaluation pass with as many threads, and the copies follow the model's
+    /// weights and buffers as they change between calls.
+    func testPredictGivesTheEvaluationPassBitForBitAndFollowsTheWeights() throws {
+        let graph = ModelSpec(name: "graph", inputShape: [2, 6, 6], classes: 3, layers: [
+            LayerSpec(name: "stem", kind: "conv2d", settings: ["out_channels": 4, "kernel": 3, "padding": 1]),
+            LayerSpec(name: "bn", kind: "batchnorm2d"),
+            LayerSpec(name: "relu", kind: "relu"),
+            LayerSpec(name: "branch", kind: "conv2d", settings: ["out_channels": 4, "kernel": 1], inputs: ["relu"]),
+            LayerSpec(name: "sum", kind: "add", inputs: ["branch", "relu"]),
+            LayerSpec(name: "pool", kind: "maxpool2d", settings: ["kernel": 2]),
+            LayerSpec(name: "flat", kind: "flatten"),
+            LayerSpec(name: "fc", kind: "dense", settings: ["units": 3]),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        for spec in [Self.spec, graph] {
+            let model = try Model(spec: spec)
+            for threads in [2, 3] {
+                Parallelism.setThreads(threads)
+                model.initializeParameters(seed: UInt64(threads))
+                let input = GradientCheck.randomTensor([7, 2, 6, 6], seed: 8)
+                var random = RandomGenerator(seed: 1)
+                XCTAssertEqual(try model.predict(input).scalars, try model.forward(input, mode: .evaluation, random: &random).scalars,
+                               "\(spec.name), \(threads) threads")
+                // A training step's worth of change to every weight and buffer, then again.
+                for (_, parameter) in model.namedParameters + model.namedBuffers {
+                    parameter.value = Tensor(shape: parameter.value.shape, scalars: parameter.value.scalars.map { $0 * 0.9 + 0.01 })
+                }
+                XCTAssertEqual(try model.predict(input).scalars, try model.forward(input, mode: .evaluation, random: &random).scalars,
+                               "\(spec.name), \(threads) threads, new weights")
+            }
+        }
+    }
+
     /// Block by block, chunk partials are added exactly as whole partials are, onto a cleared
     /// gradient and onto one that already holds values; collected, they are the whole partials.
     func testBlockwiseAccumulationAddsAsWholePartialsDo() {

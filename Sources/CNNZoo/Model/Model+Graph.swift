@@ -73,12 +73,15 @@ extension Model {
         return needsInputGradient ? inputGradient : nil
     }
 
-    /// a + b, element by element (the first operand's storage reused when it is the only reference).
+    /// a + b, element by element, into fresh storage: the operands are still held where they came
+    /// from, so adding onto one in place would copy it first, on one thread.
     static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        var total = a
+        var total = Tensor.uninitialized(a.shape)
         let count = total.count
         total.withMutablePointer { t in
-            b.withPointer { b in Parallelism.forEachSpan(count) { span in for i in span { t[i] += b[i] } } }
+            a.withPointer { a in
+                b.withPointer { b in Parallelism.forEachSpan(count) { span in for i in span { t[i] = a[i] + b[i] } } }
+            }
         }
         return total
     }

@@ -82,6 +82,7 @@ public final class Model {
         self.spec = spec
         self.layers = built
         self.loss = try losses.makeLoss(spec.loss)
+        (layerRegistry, lossRegistry) = (registry, losses)
         self.sources = sources
         uses = Self.uses(of: sources)
         isChain = sources.enumerated().allSatisfy { index, source in source == [index - 1] }
@@ -92,6 +93,11 @@ public final class Model {
         namedParameters = built.flatMap { name, layer in layer.parameters.map { ("\(name).\($0.name)", $0) } }
         namedBuffers = built.flatMap { name, layer in layer.buffers.map { ("\(name).\($0.name)", $0) } }
     }
+
+    /// The registries the model was built through, for its copies (``predict(_:)``).
+    let layerRegistry: LayerRegistry, lossRegistry: LossRegistry
+    /// Copies of the layers for ``predict(_:)``'s threads, sharing the weights; built when first needed.
+    var replicas: [Model] = []
 
     /// Every parameter with its dotted path (`conv1.weight`), the key a checkpoint and PyTorch use.
     /// Fixed at build time: the layers and their parameters never change afterwards.
@@ -134,6 +140,11 @@ public final class Model {
     /// - Throws: ``ModelError/badSpec(_:)`` when the batch does not have the model's input shape.
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) throws -> Tensor {
         try checkInput(input)
+        return run(input, mode: mode, random: &random)
+    }
+
+    /// The forward pass of a batch already checked to have the model's input shape.
+    func run(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         guard isChain else { return graphForward(input, mode: mode, random: &random) }
         var activation = input
         // Handing each layer the only reference lets element-wise layers work in place.
@@ -146,12 +157,6 @@ public final class Model {
         guard input.shape.count == spec.inputShape.count + 1, Array(input.shape.dropFirst()) == spec.inputShape, input.batchSize > 0 else {
             throw ModelError.badSpec("model '\(spec.name)' takes batches of shape [N, \(spec.inputShape.map(String.init).joined(separator: ", "))], got \(input.shape)")
         }
-    }
-
-    /// Forward in evaluation mode (no dropout, no random draws).
-    public func predict(_ input: Tensor) throws -> Tensor {
-        var unused = RandomGenerator(seed: 0)
-        return try forward(input, mode: .evaluation, random: &unused)
     }
 
     /// Back-propagates ∂L/∂output through every layer, accumulating parameter gradients.

@@ -537,9 +537,9 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
 
 // A sample's tiles go through the transforms in blocks, tile t = th·TW + tw in order, so that one
 // block's transformed values stay in the core's cache through its products: a call handles tiles
-// [first, first + count), tile t of them at (t − first)·channels in each point's plane. The calls
-// for one sample come in order; the first and the last also do the sample's edges (padding in,
-// cropping out), with `plane` kept between the calls.
+// [first, first + count), tile t's 16 points of `channels` values each together at (t − first)·16·channels,
+// so a tile is written or read in one run. The calls for one sample come in order; the first and the
+// last also do the sample's edges (padding in, cropping out), with `plane` kept between the calls.
 
 /// The tiles [first, first + count) in order, with `corner` set to where each tile's top-left corner lies
 /// in a plane `width` positions wide (of `channels` each): tile by tile, without a division per tile.
@@ -550,7 +550,7 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
          tile++, tile##_column + 1 == (cols) ? (tile##_row++, tile##_column = 0) : tile##_column++)
 
 TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, long first, long count,
-                                           float *restrict v, long point_stride, float *restrict plane) {
+                                           float *restrict v, float *restrict plane) {
     const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
     const long width = 2 * cols + 2, height = 2 * rows + 2;
     if (first == 0) {  // plane: [height, width, channels], zero in the padding
@@ -565,7 +565,7 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
     const long row = width * channels;
     FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {
         const float *d = plane + corner;
-        float *out = v + (tile - first) * channels;
+        float *out = v + (tile - first) * 16 * channels;
         VECTORIZE
         for (long c = 0; c < channels; c++) {
             float t[4][4];  // Bᵀ·d down the columns
@@ -578,30 +578,30 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
                 t[3][j] = d1 - d3;
             }
             for (long i = 0; i < 4; i++) {  // (Bᵀ·d)·B along the rows
-                out[(4 * i) * point_stride + c] = t[i][0] - t[i][2];
-                out[(4 * i + 1) * point_stride + c] = t[i][1] + t[i][2];
-                out[(4 * i + 2) * point_stride + c] = t[i][2] - t[i][1];
-                out[(4 * i + 3) * point_stride + c] = t[i][1] - t[i][3];
+                out[(4 * i) * channels + c] = t[i][0] - t[i][2];
+                out[(4 * i + 1) * channels + c] = t[i][1] + t[i][2];
+                out[(4 * i + 2) * channels + c] = t[i][2] - t[i][1];
+                out[(4 * i + 3) * channels + c] = t[i][1] - t[i][3];
             }
         }
     }
 }
 
 TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const float *restrict v, long first, long count,
-                                                   long point_stride, float *restrict x, float *restrict plane) {
+                                                   float *restrict x, float *restrict plane) {
     const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
     const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
     if (first == 0)
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
     FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {  // in order: overlapping tiles add in a fixed order
         float *d = plane + corner;
-        const float *in = v + (tile - first) * channels;
+        const float *in = v + (tile - first) * 16 * channels;
         VECTORIZE
         for (long c = 0; c < channels; c++) {
             float t[4][4];  // ∂(Bᵀ·d) = ∂V·Bᵀ
             for (long i = 0; i < 4; i++) {
-                const float e0 = in[(4 * i) * point_stride + c], e1 = in[(4 * i + 1) * point_stride + c];
-                const float e2 = in[(4 * i + 2) * point_stride + c], e3 = in[(4 * i + 3) * point_stride + c];
+                const float e0 = in[(4 * i) * channels + c], e1 = in[(4 * i + 1) * channels + c];
+                const float e2 = in[(4 * i + 2) * channels + c], e3 = in[(4 * i + 3) * channels + c];
                 t[i][0] = e0;
                 t[i][1] = e1 - e2 + e3;
                 t[i][2] = e1 + e2 - e0;
@@ -624,19 +624,19 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const
 }
 
 TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m, long first,
-                                            long count, long point_stride, float *restrict y, float *restrict plane) {
+                                            long count, float *restrict y, float *restrict plane) {
     const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
     const int even = w->output_height % 2 == 0 && w->output_width % 2 == 0;
     float *restrict target = even ? y : plane;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
     FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
-        const float *in = m + (tile - first) * outputs;
+        const float *in = m + (tile - first) * 16 * outputs;
         float *out = target + corner;
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
             float a[4][2];  // m·A
             for (long i = 0; i < 4; i++) {
-                const float m0 = in[(4 * i) * point_stride + o], m1 = in[(4 * i + 1) * point_stride + o];
-                const float m2 = in[(4 * i + 2) * point_stride + o], m3 = in[(4 * i + 3) * point_stride + o];
+                const float m0 = in[(4 * i) * outputs + o], m1 = in[(4 * i + 1) * outputs + o];
+                const float m2 = in[(4 * i + 2) * outputs + o], m3 = in[(4 * i + 3) * outputs + o];
                 a[i][0] = m0 + m1 + m2;
                 a[i][1] = m1 - m2 - m3;
             }
@@ -655,7 +655,7 @@ TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs
 }
 
 TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long outputs, const float *restrict y, long first,
-                                                    long count, float *restrict m, long point_stride, float *restrict plane) {
+                                                    long count, float *restrict m, float *restrict plane) {
     const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
     const long oh = w->output_height, ow = w->output_width;
     const int even = oh % 2 == 0 && ow % 2 == 0;
@@ -671,16 +671,16 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
     const float *restrict source = even ? y : plane;
     FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
         const float *e = source + corner;
-        float *out = m + (tile - first) * outputs;
+        float *out = m + (tile - first) * 16 * outputs;
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
             const float e00 = e[o], e01 = e[outputs + o], e10 = e[width * outputs + o], e11 = e[(width + 1) * outputs + o];
             const float t[4][2] = {{e00, e01}, {e00 + e10, e01 + e11}, {e00 - e10, e01 - e11}, {-e10, -e11}};  // A·∂y
             for (long i = 0; i < 4; i++) {  // (A·∂y)·Aᵀ
-                out[(4 * i) * point_stride + o] = t[i][0];
-                out[(4 * i + 1) * point_stride + o] = t[i][0] + t[i][1];
-                out[(4 * i + 2) * point_stride + o] = t[i][0] - t[i][1];
-                out[(4 * i + 3) * point_stride + o] = -t[i][1];
+                out[(4 * i) * outputs + o] = t[i][0];
+                out[(4 * i + 1) * outputs + o] = t[i][0] + t[i][1];
+                out[(4 * i + 2) * outputs + o] = t[i][0] - t[i][1];
+                out[(4 * i + 3) * outputs + o] = -t[i][1];
             }
         }
     }

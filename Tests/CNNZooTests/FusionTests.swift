@@ -130,10 +130,27 @@ final class FusionTests: XCTestCase {
             }
         }
         let chainModel = try Model(spec: chain), graphModel = try Model(spec: graph)
-        XCTAssertEqual(describe(chainModel.forwardSteps), ["conv2d", "batchnorm2d", "relu", "conv2d", "batchnorm2d", "global_avg_pool", "dense"])
+        // In training batch normalisation runs alone, and hands its samples to a ReLU after it.
+        XCTAssertEqual(describe(chainModel.forwardSteps), ["conv2d", "batchnorm2d+relu", "conv2d", "batchnorm2d", "global_avg_pool", "dense"])
         XCTAssertEqual(describe(chainModel.evaluationForwardSteps), ["conv2d+batchnorm2d+relu", "conv2d+batchnorm2d", "global_avg_pool", "dense"])
         XCTAssertEqual(describe(graphModel.evaluationGraphSteps.map(\.step)),
                        ["conv2d", "conv2d+batchnorm2d+relu", "conv2d+batchnorm2d", "add", "global_avg_pool", "dense"])
+        // Training: the ReLU after a batch normalisation runs on each of its samples, with the same
+        // values, the same statistics and the same output kept for backward as one layer after another.
+        for threads in [1, 3] {
+            Parallelism.setThreads(threads)
+            let fused = try Model(spec: chain), separate = try Model(spec: chain)
+            fused.initializeParameters(seed: 6)
+            separate.initializeParameters(seed: 6)
+            let input = GradientCheck.randomTensor([5, 2, 6, 6], seed: 2)
+            var random = RandomGenerator(seed: 1)
+            let output = try fused.forward(input, mode: .training, random: &random)
+            var layerByLayer = input
+            for (_, layer) in separate.layers { layerByLayer = layer.forward(layerByLayer, mode: .training, random: &random) }
+            XCTAssertEqual(output.scalars, layerByLayer.scalars, "training, \(threads) thread(s)")
+            XCTAssertEqual(fused.namedBuffers.map(\.buffer.value), separate.namedBuffers.map(\.buffer.value))
+            XCTAssertEqual(try XCTUnwrap(fused.layers[2].layer as? ReLU).output, try XCTUnwrap(separate.layers[2].layer as? ReLU).output)
+        }
         for model in [chainModel, graphModel] {
             model.initializeParameters(seed: 5)
             // Statistics and scales of every kind, as training leaves them.

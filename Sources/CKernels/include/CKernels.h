@@ -42,9 +42,9 @@ typedef struct {
 
     // Winograd F(2×2, 3×3) for a 3×3, stride-1 window: the output in 2×2 tiles, tile t = th·TW + tw
     // (TH = ⌈OH/2⌉ rows of TW = ⌈OW/2⌉), the last row or column of tiles cut when the output is odd.
-    // Transformed values are stored by point ξ = 4i + j of the 4×4 transform, then by tile, then by
-    // channel: value (ξ, t, c) sits at ξ·point_stride + t·channels + c, t counted within a block of
-    // tiles, where point_stride leaves room for the block's other tiles (of this sample or others).
+    // Transformed values are stored by tile, then by point ξ = 4i + j of the 4×4 transform, then by
+    // channel: value (ξ, t, c) sits at (16·t + ξ)·channels + c, t counted within a block of tiles, so
+    // point ξ's values for the block are a matrix with rows 16·channels apart.
 
     /// U = G·g·Gᵀ: u[(ξ·channels + c)·outputs + o] from w[o, c, 3, 3], and the same values
     /// transposed, [(ξ·outputs + o)·channels + c], into `u_transposed` unless it is NULL.
@@ -52,27 +52,26 @@ typedef struct {
     /// The adjoint of `winograd_filter` (from u's layout): w[o, c, 3, 3] = Gᵀ·u·G (overwriting w).
     void (*winograd_filter_adjoint)(const float *u, long outputs, long channels, float *w);
 
-    // Each of the four below handles one sample's tiles [first, first + count) — tile t at
-    // (t − first)·channels in each point's plane — so that a block of tiles stays in cache through its
-    // products; a sample's calls come in tile order, with `plane` (`cnnzoo_winograd_scratch` floats)
-    // kept between them: the first call and the last also do the sample's edges.
+    // Each of the four below handles one sample's tiles [first, first + count), stored as above from
+    // the block's start, so that a block of tiles stays in cache through its products; a sample's calls
+    // come in tile order, with `plane` (`cnnzoo_winograd_scratch` floats) kept between them: the first
+    // call and the last also do the sample's edges.
 
     /// V = Bᵀ·d·B for each 4×4 input tile d of one sample x[H, W, C] — channels innermost, as
     /// every map here — zero in the padding; the call with first = 0 copies x into `plane`, zero-padded.
-    void (*winograd_input)(const cnnzoo_window *window, const float *x, long first, long count, float *v, long point_stride,
-                           float *plane);
+    void (*winograd_input)(const cnnzoo_window *window, const float *x, long first, long count, float *v, float *plane);
     /// The adjoint of `winograd_input`: x = Σ over tiles of B·v·Bᵀ (overwriting x), added up in `plane`
     /// (cleared by the call with first = 0) and copied to x by the call that ends the sample.
-    void (*winograd_input_adjoint)(const cnnzoo_window *window, const float *v, long first, long count, long point_stride,
-                                   float *x, float *plane);
+    void (*winograd_input_adjoint)(const cnnzoo_window *window, const float *v, long first, long count, float *x,
+                                   float *plane);
     /// Y = Aᵀ·m·A for one sample: y[OH, OW, O] from m, stored like v with `outputs` channels. Where an
     /// edge of the output is odd the tiles go to `plane` and the call that ends the sample crops them to y.
-    void (*winograd_output)(const cnnzoo_window *window, long outputs, const float *m, long first, long count,
-                            long point_stride, float *y, float *plane);
+    void (*winograd_output)(const cnnzoo_window *window, long outputs, const float *m, long first, long count, float *y,
+                            float *plane);
     /// The adjoint of `winograd_output`: m = A·∂y·Aᵀ for each tile (∂y zero past the output's edge,
     /// in `plane`, which the call with first = 0 fills where an edge is odd).
     void (*winograd_output_adjoint)(const cnnzoo_window *window, long outputs, const float *y, long first, long count,
-                                    float *m, long point_stride, float *plane);
+                                    float *m, float *plane);
 
     /// C = A·B, or C += A·B when `accumulate`, for small matrices (Winograd's, thin convolutions', a dense
     /// layer's backward): C is m×n with

@@ -101,30 +101,30 @@ extension Kernels {
     }
 
     // The four below take one sample's tiles [first, first + count), in order, with `plane` kept
-    // between a sample's calls (see CKernels.h).
+    // between a sample's calls; a block's values are stored tile by tile, 16 points each (see CKernels.h).
 
     static func winogradInput(_ window: SlidingWindow, _ x: UnsafePointer<Float>, tiles: Range<Int>,
-                              into v: UnsafeMutablePointer<Float>, pointStride: Int, plane: UnsafeMutablePointer<Float>) {
+                              into v: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input(&w, x, tiles.lowerBound, tiles.count, v, pointStride, plane)
+        table.pointee.winograd_input(&w, x, tiles.lowerBound, tiles.count, v, plane)
     }
 
-    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, tiles: Range<Int>, pointStride: Int,
+    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, tiles: Range<Int>,
                                      into x: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input_adjoint(&w, v, tiles.lowerBound, tiles.count, pointStride, x, plane)
+        table.pointee.winograd_input_adjoint(&w, v, tiles.lowerBound, tiles.count, x, plane)
     }
 
     static func winogradOutput(_ window: SlidingWindow, outputs: Int, _ m: UnsafePointer<Float>, tiles: Range<Int>,
-                               pointStride: Int, into y: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
+                               into y: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output(&w, outputs, m, tiles.lowerBound, tiles.count, pointStride, y, plane)
+        table.pointee.winograd_output(&w, outputs, m, tiles.lowerBound, tiles.count, y, plane)
     }
 
     static func winogradOutputAdjoint(_ window: SlidingWindow, outputs: Int, _ y: UnsafePointer<Float>, tiles: Range<Int>,
-                                      into m: UnsafeMutablePointer<Float>, pointStride: Int, plane: UnsafeMutablePointer<Float>) {
+                                      into m: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output_adjoint(&w, outputs, y, tiles.lowerBound, tiles.count, m, pointStride, plane)
+        table.pointee.winograd_output_adjoint(&w, outputs, y, tiles.lowerBound, tiles.count, m, plane)
     }
 
     /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: small products

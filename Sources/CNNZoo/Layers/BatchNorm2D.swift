@@ -11,7 +11,7 @@
 /// so are the two sums backward needs per channel, Σ∂y and Σ∂y·x̂:
 ///
 ///     ∂x = γ/(n·σ) · (n·∂y − Σ∂y − x̂·Σ∂y·x̂),   ∂γ = Σ ∂y·x̂,   ∂β = Σ ∂y
-public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, EvaluationSampleWiseLayer {
+public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, EvaluationSampleWiseLayer, SampleProducingLayer {
     public static let kind = "batchnorm2d"
     public static let summary = "batch normalisation per channel over the whole batch (PyTorch's BatchNorm2d)"
     static let momentum = Setting.number("momentum", default: 0.1, in: 0...1, "weight of each batch in the running statistics")
@@ -55,6 +55,13 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
     public var multiplyAdds: Int { 2 * channels * area }
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        forward(input, mode: mode, random: &random) { _ in }
+    }
+
+    /// The pass, handing each sample's output to `epilogue` as soon as it is written (a ReLU after
+    /// it then runs while the sample is in cache).
+    public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator,
+                        epilogue: (_ sample: UnsafeMutablePointer<Float>) -> Void) -> Tensor {
         let x = input
         let (batch, channels, area) = (x.batchSize, channels, area)
         var mean = runningMean.value.scalars.map(Double.init), variance = runningVariance.value.scalars.map(Double.init)
@@ -65,12 +72,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
             let sums = x.withPointer { x in
                 try! wholeBatchSums(batch, width: channels) { samples, sums in
                     for sample in samples {
-                        for c in 0..<channels {
-                            let plane = x + (sample * channels + c) * area
-                            var sum = 0.0
-                            for i in 0..<area { sum += Double(plane[i]) }
-                            sums[c] += sum
-                        }
+                        for c in 0..<channels { sums[c] += Self.sum(x + (sample * channels + c) * area, count: area) }
                     }
                 }
             }
@@ -80,10 +82,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                 try! wholeBatchSums(batch, width: channels) { samples, sums in
                     for sample in samples {
                         for c in 0..<channels {
-                            let plane = x + (sample * channels + c) * area
-                            var sum = 0.0
-                            for i in 0..<area { let d = Double(plane[i]) - centred[c]; sum += d * d }
-                            sums[c] += sum
+                            sums[c] += Self.sumOfSquares(x + (sample * channels + c) * area, count: area, about: centred[c])
                         }
                     }
                 }
@@ -108,12 +107,17 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                             for c in 0..<channels {
                                 let offset = (sample * channels + c) * area
                                 let (m, s, g, b) = (floatMean[c], inverse[c], gamma[c], beta[c])
-                                for i in offset..<offset + area {
-                                    let normal = (x[i] - m) * s
-                                    if training { xHat[i] = normal }
-                                    y[i] = g * normal + b
+                                if training {
+                                    for i in offset..<offset + area {
+                                        let normal = (x[i] - m) * s
+                                        xHat[i] = normal
+                                        y[i] = g * normal + b
+                                    }
+                                } else {
+                                    for i in offset..<offset + area { y[i] = g * ((x[i] - m) * s) + b }
                                 }
                             }
+                            epilogue(y + sample * channels * area)
                         }
                     }
                 }
@@ -155,8 +159,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                 for sample in samples {
                     for c in 0..<channels {
                         let offset = (sample * channels + c) * area
-                        var a: Float = 0, b: Float = 0
-                        for i in offset..<offset + area { a += dy[i]; b += dy[i] * xHat[i] }
+                        let (a, b) = Self.sums(dy + offset, times: xHat + offset, count: area)
                         sumDy[c] += a
                         sumDyXHat[c] += b
                     }
@@ -194,5 +197,75 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
             }
         }
         return dx
+    }
+
+    // The sums over a channel's plane. Each keeps 32 running sums — four vectors of eight or two of
+    // sixteen, value i going to sum i mod 32 — added up at the end in a fixed order: the same bits on
+    // every machine and in every layout, and four or more chains in flight where one chain of
+    // additions waited on each other.
+
+    /// Σ x over `count` values, in double precision.
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+        let whole = count / 32 * 32
+        for i in stride(from: 0, to: whole, by: 32) {
+            lanes.0 += SIMD8<Double>(load(x + i))
+            lanes.1 += SIMD8<Double>(load(x + i + 8))
+            lanes.2 += SIMD8<Double>(load(x + i + 16))
+            lanes.3 += SIMD8<Double>(load(x + i + 24))
+        }
+        var total = inOrder((lanes.0 + lanes.1) + (lanes.2 + lanes.3))
+        for i in whole..<count { total += Double(x[i]) }
+        return total
+    }
+
+    /// Σ (x − mean)² over `count` values, in double precision.
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, about mean: Double) -> Double {
+        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+        let centre = SIMD8<Double>(repeating: mean)
+        let whole = count / 32 * 32
+        for i in stride(from: 0, to: whole, by: 32) {
+            let d0 = SIMD8<Double>(load(x + i)) - centre, d1 = SIMD8<Double>(load(x + i + 8)) - centre
+            let d2 = SIMD8<Double>(load(x + i + 16)) - centre, d3 = SIMD8<Double>(load(x + i + 24)) - centre
+            lanes.0 += d0 * d0
+            lanes.1 += d1 * d1
+            lanes.2 += d2 * d2
+            lanes.3 += d3 * d3
+        }
+        var total = inOrder((lanes.0 + lanes.1) + (lanes.2 + lanes.3))
+        for i in whole..<count { let d = Double(x[i]) - mean; total += d * d }
+        return total
+    }
+
+    /// (Σ ∂y, Σ ∂y·x̂) over `count` values.
+    static func sums(_ dy: UnsafePointer<Float>, times xHat: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+        var plain = (SIMD16<Float>(), SIMD16<Float>()), weighted = (SIMD16<Float>(), SIMD16<Float>())
+        let whole = count / 32 * 32
+        for i in stride(from: 0, to: whole, by: 32) {
+            let (g0, g1): (SIMD16<Float>, SIMD16<Float>) = (load(dy + i), load(dy + i + 16))
+            plain.0 += g0
+            plain.1 += g1
+            weighted.0 += g0 * load(xHat + i)
+            weighted.1 += g1 * load(xHat + i + 16)
+        }
+        var a = inOrder(plain.0 + plain.1), b = inOrder(weighted.0 + weighted.1)
+        for i in whole..<count {
+            a += dy[i]
+            b += dy[i] * xHat[i]
+        }
+        return (a, b)
+    }
+
+    /// The lanes added from the first to the last (`sum()` leaves the order open).
+    @inline(__always)
+    private static func inOrder<Vector: SIMD>(_ lanes: Vector) -> Vector.Scalar where Vector.Scalar: FloatingPoint {
+        var total: Vector.Scalar = 0
+        for lane in lanes.indices { total += lanes[lane] }
+        return total
+    }
+
+    @inline(__always)
+    private static func load<Vector: SIMD>(_ pointer: UnsafePointer<Float>) -> Vector where Vector.Scalar == Float {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
     }
 }

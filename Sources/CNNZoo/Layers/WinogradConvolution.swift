@@ -28,10 +28,6 @@ final class WinogradConvolution {
     /// The floats one block's V and M may take together (128 KB): within the L2 cache of every
     /// core these machines have, with room for the filters and the maps.
     static let blockFloats = 32 * 1024
-    /// Floats between two points' planes beyond a block's values (one cache line): with planes a
-    /// power of two apart (64 tiles × 16 channels is 4 KB) the 16 written together would fall in one
-    /// set of the L1 cache and evict each other.
-    static let pointSkew = 16
     /// The fewest input channels worth it: with conv1's single channel the products are too thin.
     static let minimumChannels = 4
 
@@ -69,10 +65,7 @@ final class WinogradConvolution {
 
     private var inputSize: Int { window.channels * window.height * window.width }
     private var outputSize: Int { outputs * window.outputHeight * window.outputWidth }
-    /// Floats from one point's plane of a block's V to the next, and of its M.
-    private var vStride: Int { blockTiles * window.channels + Self.pointSkew }
-    private var mStride: Int { blockTiles * outputs + Self.pointSkew }
-    private var threadScratch: Int { Self.points * (vStride + mStride) + 3 * planeScratch + inputSize + outputSize }
+    private var threadScratch: Int { Self.points * (window.channels + outputs) * blockTiles + 3 * planeScratch + inputSize + outputSize }
     private var positions: Int { window.height * window.width }
     private var outputPositions: Int { window.outputHeight * window.outputWidth }
 
@@ -80,13 +73,13 @@ final class WinogradConvolution {
     /// soon as it is written, on the thread that wrote it.
     func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
                  finish: (_ sample: Int, _ output: UnsafeMutablePointer<Float>) -> Void) {
-        let (c, o, points, tilesPerSample, vStride, mStride) = (window.channels, outputs, Self.points, tilesPerSample, vStride, mStride)
+        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
         let u = filters.reserve(points * o * c)
         Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: nil)
         let scratch = tiles.reserve(Parallelism.chunkCount(batch) * threadScratch)
         Parallelism.forEachChunk(batch) { chunk, samples in
-            let v = scratch + chunk * threadScratch, m = v + points * vStride
-            let inputPlane = m + points * mStride, outputPlane = inputPlane + planeScratch
+            let v = scratch + chunk * threadScratch, m = v + points * c * blockTiles
+            let inputPlane = m + points * o * blockTiles, outputPlane = inputPlane + planeScratch
             let xT = outputPlane + 2 * planeScratch, yT = xT + inputSize
             forEachBlock(of: samples) { block in
                 let count = block.count
@@ -94,15 +87,15 @@ final class WinogradConvolution {
                     if tiles.lowerBound == 0 {
                         BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
                     }
-                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * c, pointStride: vStride, plane: inputPlane)
+                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
                 }
+                // Point ξ's rows — one per tile — lie 16 points' values apart.
                 for point in 0..<points {
-                    Kernels.multiply(m: count, n: o, k: c, a: v + point * vStride, lda: c,
-                                     b: u + point * c * o, ldb: o, c: m + point * mStride, ldc: o)
+                    Kernels.multiply(m: count, n: o, k: c, a: v + point * c, lda: points * c,
+                                     b: u + point * c * o, ldb: o, c: m + point * o, ldc: points * o)
                 }
                 forEachSegment(of: block) { n, tiles, offset in
-                    Kernels.winogradOutput(window, outputs: o, m + offset * o, tiles: tiles, pointStride: mStride,
-                                           into: yT, plane: outputPlane)
+                    Kernels.winogradOutput(window, outputs: o, m + offset * points * o, tiles: tiles, into: yT, plane: outputPlane)
                     guard tiles.upperBound == tilesPerSample else { return }
                     let yn = y + n * outputSize
                     BLAS.transpose(rows: outputPositions, columns: o, a: yT, lda: o, into: yn, ldb: outputPositions)
@@ -117,15 +110,15 @@ final class WinogradConvolution {
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                   batch: Int, weightPartials: UnsafeMutablePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
                   eachSample: (_ chunk: Int, _ sample: Int) -> Void) {
-        let (c, o, points, tilesPerSample, vStride, mStride) = (window.channels, outputs, Self.points, tilesPerSample, vStride, mStride)
+        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
         let chunks = Parallelism.chunkCount(batch)
         let u = filters.reserve(2 * points * o * c), ut = u + points * o * c
         Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: ut)
         let scratch = tiles.reserve(chunks * threadScratch)
         let filterGradients = filterGradients.reserve(chunks * points * o * c)
         Parallelism.forEachChunk(batch) { chunk, samples in
-            let v = scratch + chunk * threadScratch, dm = v + points * vStride
-            let inputPlane = dm + points * mStride, outputPlane = inputPlane + planeScratch
+            let v = scratch + chunk * threadScratch, dm = v + points * c * blockTiles
+            let inputPlane = dm + points * o * blockTiles, outputPlane = inputPlane + planeScratch
             let gradientPlane = outputPlane + planeScratch
             let du = filterGradients + chunk * points * c * o
             let xT = gradientPlane + planeScratch, yT = xT + inputSize
@@ -138,25 +131,23 @@ final class WinogradConvolution {
                         BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
                         BLAS.transpose(rows: o, columns: outputPositions, a: dy + n * outputSize, lda: outputPositions, into: yT, ldb: o)
                     }
-                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * c, pointStride: vStride, plane: inputPlane)
-                    Kernels.winogradOutputAdjoint(window, outputs: o, yT, tiles: tiles, into: dm + offset * o,
-                                                  pointStride: mStride, plane: outputPlane)
+                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
+                    Kernels.winogradOutputAdjoint(window, outputs: o, yT, tiles: tiles, into: dm + offset * points * o, plane: outputPlane)
                 }
                 // The chunk's first block starts its ∂U; the others carry on each entry's chain.
                 for point in 0..<points {
-                    Kernels.multiply(transposeA: true, m: c, n: o, k: count, a: v + point * vStride, lda: c,
-                                     b: dm + point * mStride, ldb: o, accumulate: accumulate, c: du + point * c * o, ldc: o)
+                    Kernels.multiply(transposeA: true, m: c, n: o, k: count, a: v + point * c, lda: points * c,
+                                     b: dm + point * o, ldb: points * o, accumulate: accumulate, c: du + point * c * o, ldc: o)
                 }
                 accumulate = true
                 guard let dx else { return }
                 // ∂V overwrites V, which the products above were the last to read.
                 for point in 0..<points {
-                    Kernels.multiply(m: count, n: c, k: o, a: dm + point * mStride, lda: o,
-                                     b: ut + point * o * c, ldb: c, c: v + point * vStride, ldc: c)
+                    Kernels.multiply(m: count, n: c, k: o, a: dm + point * o, lda: points * o,
+                                     b: ut + point * o * c, ldb: c, c: v + point * c, ldc: points * c)
                 }
                 forEachSegment(of: block) { n, tiles, offset in
-                    Kernels.winogradInputAdjoint(window, v + offset * c, tiles: tiles, pointStride: vStride,
-                                                 into: xT, plane: gradientPlane)
+                    Kernels.winogradInputAdjoint(window, v + offset * points * c, tiles: tiles, into: xT, plane: gradientPlane)
                     guard tiles.upperBound == tilesPerSample else { return }
                     BLAS.transpose(rows: positions, columns: c, a: xT, lda: c, into: dx + n * inputSize, ldb: positions)
                 }

@@ -41,8 +41,7 @@ final class FusionTests: XCTestCase {
             model.initializeParameters(seed: 5)
             var random = RandomGenerator(seed: 9)
             let input = Tensor(shape: [5, 2, 6, 6], scalars: (0..<360).map { _ in Float(random.nextUniform()) * 2 - 1 })
-            var separate = input
-            for (_, layer) in model.layers { separate = layer.forward(separate, mode: .training, random: &random) }
+            let separate = model.layerByLayer(input, mode: .training, random: &random)
             let keptSeparately = try XCTUnwrap(model.layers[4].layer as? Sigmoid).output
             let fused = try model.forward(input, mode: .training, random: &random)
             XCTAssertEqual(fused.scalars, separate.scalars, "\(threads) thread(s)")
@@ -145,8 +144,7 @@ final class FusionTests: XCTestCase {
             let input = GradientCheck.randomTensor([5, 2, 6, 6], seed: 2)
             var random = RandomGenerator(seed: 1)
             let output = try fused.forward(input, mode: .training, random: &random)
-            var layerByLayer = input
-            for (_, layer) in separate.layers { layerByLayer = layer.forward(layerByLayer, mode: .training, random: &random) }
+            let layerByLayer = separate.layerByLayer(input, mode: .training, random: &random)
             XCTAssertEqual(output.scalars, layerByLayer.scalars, "training, \(threads) thread(s)")
             XCTAssertEqual(fused.namedBuffers.map(\.buffer.value), separate.namedBuffers.map(\.buffer.value))
             XCTAssertEqual(try XCTUnwrap(fused.layers[2].layer as? ReLU).output, try XCTUnwrap(separate.layers[2].layer as? ReLU).output)
@@ -162,13 +160,9 @@ final class FusionTests: XCTestCase {
                 Parallelism.setThreads(threads)
                 let input = GradientCheck.randomTensor([5, 2, 6, 6], seed: 8)
                 let fused = try model.predict(input)
-                var oneAtATime = input
-                if model.isChain {
-                    var random = RandomGenerator(seed: 1)
-                    for (_, layer) in model.layers { oneAtATime = layer.forward(oneAtATime, mode: .evaluation, random: &random) }
-                } else {
-                    oneAtATime = try model.forward(input) { _, _ in }
-                }
+                var random = RandomGenerator(seed: 1)
+                let oneAtATime = model.isChain ? model.layerByLayer(input, mode: .evaluation, random: &random)
+                    : try model.forward(input) { _, _ in }
                 XCTAssertEqual(fused.scalars, oneAtATime.scalars, "\(model.spec.name), \(threads) thread(s)")
             }
         }
@@ -239,5 +233,15 @@ final class FusionTests: XCTestCase {
             collecting.accumulate(chunks: chunks, rows: rows, columns: columns, partial: produce)
             XCTAssertEqual(collecting.collectedPartials, partials)
         }
+    }
+}
+
+extension Model {
+    /// A chain's layers run one after another, each on the whole batch, with nothing fused: what
+    /// the fused passes must equal.
+    func layerByLayer(_ input: Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        var activation = input
+        for (_, layer) in layers { activation = layer.forward(activation, mode: mode, random: &random) }
+        return activation
     }
 }

@@ -151,11 +151,7 @@ final class KernelVariantTests: XCTestCase {
                 Parallelism.setThreads(threads)
                 for blockTiles in [5, 13, 16, 10_000] {
                     winograd.blockTiles = blockTiles
-                    var random = RandomGenerator(seed: 1)
-                    let y = layer.forward(x, mode: .training, random: &random)
-                    layer.weight.gradient.zero()
-                    let dx = layer.backward(dy)
-                    results.append(y.scalars + dx.scalars + layer.weight.gradient.scalars)
+                    results.append(Self.passes(of: layer, x, dy))
                 }
                 Parallelism.setThreads(ProcessInfoCores.active)
             }
@@ -164,6 +160,15 @@ final class KernelVariantTests: XCTestCase {
                 XCTAssertEqual(result, results[index / 4 * 4], "\(input), result \(index)")
             }
         }
+    }
+
+    /// A convolution's forward output, ∂x and ∂W for one batch, one after another.
+    private static func passes(of layer: Conv2D, _ x: Tensor, _ dy: Tensor) -> [Float] {
+        var random = RandomGenerator(seed: 1)
+        let y = layer.forward(x, mode: .training, random: &random)
+        layer.weight.gradient.zero()
+        let dx = layer.backward(dy)
+        return y.scalars + dx.scalars + layer.weight.gradient.scalars
     }
 
     func testWinogradTransformsAreBitIdenticalAcrossVariants() throws {
@@ -180,11 +185,7 @@ final class KernelVariantTests: XCTestCase {
             var results: [[Float]] = []
             for variant in Kernels.Variant.allCases where variant.isSupported {
                 Kernels.variant = variant
-                var random = RandomGenerator(seed: 1)
-                let y = layer.forward(x, mode: .training, random: &random)
-                layer.weight.gradient.zero()
-                let dx = layer.backward(dy)
-                results.append(y.scalars + dx.scalars + layer.weight.gradient.scalars)
+                results.append(Self.passes(of: layer, x, dy))
             }
             for result in results.dropFirst() { XCTAssertEqual(result, results[0], "\(input)") }
         }

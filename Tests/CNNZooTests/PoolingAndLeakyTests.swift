@@ -98,9 +98,7 @@ final class PoolingAndLeakyTests: XCTestCase {
         let x = GradientCheck.randomTensor([4, 1, 6, 6], seed: 3)
         var random = RandomGenerator(seed: 1)
         let fused = try model.forward(x, mode: .evaluation, random: &random)
-        var layerByLayer = x
-        for (_, layer) in model.layers { layerByLayer = layer.forward(layerByLayer, mode: .evaluation, random: &random) }
-        XCTAssertEqual(fused, layerByLayer)
+        XCTAssertEqual(fused, model.layerByLayer(x, mode: .evaluation, random: &random))
     }
 }
 

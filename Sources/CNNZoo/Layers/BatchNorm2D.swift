@@ -11,6 +11,10 @@
 /// so are the two sums backward needs per channel, Σ∂y and Σ∂y·x̂:
 ///
 ///     ∂x = γ/(n·σ) · (n·∂y − Σ∂y − x̂·Σ∂y·x̂),   ∂γ = Σ ∂y·x̂,   ∂β = Σ ∂y
+///
+/// In evaluation the map is fixed, so it runs on each sample as the convolution before it writes
+/// it (``EvaluationSampleWiseLayer``); in training it hands each sample it writes to the ReLU after
+/// it (``SampleProducingLayer``).
 public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, EvaluationSampleWiseLayer, SampleProducingLayer {
     public static let kind = "batchnorm2d"
     public static let summary = "batch normalisation per channel over the whole batch (PyTorch's BatchNorm2d)"

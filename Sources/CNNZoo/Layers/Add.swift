@@ -23,16 +23,9 @@ public final class Add: RegisteredMultiInputLayer {
     public var multiplyAdds: Int { (inputCount - 1) * Tensor.count(of: outputShape) }
 
     public func forward(inputs: [Tensor], mode: Mode, random: inout RandomGenerator) -> Tensor {
-        // A fresh output: the first input is still held by the caller, so adding onto it in place
-        // would copy it first, on one thread.
-        var output = Tensor.uninitialized(inputs[0].shape)
+        var output = Tensor.sum(inputs[0], inputs[1])
         let count = output.count
         output.withMutablePointer { y in
-            inputs[0].withPointer { first in
-                inputs[1].withPointer { second in
-                    Parallelism.forEachSpan(count) { span in for i in span { y[i] = first[i] + second[i] } }
-                }
-            }
             for input in inputs.dropFirst(2) {
                 input.withPointer { x in
                     Parallelism.forEachSpan(count) { span in for i in span { y[i] += x[i] } }

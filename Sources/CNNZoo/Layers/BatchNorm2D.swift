@@ -118,7 +118,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                                         y[i] = g * normal + b
                                     }
                                 } else {
-                                    for i in offset..<offset + area { y[i] = g * ((x[i] - m) * s) + b }
+                                    Self.normalize(x + offset, into: y + offset, count: area, mean: m, scale: s, gamma: g, beta: b)
                                 }
                             }
                             epilogue(y + sample * channels * area)
@@ -141,11 +141,17 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         let (gamma, beta, area) = (weight.value.scalars, bias.value.scalars, area)
         return { sample, _ in
             for c in 0..<gamma.count {
-                let (m, s, g, b) = (mean[c], inverse[c], gamma[c], beta[c])
                 let plane = sample + c * area
-                for i in 0..<area { plane[i] = g * ((plane[i] - m) * s) + b }
+                Self.normalize(plane, into: plane, count: area, mean: mean[c], scale: inverse[c], gamma: gamma[c], beta: beta[c])
             }
         }
+    }
+
+    /// y = γ·((x − μ)·s) + β over one channel's plane (in place when `y` is `x`): the evaluation map.
+    @inline(__always)
+    static func normalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
+                          mean m: Float, scale s: Float, gamma g: Float, beta b: Float) {
+        for i in 0..<count { y[i] = g * ((x[i] - m) * s) + b }
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
@@ -210,34 +216,29 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
 
     /// Σ x over `count` values, in double precision.
     static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
-        let whole = count / 32 * 32
-        for i in stride(from: 0, to: whole, by: 32) {
-            lanes.0 += SIMD8<Double>(load(x + i))
-            lanes.1 += SIMD8<Double>(load(x + i + 8))
-            lanes.2 += SIMD8<Double>(load(x + i + 16))
-            lanes.3 += SIMD8<Double>(load(x + i + 24))
-        }
-        var total = inOrder((lanes.0 + lanes.1) + (lanes.2 + lanes.3))
-        for i in whole..<count { total += Double(x[i]) }
-        return total
+        sum(x, count: count) { $0 } scalar: { $0 }
     }
 
     /// Σ (x − mean)² over `count` values, in double precision.
     static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, about mean: Double) -> Double {
-        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
         let centre = SIMD8<Double>(repeating: mean)
+        return sum(x, count: count) { let d = $0 - centre; return d * d } scalar: { let d = $0 - mean; return d * d }
+    }
+
+    /// Σ term(x) over `count` values in double precision, 32 lanes at a time.
+    @inline(__always)
+    private static func sum(_ x: UnsafePointer<Float>, count: Int, _ term: (SIMD8<Double>) -> SIMD8<Double>,
+                            scalar: (Double) -> Double) -> Double {
+        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
         let whole = count / 32 * 32
         for i in stride(from: 0, to: whole, by: 32) {
-            let d0 = SIMD8<Double>(load(x + i)) - centre, d1 = SIMD8<Double>(load(x + i + 8)) - centre
-            let d2 = SIMD8<Double>(load(x + i + 16)) - centre, d3 = SIMD8<Double>(load(x + i + 24)) - centre
-            lanes.0 += d0 * d0
-            lanes.1 += d1 * d1
-            lanes.2 += d2 * d2
-            lanes.3 += d3 * d3
+            lanes.0 += term(SIMD8<Double>(load(x + i)))
+            lanes.1 += term(SIMD8<Double>(load(x + i + 8)))
+            lanes.2 += term(SIMD8<Double>(load(x + i + 16)))
+            lanes.3 += term(SIMD8<Double>(load(x + i + 24)))
         }
         var total = inOrder((lanes.0 + lanes.1) + (lanes.2 + lanes.3))
-        for i in whole..<count { let d = Double(x[i]) - mean; total += d * d }
+        for i in whole..<count { total += scalar(Double(x[i])) }
         return total
     }
 

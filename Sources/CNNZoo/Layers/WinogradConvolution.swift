@@ -41,7 +41,7 @@ final class WinogradConvolution {
     var blockTiles: Int
     /// U = G·g·Gᵀ for every filter, [16, C, O], then transposed, [16, O, C].
     private let filters = ScratchBuffer<Float>()
-    /// Per thread: one block's V [16, tiles, C] and M [16, tiles, O], the transforms' planes, and one
+    /// Per thread: one block's V [tiles, 16, C] and M [tiles, 16, O], the transforms' planes, and one
     /// sample's input and output maps transposed, channels innermost, for them.
     private let tiles = ScratchBuffer<Float>()
     /// Each chunk's ∂U [16, C, O].

@@ -53,9 +53,9 @@ extension Model {
         var inputGradient: Tensor?
         func add(_ gradient: Tensor, to source: Int) {
             if source < 0 {
-                inputGradient = inputGradient.map { Self.sum($0, gradient) } ?? gradient
+                inputGradient = inputGradient.map { Tensor.sum($0, gradient) } ?? gradient
             } else {
-                gradients[source] = gradients[source].map { Self.sum($0, gradient) } ?? gradient
+                gradients[source] = gradients[source].map { Tensor.sum($0, gradient) } ?? gradient
             }
         }
         for (index, (_, layer)) in layers.enumerated().reversed() {
@@ -71,19 +71,6 @@ extension Model {
             }
         }
         return needsInputGradient ? inputGradient : nil
-    }
-
-    /// a + b, element by element, into fresh storage: the operands are still held where they came
-    /// from, so adding onto one in place would copy it first, on one thread.
-    static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        var total = Tensor.uninitialized(a.shape)
-        let count = total.count
-        total.withMutablePointer { t in
-            a.withPointer { a in
-                b.withPointer { b in Parallelism.forEachSpan(count) { span in for i in span { t[i] = a[i] + b[i] } } }
-            }
-        }
-        return total
     }
 
     /// Runs a batch through the model in evaluation mode, layer by layer, handing every layer's

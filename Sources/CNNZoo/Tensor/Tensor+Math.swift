@@ -29,6 +29,21 @@ extension Tensor {
         }
     }
 
+    /// a + b, element by element, with a's shape (b may view the same values with another shape),
+    /// into fresh storage on the engine's threads. Fresh, because the operands are usually still
+    /// held where they came from: adding onto one in place would copy it first, on one thread.
+    public static func sum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.count == b.count, "sum of shapes \(a.shape) and \(b.shape)")
+        var total = Tensor.uninitialized(a.shape)
+        let count = total.count
+        total.withMutablePointer { t in
+            a.withPointer { a in
+                b.withPointer { b in Parallelism.forEachSpan(count) { span in for i in span { t[i] = a[i] + b[i] } } }
+            }
+        }
+        return total
+    }
+
     /// Sets every element to zero, keeping the storage.
     public mutating func zero() {
         scalars.withUnsafeMutableBufferPointer { buffer in

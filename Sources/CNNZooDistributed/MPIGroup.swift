@@ -7,12 +7,15 @@ import Foundation
 /// libmpi is loaded at run time (see the CMPI shim), so `cnn-zoo` builds and runs without
 /// MPI installed and touches it only when `mpirun` started it. Collective operations fail by
 /// ending the whole job (MPI's default error handler), so no process is left waiting on one
-/// that died.
+/// that died. Calls wait by testing and napping (see the CMPI shim), so a waiting process
+/// leaves its core to those still computing.
 public final class MPIGroup: DataParallelGroup {
     public let rank: Int
     public let size: Int
     /// Open MPI's version line, for the log.
     public let libraryVersion: String
+    /// Whether the library takes calls from any thread, one at a time (MPI_THREAD_SERIALIZED).
+    public let callableFromAnyThread: Bool
     /// Ends the process when a call waits past `CNN_ZOO_MPI_TIMEOUT` (nil: no limit).
     private let watchdog: Watchdog?
 
@@ -35,7 +38,9 @@ public final class MPIGroup: DataParallelGroup {
             throw MPIError("started by mpirun, but Open MPI's library could not be loaded (\(text)); "
                 + "install it (apt-get install openmpi-bin libopenmpi-dev) or set CNN_ZOO_LIBMPI to its path")
         }
-        try Self.check(cnnzoo_mpi_init(), "MPI_Init")
+        var serialized: Int32 = 0
+        try Self.check(cnnzoo_mpi_init(&serialized), "MPI_Init_thread")
+        callableFromAnyThread = serialized != 0
         var rank: Int32 = 0, size: Int32 = 0
         try Self.check(cnnzoo_mpi_rank(&rank), "MPI_Comm_rank")
         try Self.check(cnnzoo_mpi_size(&size), "MPI_Comm_size")

@@ -7,7 +7,7 @@ import Synchronization
 /// good, cut off behind a dead link without the connection closing — leaves every other one
 /// waiting in its next collective for ever. A thread of our own watches the call in progress
 /// and, past the limit, prints one line and exits; `mpirun` then ends the rest of the job.
-/// It makes no MPI call itself (the library runs single-threaded).
+/// It makes no MPI call itself.
 final class Watchdog: @unchecked Sendable {
     /// The wait beyond which a call counts as unanswered.
     let limit: Duration

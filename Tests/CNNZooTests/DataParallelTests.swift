@@ -131,8 +131,10 @@ final class DataParallelTests: XCTestCase {
 
     /// `steps` steps of batch `batch` over 50 images (so epochs end on a short batch), every
     /// batch cut into `chunks` (nil: one chunk per thread of every rank).
+    /// Overlapped reductions (the trainer's default) run one bucket per layer here, so that
+    /// every comparison covers several buckets in flight.
     static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int, chunks: Int? = nil,
-                      reduction: GradientReduction = .reduceScatter) throws -> [Outcome] {
+                      reduction: GradientReduction = .reduceScatter, overlap: Bool = true) throws -> [Outcome] {
         Parallelism.setThreads(threads)
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
@@ -155,6 +157,8 @@ final class DataParallelTests: XCTestCase {
                                               schedule: .constant, batchSize: batch, totalEpochs: 100, state: TrainingState(seed: 3))
                     trainer.batchChunks = chunks
                     trainer.reduction = reduction
+                    trainer.overlapsReduction = overlap
+                    trainer.bucketFloats = 1
                     if ranks > 1 { trainer.group = ThreadGroup(hub: hub, rank: rank) }
                     for _ in 0..<steps {
                         if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
@@ -238,6 +242,108 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// Reducing after the backward pass gives the bits of reducing during it, for every reduction.
+    func testOverlappedAndAfterwardReductionsEndAlike() throws {
+        for spec in [Self.spec, Self.normalised] {
+            for (ranks, threads, batch) in [(2, 1, 8), (3, 2, 7)] {
+                for reduction in GradientReduction.allCases {
+                    let during = try Self.train(spec, ranks: ranks, threads: threads, batch: batch, steps: 6, reduction: reduction)
+                    let after = try Self.train(spec, ranks: ranks, threads: threads, batch: batch, steps: 6, reduction: reduction, overlap: false)
+                    for (rank, (a, b)) in zip(during, after).enumerated() {
+                        XCTAssertTrue(a == b, "\(spec.name), \(reduction.rawValue), \(ranks) ranks × \(threads) threads, rank \(rank)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Buckets carry every parameter once, from the last layer to the first, each as soon as
+    /// its layers are done and at least as large as asked (but the first layer's).
+    func testBucketsCarryEveryParameterOnceFromTheLastLayer() throws {
+        let model = try Model(spec: Self.normalised)
+        let expected = model.layers.reversed().flatMap { $0.layer.parameters }.map(ObjectIdentifier.init)
+        for floats in [1, 10, 40, 1 << 20] {
+            var buckets = GradientBuckets(layers: model.layers.map(\.layer), floats: floats)
+            XCTAssertTrue(buckets.buckets.dropLast().allSatisfy { $0.parameters.reduce(0) { $0 + $1.count } >= floats }, "\(floats)")
+            for _ in 0..<2 {
+                var handed: [Parameter] = []
+                for index in model.layers.indices.reversed() {
+                    buckets.finished(index) { handed += $0 }
+                    // Nothing handed before its layer is done.
+                    XCTAssertTrue(handed.allSatisfy { parameter in
+                        model.layers[index...].contains { $0.layer.parameters.contains { $0 === parameter } }
+                    }, "\(floats) floats, layer \(index)")
+                }
+                buckets.finishStep { _ in XCTFail("a bucket handed twice") }
+                XCTAssertEqual(handed.map(ObjectIdentifier.init), expected, "\(floats) floats")
+            }
+        }
+    }
+
+    /// A layer early in the model holds its backward pass until this process's reduction has
+    /// exchanged gradients, which happens only if the reduction of the layers after it started
+    /// while the pass was still under way.
+    func testTheReductionRunsDuringTheBackwardPass() throws {
+        // Per rank: backward passes through the gate, and those in which it saw an exchange.
+        XCTAssertEqual(try Self.gatedRun(overlap: true, patience: 30), [3, 3, 3, 3], "the reduction waited for the backward pass")
+        XCTAssertEqual(try Self.gatedRun(overlap: false, patience: 0.3), [3, 0, 3, 0], "the gate opened without an overlapped reduction")
+    }
+
+    /// Two ranks, three steps of a model whose second layer is a ``ReductionGate``: for each
+    /// rank, the backward passes through its gate and those in which the gate saw the gradients
+    /// exchanged before it let the pass go on.
+    static func gatedRun(overlap: Bool, patience: Double) throws -> [Int] {
+        Parallelism.setThreads(1)
+        var gated = LayerRegistry.standard
+        try gated.register(ReductionGate.self)
+        let registry = gated
+        let spec = ModelSpec(name: "gated", inputShape: [1, 4, 4], classes: 2, layers: [
+            LayerSpec(name: "conv", kind: "conv2d", settings: ["out_channels": 2, "kernel": 3, "padding": 1]),
+            LayerSpec(name: "gate", kind: "reduction_gate"),
+            LayerSpec(name: "act", kind: "relu"),
+            LayerSpec(name: "flat", kind: "flatten"),
+            LayerSpec(name: "fc", kind: "dense", settings: ["units": 2]),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        let data = try SyntheticTask.data(count: 16, seed: 5)
+        let hub = ThreadGroup.Hub(size: 2)
+        final class Opened: @unchecked Sendable {
+            let lock = NSLock()
+            var values = [0, 0, 0, 0]
+            var failure: String?
+        }
+        let opened = Opened()
+        let done = DispatchGroup()
+        for rank in 0..<2 {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                do {
+                    let model = try Model(spec: spec, registry: registry)
+                    model.initializeParameters(seed: 2)
+                    let gate = model.layers.compactMap { $0.layer as? ReductionGate }[0]
+                    gate.patience = patience
+                    let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.1), schedule: .constant,
+                                              batchSize: 8, totalEpochs: 10, state: TrainingState(seed: 1))
+                    trainer.overlapsReduction = overlap
+                    trainer.bucketFloats = 1
+                    trainer.batchChunks = 2
+                    trainer.reduction = .reduceScatter
+                    trainer.group = SignallingGroup(ThreadGroup(hub: hub, rank: rank), gate: gate)
+                    for _ in 0..<3 {
+                        if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                        _ = try trainer.step()
+                    }
+                    opened.lock.withLock { opened.values[2 * rank ..< 2 * rank + 2] = [gate.passes, gate.signalledPasses] }
+                } catch {
+                    opened.lock.withLock { opened.failure = "rank \(rank): \(error)" }
+                }
+            }
+        }
+        done.wait()
+        if let failure = opened.failure { throw NSError(domain: "DataParallelTests", code: 2, userInfo: [NSLocalizedDescriptionKey: failure]) }
+        return opened.values
+    }
+
     /// The reduce-scatter's traffic per process falls as processes are added, as its bound
     /// (C/N + 1)·G·(N−1)/N says for C chunks, N processes and G gradient floats; the chain's
     /// stays under 2·G; the all-gather's, which carries every chunk's partials to every
@@ -296,5 +402,66 @@ final class DataParallelTests: XCTestCase {
                 }
             }
         }
+    }
+}
+
+/// An identity layer whose backward pass waits — up to `patience` seconds — until its
+/// process's gradients have been exchanged (``SignallingGroup``), and counts the passes in
+/// which they were.
+final class ReductionGate: RegisteredLayer, @unchecked Sendable {
+    static let kind = "reduction_gate"
+    static let summary = "passes its input on; its backward pass waits for a gradient exchange"
+    static let settings: [SettingDescription] = []
+    let outputShape: [Int]
+    var patience = 30.0
+    private(set) var passes = 0, signalledPasses = 0
+    private let condition = NSCondition()
+    private var signalled = false
+
+    init(settings: LayerSettings, inputShape: [Int]) throws { outputShape = inputShape }
+
+    var parameters: [Parameter] { [] }
+
+    func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        // The last step's exchanges ended before this pass began.
+        condition.withLock { signalled = false }
+        return input
+    }
+
+    func backward(_ outputGradient: consuming Tensor) -> Tensor {
+        condition.lock()
+        let deadline = Date(timeIntervalSinceNow: patience)
+        while !signalled && condition.wait(until: deadline) {}
+        passes += 1
+        if signalled { signalledPasses += 1 }
+        signalled = false
+        condition.unlock()
+        return outputGradient
+    }
+
+    func signal() {
+        condition.lock()
+        signalled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A group that tells a ``ReductionGate`` whenever gradients are exchanged (the reduce-scatter's
+/// personalised exchange).
+final class SignallingGroup: DataParallelGroup, @unchecked Sendable {
+    let inner: ThreadGroup
+    let gate: ReductionGate
+
+    init(_ inner: ThreadGroup, gate: ReductionGate) { (self.inner, self.gate) = (inner, gate) }
+
+    var rank: Int { inner.rank }
+    var size: Int { inner.size }
+    func allGather(_ values: [Float], counts: [Int]) throws -> [Float] { try inner.allGather(values, counts: counts) }
+    func any(_ flag: Bool) throws -> Bool { try inner.any(flag) }
+
+    func allToAll(_ values: [Float], sendCounts: [Int], receiveCounts: [Int]) throws -> [Float] {
+        defer { gate.signal() }
+        return try inner.allToAll(values, sendCounts: sendCounts, receiveCounts: receiveCounts)
     }
 }

@@ -47,7 +47,7 @@ extension Model {
     /// The backward pass of a graph: the layers in reverse order, where an output feeds several
     /// layers its gradients added in the order of those layers from last to first — a fixed order,
     /// so the sums are the same on every run.
-    func graphBackward(_ outputGradient: Tensor, needsInputGradient: Bool) -> Tensor? {
+    func graphBackward(_ outputGradient: Tensor, needsInputGradient: Bool, finished: ((Int) -> Void)?) -> Tensor? {
         var gradients = [Tensor?](repeating: nil, count: layers.count)
         gradients[layers.count - 1] = outputGradient
         var inputGradient: Tensor?
@@ -69,6 +69,7 @@ extension Model {
             } else {
                 add(layer.backward(gradient), to: mine[0])
             }
+            finished?(index)
         }
         return needsInputGradient ? inputGradient : nil
     }

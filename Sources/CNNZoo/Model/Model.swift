@@ -161,11 +161,17 @@ public final class Model {
 
     /// Back-propagates ∂L/∂output through every layer, accumulating parameter gradients.
     /// Returns ∂L/∂input when `needsInputGradient`; otherwise the first layer skips it.
+    /// The layers run from last to first; `finished(index)` is called as each is done, its
+    /// parameters' gradients complete (a data-parallel step starts reducing them there).
     @discardableResult
-    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false) -> Tensor? {
-        guard isChain else { return graphBackward(outputGradient, needsInputGradient: needsInputGradient) }
+    public func backward(_ outputGradient: Tensor, needsInputGradient: Bool = false, finished: ((_ layer: Int) -> Void)? = nil) -> Tensor? {
+        guard isChain else { return graphBackward(outputGradient, needsInputGradient: needsInputGradient, finished: finished) }
         var gradient = outputGradient
-        for (_, layer) in layers.dropFirst().reversed() { gradient = layer.backward(consume gradient) }
+        for index in layers.indices.dropFirst().reversed() {
+            gradient = layers[index].layer.backward(consume gradient)
+            finished?(index)
+        }
+        defer { finished?(0) }
         if needsInputGradient { return layers[0].layer.backward(gradient) }
         layers[0].layer.accumulateParameterGradients(gradient)
         return nil

@@ -26,6 +26,10 @@ public protocol DataParallelGroup: AnyObject {
     func broadcast(_ values: inout [Float], from root: Int) throws
     /// Whether any process passes true (every process gets the same answer).
     func any(_ flag: Bool) throws -> Bool
+    /// Whether the operations may be called from any thread, one at a time — as the trainer
+    /// does when it reduces gradients during the backward pass. Without it, every operation runs
+    /// on the trainer's thread and the reduction waits for the backward pass to end.
+    var callableFromAnyThread: Bool { get }
 }
 
 /// A transport that has only collective operations cannot run ``GradientReduction/chain``.
@@ -34,6 +38,8 @@ public struct PointToPointUnavailable: Error, CustomStringConvertible {
 }
 
 extension DataParallelGroup {
+    public var callableFromAnyThread: Bool { true }
+
     /// An exchange through ``allGather(_:counts:)``, for a transport without a personalised one:
     /// correct, but every process receives everything.
     public func allToAll(_ values: [Float], sendCounts: [Int], receiveCounts: [Int]) throws -> [Float] {

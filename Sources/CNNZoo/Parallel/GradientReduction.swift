@@ -34,21 +34,24 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     ///
     /// A parameter contributes, per process, the partials its layer collected chunk by chunk
     /// (``Parameter/collectedPartials``), or — for a layer that adds into its gradient
-    /// directly — that gradient as one chunk, or nothing when it is zero.
-    func combine(_ parameters: [Parameter], group: any DataParallelGroup) throws {
+    /// directly — that gradient as one chunk, or nothing when it is zero. Every process passes
+    /// the same parameters in the same order; any grouping of them gives the same sums. Off
+    /// the engine's threads (`parallel` false), the sums run on the caller's thread alone.
+    func combine(_ parameters: [Parameter], group: any DataParallelGroup, parallel: Bool = true) throws {
         // Cleared once the contributions, which share the partials' storage, are gone: the
         // buffers are then unshared and keep their capacity for the next step.
         defer { for parameter in parameters { parameter.collectedPartials.removeAll(keepingCapacity: true) } }
-        try combine(parameters, parameters.map(Contribution.init), group: group)
-    }
-
-    private func combine(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+        let contributions = parameters.map(Contribution.init)
+        let spans: Spans = parallel ? { count, body in Parallelism.forEachSpan(count, body) } : { count, body in body(0..<count) }
         switch self {
-        case .allGather: try gatherAll(parameters, contributions, group: group)
-        case .reduceScatter: try scatterInOrder(parameters, contributions, group: group)
+        case .allGather: try gatherAll(parameters, contributions, group: group, spans: spans)
+        case .reduceScatter: try scatterInOrder(parameters, contributions, group: group, spans: spans)
         case .chain: try passAlong(parameters, contributions, group: group)
         }
     }
+
+    /// Runs element-wise work over `count` elements in spans, on the engine's threads or not.
+    private typealias Spans = (_ count: Int, _ body: (Range<Int>) -> Void) -> Void
 
     /// Where each parameter's gradient sits in the parameters' gradients laid end to end.
     private struct Layout {
@@ -103,7 +106,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         return (0..<group.size).map { rank in all[rank * contributions.count ..< (rank + 1) * contributions.count].map { Int($0) } }
     }
 
-    private func gatherAll(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+    private func gatherAll(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup, spans: Spans) throws {
         let counts = try chunkCounts(contributions, group: group)
         let sizes = Layout(parameters).sizes
         let all = try group.allGather(contributions.flatMap(\.values),
@@ -116,7 +119,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
                 all.withUnsafeBufferPointer { buffer in
                     parameter.gradient.withMutablePointer { target in
                         // Spans of elements on separate threads; each element adds its chunks in order.
-                        Parallelism.forEachSpan(count) { span in
+                        spans(count) { span in
                             for chunk in 0..<chunks {
                                 let part = buffer.baseAddress! + position + chunk * count
                                 for i in span { target[i] += part[i] }
@@ -131,7 +134,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
 
     /// Each process owns one segment of the concatenated gradient; every chunk's piece of a
     /// segment goes to its owner, which adds them in global order; the sums are then gathered.
-    private func scatterInOrder(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+    private func scatterInOrder(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup, spans: Spans) throws {
         let counts = try chunkCounts(contributions, group: group)
         let layout = Layout(parameters), ranks = group.size
         let segments = (0..<ranks).map { Parallelism.range($0, of: ranks, over: layout.total) }
@@ -174,7 +177,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         received.withUnsafeBufferPointer { source in
             sum.withUnsafeMutableBufferPointer { sum in
                 let sum = UncheckedSendable(sum)
-                Parallelism.forEachSpan(mine.count) { span in
+                spans(mine.count) { span in
                     for piece in pieces {
                         let low = max(span.lowerBound, piece.target.lowerBound), high = min(span.upperBound, piece.target.upperBound)
                         guard low < high else { continue }

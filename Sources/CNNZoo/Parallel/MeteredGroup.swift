@@ -14,6 +14,7 @@ final class MeteredGroup: DataParallelGroup {
 
     var rank: Int { inner.rank }
     var size: Int { inner.size }
+    var callableFromAnyThread: Bool { inner.callableFromAnyThread }
 
     func allGather(_ values: [Float], counts: [Int]) throws -> [Float] {
         if size > 1 { sentBytes += 4 * (counts.reduce(0, +) - counts[(rank + 1) % size]) }

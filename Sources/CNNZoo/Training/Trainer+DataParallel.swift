@@ -4,7 +4,8 @@
 /// share of consecutive chunks. The processes' outputs are gathered so that every
 /// process evaluates the loss over the whole batch exactly as one process would; each then runs
 /// backward on its own rows, and every chunk's partial gradients are added in global chunk
-/// order (``GradientReduction``). Every process ends the step with the same gradients — the ones one
+/// order (``GradientReduction``) — bucket by bucket as the backward pass completes them, where
+/// the transport allows (``GradientBuckets``). Every process ends the step with the same gradients — the ones one
 /// process computes — and so applies the same update.
 extension Trainer {
     /// The chunks of a batch cut into `chunks` (at most one per sample) that process `rank` of
@@ -69,14 +70,28 @@ extension Trainer {
 
         let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: classes))
         guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+        let reduction = reduction(ranks: group.size)
+        // Overlapped: each bucket's reduction starts as the backward pass completes it, after
+        // those started before it, on the queue's thread.
+        var reduce: (([Parameter]) -> Void)?
+        if reducesDuringBackward, let queue = communicationQueue, let metered {
+            if buckets == nil { buckets = GradientBuckets(layers: model.layers.map(\.layer), floats: bucketFloats) }
+            reduce = { parameters in queue.start { try reduction.combine(parameters, group: metered, parallel: false) } }
+        }
+        let finished = reduce.map { reduce in { [self] (layer: Int) in buckets!.finished(layer, reduce) } }
         if !mine.isEmpty {
             let rows = Tensor(shape: [mine.count, classes],
                               scalars: Array(gradient.scalars[mine.lowerBound * classes ..< mine.upperBound * classes]))
-            model.backward(rows)
+            model.backward(rows, finished: finished)
         } else if hasBatchStatistics {
-            model.backward(Tensor(zeros: [1, classes]))
+            model.backward(Tensor(zeros: [1, classes]), finished: finished)
         }
-        try reduction(ranks: group.size).combine(model.namedParameters.map(\.parameter), group: group)
+        if let reduce, let queue = communicationQueue {
+            buckets!.finishStep(reduce)
+            try queue.finish()
+        } else {
+            try reduction.combine(model.namedParameters.map(\.parameter), group: group)
+        }
         return (output, loss)
     }
 

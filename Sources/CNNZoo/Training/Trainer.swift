@@ -24,12 +24,35 @@ public final class Trainer {
     public var group: (any DataParallelGroup)? {
         didSet {
             metered = group.map(MeteredGroup.init)
+            communicationQueue = metered.flatMap { $0.callableFromAnyThread ? CommunicationQueue() : nil }
+            if let metered, let communicationQueue {
+                communication = QueuedGroup(metered, queue: communicationQueue)
+            } else {
+                communication = metered
+            }
             for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil }
-            for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = metered }
+            for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = communication }
         }
     }
     /// The group, with its traffic counted.
     var metered: MeteredGroup?
+    /// Where the group's operations wait their turn when reductions run during the backward
+    /// pass (nil where the transport takes calls from one thread only).
+    var communicationQueue: CommunicationQueue?
+    /// The group as the step calls it: counted, and after the reductions under way.
+    var communication: (any DataParallelGroup)?
+    /// Whether a data-parallel step reduces the gradients of the layers its backward pass has
+    /// finished while the pass goes on to the layers before them (``GradientBuckets``), rather
+    /// than all of them after it. The same bits either way.
+    public var overlapsReduction = true
+    /// The least gradient, in floats, that a bucket of an overlapped reduction carries.
+    public var bucketFloats = 1 << 16 {
+        didSet {
+            precondition(bucketFloats >= 1, "a bucket carries at least one float")
+            buckets = nil
+        }
+    }
+    var buckets: GradientBuckets?
     /// How the processes add their partial gradients (nil: ``GradientReduction/suited(chunks:ranks:)``);
     /// every reduction gives the same bits.
     public var reduction: GradientReduction?
@@ -46,8 +69,15 @@ public final class Trainer {
         didSet { precondition(batchChunks.map { $0 >= 1 } ?? true, "a batch is cut into at least one chunk") }
     }
 
-    /// Seconds spent in the group's collective operations, over all steps so far.
+    /// Seconds spent in the group's collective operations, over all steps so far — during the
+    /// backward pass too, where the reduction overlaps it.
     public var communicationSeconds: Double { metered?.seconds ?? 0 }
+    /// Seconds the steps waited for the group, over all steps so far: the communication that
+    /// nothing hid.
+    public var exposedCommunicationSeconds: Double { communicationQueue?.waitingSeconds ?? communicationSeconds }
+    /// Whether the steps reduce gradients during the backward pass: asked for, and the group's
+    /// transport allows it.
+    public var reducesDuringBackward: Bool { overlapsReduction && communicationQueue != nil }
     /// Bytes this process has sent the group, over all steps so far (see ``MeteredGroup``).
     public var sentBytes: Int { metered?.sentBytes ?? 0 }
 
@@ -127,7 +157,7 @@ public final class Trainer {
 
         model.zeroGradients()
         let output: Tensor, loss: Float
-        if let group = metered {
+        if let group = communication {
             (output, loss) = try dataParallelGradients(images: images, labels: labels, group: group)
         } else {
             (output, loss) = try Parallelism.withBatchChunks(batchChunks) {

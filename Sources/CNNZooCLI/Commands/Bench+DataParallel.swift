@@ -17,7 +17,7 @@ extension Bench {
             let images = try syntheticImages(for: spec)
             func makeTrainer() throws -> Trainer {
                 let trainer = try makeRun(spec: spec, images: images, registry: registry).trainer
-                trainer.reduction = reduction.kind
+                reduction.apply(to: trainer)
                 return trainer
             }
             func train(_ trainer: Trainer, _ count: Int) throws { try Self.train(trainer, steps: count) }
@@ -29,13 +29,15 @@ extension Bench {
             let together = try makeTrainer()
             together.group = group
             try train(together, 5)
-            var rates: [Double] = [], communication: [Double] = [], sent: [Int] = []
+            var rates: [Double] = [], communication: [Double] = [], exposed: [Double] = [], sent: [Int] = []
             for _ in 0..<repeats {
                 try group.barrier()
                 let (before, bytesBefore) = (together.communicationSeconds, together.sentBytes)
+                let exposedBefore = together.exposedCommunicationSeconds
                 let seconds = try Self.seconds { try train(together, steps) }
                 rates.append(Double(steps * batchSize) / seconds)
                 communication.append((together.communicationSeconds - before) / Double(steps))
+                exposed.append((together.exposedCommunicationSeconds - exposedBefore) / Double(steps))
                 sent.append((together.sentBytes - bytesBefore) / steps)
             }
             // Process 0 alone, with the same threads; the others wait.
@@ -53,9 +55,11 @@ extension Bench {
             let result = DataParallelResult(model: spec.name, cpu: CPUInfo.model, processes: group.size, threadsPerProcess: Parallelism.threads,
                                 batchSize: batchSize, imagesPerSecond: median(rates), oneProcessImagesPerSecond: aloneRate,
                                 communicationMillisecondsPerStep: 1000 * median(communication),
+                                exposedCommunicationMillisecondsPerStep: 1000 * median(exposed),
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
                                 bytesSentPerProcessPerStep: sentBytes, reduction: together.reduction(ranks: group.size).rawValue,
+                                overlap: together.reducesDuringBackward,
                                 chunks: together.groupChunks(ranks: group.size), mpi: group.libraryVersion)
             guard group.rank == 0 else { return }
             if json {
@@ -71,6 +75,8 @@ extension Bench {
                                           group.size, 100 * result.imagesPerSecond / max(aloneRate, 1e-9) / Double(group.size))])
             table.add(["communication", String(format: "%.2f ms per step (%.0f%% of the step)", result.communicationMillisecondsPerStep,
                                                100 * result.communicationMillisecondsPerStep / result.stepMilliseconds)])
+            table.add(["waiting for it", String(format: "%.2f ms per step (%@)", result.exposedCommunicationMillisecondsPerStep,
+                                                result.overlap ? "the rest ran during the backward pass" : "not overlapped with the backward pass")])
             table.add(["reduction", "\(result.reduction) of \(result.chunks) chunks' partial gradients of \(Format.grouped(parameters)) parameters"])
             table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step, the most of any process (\(String(format: "%.2f", Double(sentBytes) / Double(4 * parameters)))× the gradient)"])
             print(table.render())
@@ -86,20 +92,23 @@ extension Bench {
         let imagesPerSecond: Double
         let oneProcessImagesPerSecond: Double
         let communicationMillisecondsPerStep: Double
+        let exposedCommunicationMillisecondsPerStep: Double
         let stepMilliseconds: Double
         let oneProcessStepMilliseconds: Double
         let bytesSentPerProcessPerStep: Int
         let reduction: String
+        let overlap: Bool
         let chunks: Int
         let mpi: String
 
         enum CodingKeys: String, CodingKey {
-            case model, cpu, processes, mpi, reduction, chunks
+            case model, cpu, processes, mpi, reduction, overlap, chunks
             case threadsPerProcess = "threads_per_process"
             case batchSize = "batch_size"
             case imagesPerSecond = "images_per_second"
             case oneProcessImagesPerSecond = "one_process_images_per_second"
             case communicationMillisecondsPerStep = "communication_ms_per_step"
+            case exposedCommunicationMillisecondsPerStep = "exposed_communication_ms_per_step"
             case stepMilliseconds = "step_ms"
             case oneProcessStepMilliseconds = "one_process_step_ms"
             case bytesSentPerProcessPerStep = "bytes_sent_per_process_per_step"

@@ -146,7 +146,7 @@ struct Train: RegistryCommand {
         }
         let trainer = run.trainer
         trainer.group = parallel.group
-        trainer.reduction = reduction.kind
+        reduction.apply(to: trainer)
         if noCheckpoint || !parallel.isLeader { run.checkpointPath = nil }
         run.saveEvery = saveEvery
         run.writer = Version.writer

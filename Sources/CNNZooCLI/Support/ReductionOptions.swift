@@ -12,6 +12,12 @@ struct ReductionOptions: ParsableArguments {
         """, valueName: "kind"))
     var choice: Choice = .auto
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("""
+        Under mpirun: reduce the gradients of the layers the backward pass has finished while it \
+        goes on to the layers before them (default), or all of them after it. The same bits either way.
+        """))
+    var overlap = true
+
     enum Choice: String, ExpressibleByArgument, CaseIterable {
         case auto, chain
         case reduceScatter = "reduce-scatter"
@@ -20,4 +26,10 @@ struct ReductionOptions: ParsableArguments {
 
     /// As ``Trainer/reduction`` takes it.
     var kind: GradientReduction? { GradientReduction(rawValue: choice.rawValue) }
+
+    /// Sets `trainer`'s reduction and whether it overlaps the backward pass.
+    func apply(to trainer: Trainer) {
+        trainer.reduction = kind
+        trainer.overlapsReduction = overlap
+    }
 }

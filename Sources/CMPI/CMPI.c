@@ -2,7 +2,6 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 typedef void *handle;  // MPI_Comm, MPI_Datatype, MPI_Op in Open MPI: pointers to its objects
 
@@ -11,15 +10,13 @@ static struct {
     int (*finalize)(void);
     int (*comm_rank)(handle, int *);
     int (*comm_size)(handle, int *);
-    // The non-blocking forms, waited for by `finish` (see there); the request is the last argument.
-    int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle, handle *);
-    int (*alltoallv)(const void *, const int *, const int *, handle, void *, const int *, const int *, handle, handle, handle *);
-    int (*send)(const void *, int, handle, int, int, handle, handle *);
-    int (*recv)(void *, int, handle, int, int, handle, handle *);
-    int (*bcast)(void *, int, handle, int, handle, handle *);
-    int (*allreduce)(const void *, void *, int, handle, handle, handle, handle *);
-    int (*barrier)(handle, handle *);
-    int (*test)(handle *, int *, void *);
+    int (*allgatherv)(const void *, int, handle, void *, const int *, const int *, handle, handle);
+    int (*alltoallv)(const void *, const int *, const int *, handle, void *, const int *, const int *, handle, handle);
+    int (*send)(const void *, int, handle, int, int, handle);
+    int (*recv)(void *, int, handle, int, int, handle, void *);
+    int (*bcast)(void *, int, handle, int, handle);
+    int (*allreduce)(const void *, void *, int, handle, handle, handle);
+    int (*barrier)(handle);
     int (*abort)(handle, int);
     int (*library_version)(char *, int *);
     handle comm_world, float_type, int_type, max_op;
@@ -46,14 +43,13 @@ int cnnzoo_mpi_load(const char *library, char *reason, int reason_size) {
     FIND(finalize, "MPI_Finalize");
     FIND(comm_rank, "MPI_Comm_rank");
     FIND(comm_size, "MPI_Comm_size");
-    FIND(allgatherv, "MPI_Iallgatherv");
-    FIND(alltoallv, "MPI_Ialltoallv");
-    FIND(send, "MPI_Isend");
-    FIND(recv, "MPI_Irecv");
-    FIND(bcast, "MPI_Ibcast");
-    FIND(allreduce, "MPI_Iallreduce");
-    FIND(barrier, "MPI_Ibarrier");
-    FIND(test, "MPI_Test");
+    FIND(allgatherv, "MPI_Allgatherv");
+    FIND(alltoallv, "MPI_Alltoallv");
+    FIND(send, "MPI_Send");
+    FIND(recv, "MPI_Recv");
+    FIND(bcast, "MPI_Bcast");
+    FIND(allreduce, "MPI_Allreduce");
+    FIND(barrier, "MPI_Barrier");
     FIND(abort, "MPI_Abort");
     FIND(library_version, "MPI_Get_library_version");
     FIND(comm_world, "ompi_mpi_comm_world");
@@ -81,66 +77,35 @@ int cnnzoo_mpi_finalize(void) { return mpi.finalize(); }
 int cnnzoo_mpi_rank(int *rank) { return mpi.comm_rank(mpi.comm_world, rank); }
 int cnnzoo_mpi_size(int *size) { return mpi.comm_size(mpi.comm_world, size); }
 
-/// Waits for `request`, first testing it for a few tens of microseconds, then between ever
-/// longer naps. MPI's blocking calls poll a core for as long as they wait; a waiting process
-/// that naps leaves the core to the threads still computing (its own helpers, or other
-/// processes where several share a machine's cores).
-static int finish(int status, handle request) {
-    if (status != 0) return status;
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    long nap = 2000;  // nanoseconds
-    for (;;) {
-        int done = 0;
-        // A null status is MPI_STATUS_IGNORE in Open MPI.
-        status = mpi.test(&request, &done, 0);
-        if (status != 0 || done) return status;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long waited = (now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec);
-        if (waited < 50000) continue;
-        struct timespec pause = {0, nap};
-        nanosleep(&pause, 0);
-        if (nap < 100000) nap *= 2;
-    }
-}
-
 int cnnzoo_mpi_allgatherv_floats(const float *values, int count, float *result, const int *counts, const int *displacements) {
-    handle request;
-    return finish(mpi.allgatherv(values, count, mpi.float_type, result, counts, displacements, mpi.float_type, mpi.comm_world, &request), request);
+    return mpi.allgatherv(values, count, mpi.float_type, result, counts, displacements, mpi.float_type, mpi.comm_world);
 }
 
 int cnnzoo_mpi_alltoallv_floats(const float *send, const int *send_counts, const int *send_displacements,
                                 float *receive, const int *receive_counts, const int *receive_displacements) {
-    handle request;
-    return finish(mpi.alltoallv(send, send_counts, send_displacements, mpi.float_type,
-                                receive, receive_counts, receive_displacements, mpi.float_type, mpi.comm_world, &request), request);
+    return mpi.alltoallv(send, send_counts, send_displacements, mpi.float_type,
+                         receive, receive_counts, receive_displacements, mpi.float_type, mpi.comm_world);
 }
 
 enum { chain_tag = 7 };
 
 int cnnzoo_mpi_send_floats(const float *values, int count, int destination) {
-    handle request;
-    return finish(mpi.send(values, count, mpi.float_type, destination, chain_tag, mpi.comm_world, &request), request);
+    return mpi.send(values, count, mpi.float_type, destination, chain_tag, mpi.comm_world);
 }
 
 int cnnzoo_mpi_receive_floats(float *values, int count, int source) {
-    handle request;
-    return finish(mpi.recv(values, count, mpi.float_type, source, chain_tag, mpi.comm_world, &request), request);
+    // A null status is MPI_STATUS_IGNORE in Open MPI.
+    return mpi.recv(values, count, mpi.float_type, source, chain_tag, mpi.comm_world, 0);
 }
 
 int cnnzoo_mpi_broadcast_floats(float *values, int count, int root) {
-    handle request;
-    return finish(mpi.bcast(values, count, mpi.float_type, root, mpi.comm_world, &request), request);
+    return mpi.bcast(values, count, mpi.float_type, root, mpi.comm_world);
 }
 
 int cnnzoo_mpi_allreduce_max_int(int value, int *result) {
-    handle request;
-    return finish(mpi.allreduce(&value, result, 1, mpi.int_type, mpi.max_op, mpi.comm_world, &request), request);
+    return mpi.allreduce(&value, result, 1, mpi.int_type, mpi.max_op, mpi.comm_world);
 }
 
-int cnnzoo_mpi_barrier(void) {
-    handle request;
-    return finish(mpi.barrier(mpi.comm_world, &request), request);
-}
+int cnnzoo_mpi_barrier(void) { return mpi.barrier(mpi.comm_world); }
 void cnnzoo_mpi_abort(int code) { mpi.abort(mpi.comm_world, code); }
 const char *cnnzoo_mpi_library_version(void) { return version; }

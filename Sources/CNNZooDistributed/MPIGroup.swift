@@ -7,8 +7,7 @@ import Foundation
 /// libmpi is loaded at run time (see the CMPI shim), so `cnn-zoo` builds and runs without
 /// MPI installed and touches it only when `mpirun` started it. Collective operations fail by
 /// ending the whole job (MPI's default error handler), so no process is left waiting on one
-/// that died. Calls wait by testing and napping (see the CMPI shim), so a waiting process
-/// leaves its core to those still computing.
+/// that died.
 public final class MPIGroup: DataParallelGroup {
     public let rank: Int
     public let size: Int

@@ -4,8 +4,7 @@
 // build or to run, and loads libmpi only when mpirun started it. It declares the dozen
 // calls cnn-zoo uses against Open MPI's ABI (handles are addresses of its exported objects,
 // ompi_mpi_comm_world and the like; stable across Open MPI 4 and 5), so no MPI headers are
-// needed at build time either. Every call returns MPI's error code (0 is success). The calls
-// block until done, but wait by testing and napping rather than by polling a core throughout.
+// needed at build time either. Every call returns MPI's error code (0 is success).
 
 /// Loads `library` (NULL: "libmpi.so.40") and looks up every symbol; on failure returns
 /// nonzero and writes a one-line reason into `reason`.

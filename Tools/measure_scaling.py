@@ -5,14 +5,17 @@ Runs `cnn-zoo bench --mpi` on N simulated machines (Tools/netns_mpirun.sh: netwo
 Open MPI's TCP transport, each link limited to a rate, and delayed where the kernel has netem), one process of one
 thread per machine, for every reduction. Per step it reports the bytes each machine's link sent
 (from the links' own counters: two runs of different lengths, differenced), the bytes cnn-zoo
-counted, and the time in communication. A least-squares fit per reduction and rate of
+counted, and the time in communication — reducing after the backward pass, and during it
+(overlapped: the time the step still waited). A least-squares fit per reduction and rate of
 t_comm(N) = latency · (N − 1) + bytes(N) / B, with B the links' rate, then predicts 8 to 64
 machines at batch 64 and 1024, with one machine's compute time measured here, against the ideal
-t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce.
+t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce; with overlap, the share of a machine's
+compute that hid communication in the measured runs is taken to hide as much at every N.
 
     python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
                                             [--reductions chain,reduce-scatter,all-gather]
                                             [--delay 50us] [--steps 10,30] [--repeats 3] [--compute-repeats 3]
+                                            [--overlap off,on]
 Needs root (namespaces); exits 77 where they cannot be made.
 """
 import argparse
@@ -28,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RATES = {"100mbit": 100e6, "1gbit": 1e9, "10gbit": 10e9, "25gbit": 25e9}
 
 
-def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, model):
+def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, model, overlap=False):
     """One bench --mpi run; its JSON and the bytes each machine's link sent."""
     with tempfile.NamedTemporaryFile("r", suffix=".tx") as report:
         env = dict(os.environ, NETNS_TX_REPORT=report.name)
@@ -38,7 +41,7 @@ def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, m
             env["NETNS_RATE"] = rate
         command = [os.path.join(HERE, "netns_mpirun.sh"), str(machines), binary, "bench", model, "--mpi", "--json",
                    "--threads", "1", "--reduction", reduction, "--batch-size", str(batch),
-                   "--steps", str(steps), "--repeats", str(repeats)]
+                   "--steps", str(steps), "--repeats", str(repeats)] + (["--overlap"] if overlap else [])
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         if done.returncode not in (0, 77):
             # Open MPI's launcher now and then fails to connect back to mpirun at start-up; once more.
@@ -52,15 +55,16 @@ def run_bench(binary, machines, rate, delay, reduction, steps, repeats, batch, m
         return json.loads(done.stdout), [int(line) for line in open(report.name).read().split()]
 
 
-def measure(args, machines, rate, reduction):
+def measure(args, machines, rate, reduction, overlap):
     short, long = args.steps
-    a, tx_a = run_bench(args.binary, machines, rate, args.delay, reduction, short, args.repeats, args.batch, args.model)
-    b, tx_b = run_bench(args.binary, machines, rate, args.delay, reduction, long, args.repeats, args.batch, args.model)
+    a, tx_a = run_bench(args.binary, machines, rate, args.delay, reduction, short, args.repeats, args.batch, args.model, overlap)
+    b, tx_b = run_bench(args.binary, machines, rate, args.delay, reduction, long, args.repeats, args.batch, args.model, overlap)
     # The timed runs repeat `repeats` times; everything else (start-up, warm-up, the lone run) is alike in both.
     per_step = [(y - x) / (args.repeats * (long - short)) for x, y in zip(tx_a, tx_b)]
-    return {"machines": machines, "rate": rate, "reduction": reduction, "link_bytes_per_step": max(per_step),
+    return {"machines": machines, "rate": rate, "reduction": reduction, "overlap": overlap, "link_bytes_per_step": max(per_step),
             "counted_bytes_per_step": b["bytes_sent_per_process_per_step"],
-            "communication_ms": b["communication_ms_per_step"], "step_ms": b["step_ms"],
+            "communication_ms": b["communication_ms_per_step"], "exposed_ms": b["exposed_communication_ms_per_step"],
+            "step_ms": b["step_ms"],
             "one_process_step_ms": b["one_process_step_ms"], "chunks": b["chunks"], "cpu": b["cpu"]}
 
 
@@ -87,12 +91,14 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--compute-repeats", type=int, default=3, help="timed runs of one machine's compute")
+    parser.add_argument("--overlap", default="off,on", help="reduce after the backward pass (off), during it (on), or both")
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
     args.steps = [int(x) for x in args.steps.split(",")]
     machines = [int(x) for x in args.machines.split(",")]
     rates, reductions = args.rates.split(","), args.reductions.split(",")
+    overlaps = [{"off": False, "on": True}[x] for x in args.overlap.split(",")]
 
     show = json.loads(subprocess.run([args.binary, "show", args.model, "--json"], capture_output=True, text=True, check=True).stdout)
     gradient, classes = show["parameters"], show["spec"]["classes"]
@@ -100,11 +106,13 @@ def main():
     for rate in rates:
         for reduction in reductions:
             for n in machines:
-                rows.append(measure(args, n, rate, reduction))
-                r = rows[-1]
-                print(f"{rate:>9} {reduction:>14} {n} machines: link {r['link_bytes_per_step'] / 1e6:7.3f} MB/step "
-                      f"(counted {r['counted_bytes_per_step'] / 1e6:7.3f}), communication {r['communication_ms']:7.2f} ms "
-                      f"of a {r['step_ms']:7.2f} ms step", flush=True)
+                for overlap in overlaps:
+                    rows.append(measure(args, n, rate, reduction, overlap))
+                    r = rows[-1]
+                    print(f"{rate:>9} {reduction:>14} {n} machines, overlap {'on ' if overlap else 'off'}: link "
+                          f"{r['link_bytes_per_step'] / 1e6:7.3f} MB/step (counted {r['counted_bytes_per_step'] / 1e6:7.3f}), "
+                          f"communication {r['communication_ms']:7.2f} ms, waited {r['exposed_ms']:7.2f} ms "
+                          f"of a {r['step_ms']:7.2f} ms step", flush=True)
     cpu = rows[0]["cpu"]
     print(f"\nCPU: {cpu}; {args.model}: {gradient:,} parameters ({4 * gradient / 1e6:.2f} MB of gradient), "
           f"batch {args.batch} in {rows[0]['chunks']} chunks; links limited to each rate"
@@ -119,55 +127,77 @@ def main():
         compute[batch] = 1000 * batch / alone["train_images_per_second"]
     print(f"one machine, 1 thread: {compute[64]:.1f} ms per step at batch 64, {compute[1024]:.1f} ms at batch 1024")
 
-    fits = {}
+    def row(rate, reduction, n, overlap):
+        return next((r for r in rows if r["rate"] == rate and r["reduction"] == reduction
+                     and r["machines"] == n and r["overlap"] == overlap), None)
+
+    # The fit is of communication as it takes place after the backward pass (the overlapped runs'
+    # own communication time also counts waiting for the others to finish their buckets).
+    fitted = [False] if False in overlaps else [True]
+    fits, shares = {}, {}
+    step = compute.get(args.batch, compute[64] * args.batch / 64)
     print("\nfit t_comm(N) = latency·(N−1) + bytes(N)/B, B the links' rate, over the measured machines:")
     for rate in rates:
         bandwidth = RATES.get(rate, float("inf")) / 8
         for reduction in reductions:
-            points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction]
+            points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["overlap"] in fitted]
             hops = np.array([r["machines"] - 1 for r in points], dtype=float)
             rest = np.array([r["communication_ms"] / 1000 - r["link_bytes_per_step"] / bandwidth for r in points])
             latency = max(0.0, float(hops @ rest / (hops @ hops)))
             fits[(rate, reduction)] = (latency, 1 / bandwidth)
             residual = max(abs(latency * hops - rest)) * 1000
-            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, worst residual {residual:.2f} ms")
+            # The share of a machine's compute that hid communication: what reducing during the
+            # backward pass saved against reducing after it, over the compute each machine does.
+            hidden = [(row(rate, reduction, n, False)["communication_ms"] - row(rate, reduction, n, True)["exposed_ms"]) / (step / n)
+                      for n in machines if row(rate, reduction, n, False) and row(rate, reduction, n, True)]
+            shares[(rate, reduction)] = min(1.0, max(0.0, float(np.mean(hidden)))) if hidden else 0.0
+            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, worst residual {residual:.2f} ms"
+                  + (f"; overlap hid {100 * shares[(rate, reduction)]:.1f}% of a machine's compute "
+                     f"(per N: {', '.join(f'{100 * h:.1f}%' for h in hidden)})" if hidden else ""))
 
-    print("\nmeasured efficiency: compute of one machine / N, against it plus the measured communication")
-    print(f"{'rate':>9} {'reduction':>14} " + " ".join(f"{'N=' + str(n):>18}" for n in machines) + "   (ideal ring)")
+    print("\nmeasured efficiency: compute of one machine / N, against it plus the communication the step waited for")
+    print(f"{'rate':>9} {'reduction':>14} {'overlap':>7} " + " ".join(f"{'N=' + str(n):>18}" for n in machines) + "   (ideal ring)")
     for rate in rates:
         for reduction in reductions:
-            cells, ideal = [], []
-            for n in machines:
-                r = next(r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["machines"] == n)
-                t = compute[64] / 1000 / n
-                cells.append(f"{100 * t / (t + r['communication_ms'] / 1000):5.1f}% ({r['communication_ms']:5.2f} ms)")
-                if rate in RATES:
-                    ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):.0f}%")
-            print(f"{rate:>9} {reduction:>14} " + " ".join(f"{c:>18}" for c in cells) + "   " + " ".join(ideal))
+            for overlap in overlaps:
+                cells, ideal = [], []
+                for n in machines:
+                    r = row(rate, reduction, n, overlap)
+                    t, waited = step / 1000 / n, r["exposed_ms"] / 1000
+                    cells.append(f"{100 * t / (t + waited):5.1f}% ({r['exposed_ms']:5.2f} ms)")
+                    if rate in RATES:
+                        ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):.0f}%")
+                print(f"{rate:>9} {reduction:>14} {'on' if overlap else 'off':>7} " + " ".join(f"{c:>18}" for c in cells)
+                      + "   " + " ".join(ideal))
 
-    print("\npredicted by the fit (bytes per machine from the reduction's formula): efficiency and MB per step per machine")
+    print("\npredicted by the fit (bytes per machine from the reduction's formula): efficiency and MB per step per machine;"
+          " with overlap, the measured share of each machine's compute hides communication")
     for batch in [64, 1024]:
         chunks = -(-batch // 16)
         print(f"batch {batch} ({chunks} chunks), one machine's step {compute[batch]:.1f} ms:")
-        print(f"{'rate':>9} {'reduction':>14} " + " ".join(f"{'N=' + str(n):>17}" for n in [8, 16, 32, 64]))
+        print(f"{'rate':>9} {'reduction':>14} {'overlap':>7} " + " ".join(f"{'N=' + str(n):>17}" for n in [8, 16, 32, 64]))
         for rate in rates:
             for reduction in reductions:
                 latency, per_byte = fits[(rate, reduction)]
-                cells = []
-                for n in [8, 16, 32, 64]:
-                    sent = predicted_bytes(reduction, n, gradient, chunks, batch, classes)
-                    t, comm = compute[batch] / 1000 / n, max(0.0, latency * (n - 1) + per_byte * sent)
-                    cells.append(f"{100 * t / (t + comm):5.1f}% {sent / 1e6:6.2f} MB")
-                print(f"{rate:>9} {reduction:>14} " + " ".join(f"{c:>17}" for c in cells))
+                for overlap in sorted(set(overlaps) | {False}):
+                    cells = []
+                    for n in [8, 16, 32, 64]:
+                        sent = predicted_bytes(reduction, n, gradient, chunks, batch, classes)
+                        t, comm = compute[batch] / 1000 / n, max(0.0, latency * (n - 1) + per_byte * sent)
+                        if overlap:
+                            comm = max(0.0, comm - shares[(rate, reduction)] * t)
+                        cells.append(f"{100 * t / (t + comm):5.1f}% {sent / 1e6:6.2f} MB")
+                    print(f"{rate:>9} {reduction:>14} {'on' if overlap else 'off':>7} " + " ".join(f"{c:>17}" for c in cells))
             if rate in RATES:
                 ideal = []
                 for n in [8, 16, 32, 64]:
                     t = compute[batch] / 1000 / n
                     ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):5.1f}%")
-                print(f"{rate:>9} {'ideal ring':>14} " + " ".join(f"{c:>17}" for c in ideal))
+                print(f"{rate:>9} {'ideal ring':>14} {'off':>7} " + " ".join(f"{c:>17}" for c in ideal))
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({"cpu": cpu, "model": args.model, "rows": rows, "compute_ms": compute}, out, indent=1)
+            json.dump({"cpu": cpu, "model": args.model, "rows": rows, "compute_ms": compute,
+                       "hidden_share": {f"{rate} {reduction}": share for (rate, reduction), share in shares.items()}}, out, indent=1)
 
 
 if __name__ == "__main__":

@@ -56,7 +56,8 @@ final class DataParallelMPITests: XCTestCase {
     }
 
     /// Every layout of a run ends with the same bits — 1 or 3 threads alone; 2, 3 and 4
-    /// processes of 1 thread; 2 processes of 2 — with either reduction: weights, momentum,
+    /// processes of 1 thread; 2 processes of 2 — with every reduction, during the backward pass
+    /// and after it: weights, momentum,
     /// every step's loss, the epoch's figures; a short last batch (1000 = 15·64 + 40) included.
     /// And another chunk count ends elsewhere, so the comparison could fail.
     func testEveryLayoutEndsWithTheSameBits() throws {
@@ -70,15 +71,17 @@ final class DataParallelMPITests: XCTestCase {
         XCTAssertEqual(three.status, 0, three.stderr)
         assertSameRun(try Checkpoint.read(from: folder + "/three.h5"), b, "--threads 3 against --threads 1")
 
-        for (ranks, threads, reduction) in [(2, 1, "chain"), (3, 1, "chain"), (4, 1, "chain"), (2, 2, "chain"),
-                                            (3, 1, "reduce-scatter"), (4, 1, "all-gather")] {
-            let name = "mpi-\(ranks)-\(threads)-\(reduction).h5"
-            let distributed = try mpi(ranks, common + ["--threads", "\(threads)", "--reduction", reduction, "--checkpoint", name])
+        // After the backward pass (the default) and overlapped with it (two buckets here).
+        for (ranks, threads, reduction, overlap) in [(2, 1, "chain", false), (3, 1, "chain", false), (4, 1, "chain", true), (2, 2, "chain", false),
+                                                     (3, 1, "reduce-scatter", true), (4, 1, "all-gather", false), (2, 1, "reduce-scatter", true)] {
+            let name = "mpi-\(ranks)-\(threads)-\(reduction)-\(overlap).h5"
+            let distributed = try mpi(ranks, common + ["--threads", "\(threads)", "--reduction", reduction, "--checkpoint", name]
+                                          + (overlap ? ["--overlap"] : []))
             XCTAssertEqual(distributed.status, 0, distributed.stderr)
             XCTAssertEqual(distributed.stdout.split(separator: "\n").count, 1, "only rank 0 prints: \(distributed.stdout)")
             let a = try Checkpoint.read(from: folder + "/" + name)
             XCTAssertEqual([a.run.ranks, a.run.threads], [ranks, threads])
-            assertSameRun(a, b, "mpirun -n \(ranks) --threads \(threads) --reduction \(reduction) against --threads 1")
+            assertSameRun(a, b, "mpirun -n \(ranks) --threads \(threads) --reduction \(reduction)\(overlap ? " --overlap" : "") against --threads 1")
         }
 
         let other = try CommandRunner.run(common + ["--threads", "1", "--chunks", "3", "--checkpoint", "other.h5"], in: folder)

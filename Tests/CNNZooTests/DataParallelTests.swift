@@ -131,8 +131,8 @@ final class DataParallelTests: XCTestCase {
 
     /// `steps` steps of batch `batch` over 50 images (so epochs end on a short batch), every
     /// batch cut into `chunks` (nil: one chunk per thread of every rank).
-    /// Overlapped reductions (the trainer's default) run one bucket per layer here, so that
-    /// every comparison covers several buckets in flight.
+    /// Reductions run during the backward pass unless `overlap` is false, one bucket per layer,
+    /// so that every comparison covers several buckets in flight.
     static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int, chunks: Int? = nil,
                       reduction: GradientReduction = .reduceScatter, overlap: Bool = true) throws -> [Outcome] {
         Parallelism.setThreads(threads)

@@ -43,8 +43,9 @@ public final class Trainer {
     var communication: (any DataParallelGroup)?
     /// Whether a data-parallel step reduces the gradients of the layers its backward pass has
     /// finished while the pass goes on to the layers before them (``GradientBuckets``), rather
-    /// than all of them after it. The same bits either way.
-    public var overlapsReduction = true
+    /// than all of them after it. The same bits either way. Off by default: the reduction's
+    /// thread needs a core the computing threads leave free (see SCALING.md).
+    public var overlapsReduction = false
     /// The least gradient, in floats, that a bucket of an overlapped reduction carries.
     public var bucketFloats = 1 << 16 {
         didSet {

@@ -12,11 +12,13 @@ struct ReductionOptions: ParsableArguments {
         """, valueName: "kind"))
     var choice: Choice = .auto
 
-    @Flag(inversion: .prefixedNo, help: ArgumentHelp("""
+    @Flag(help: ArgumentHelp("""
         Under mpirun: reduce the gradients of the layers the backward pass has finished while it \
-        goes on to the layers before them (default), or all of them after it. The same bits either way.
+        goes on to the layers before them, rather than all of them after it. The same bits either \
+        way; it pays where each process leaves a core free for the reduction's thread (fewer \
+        --threads than its share of the cores).
         """))
-    var overlap = true
+    var overlap = false
 
     enum Choice: String, ExpressibleByArgument, CaseIterable {
         case auto, chain

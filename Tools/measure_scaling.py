@@ -7,7 +7,8 @@ thread per machine, for every reduction. Per step it reports the bytes each mach
 (from the links' own counters: two runs of different lengths, differenced), the bytes cnn-zoo
 counted, and the time in communication — reducing after the backward pass, and during it
 (overlapped: the time the step still waited). A least-squares fit per reduction and rate of
-t_comm(N) = latency · (N − 1) + bytes(N) / B, with B the links' rate, then predicts 8 to 64
+t_comm(N) = latency · (N − 1) + bytes(N) / B, with B the links' rate and bytes(N) those on the
+critical path, over the machine counts that have a core each here, then predicts 8 to 64
 machines at batch 64 and 1024, with one machine's compute time measured here, against the ideal
 t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce; with overlap, the share of a machine's
 compute that hid communication in the measured runs is taken to hide as much at every N.
@@ -69,7 +70,9 @@ def measure(args, machines, rate, reduction, overlap):
 
 
 def predicted_bytes(reduction, machines, gradient, chunks, batch, classes):
-    """Bytes a machine sends per step, as cnn-zoo's reductions move them (see GradientReduction)."""
+    """Bytes on a step's critical path, as cnn-zoo's reductions move them (see GradientReduction):
+    what the busiest machine sends — and for the chain, whose reduce and broadcast run one after
+    the other, two gradients even on 2 machines, where each machine sends one."""
     n, g = machines, 4 * gradient
     outputs = 4 * batch * classes * (n - 1) / n
     if reduction == "all-gather":
@@ -92,6 +95,8 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--compute-repeats", type=int, default=3, help="timed runs of one machine's compute")
     parser.add_argument("--overlap", default="off,on", help="reduce after the backward pass (off), during it (on), or both")
+    parser.add_argument("--fit-machines", help="the machine counts the fit uses (default: those with a core each here, "
+                        "else all): where processes outnumber cores, waiting measures core sharing, not the network")
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
     args.binary = os.path.abspath(args.binary)
@@ -134,15 +139,22 @@ def main():
     # The fit is of communication as it takes place after the backward pass (the overlapped runs'
     # own communication time also counts waiting for the others to finish their buckets).
     fitted = [False] if False in overlaps else [True]
+    cores = os.cpu_count() or 1
+    fit_machines = ([int(x) for x in args.fit_machines.split(",")] if args.fit_machines
+                    else [n for n in machines if n <= cores] or machines)
     fits, shares = {}, {}
     step = compute.get(args.batch, compute[64] * args.batch / 64)
-    print("\nfit t_comm(N) = latency·(N−1) + bytes(N)/B, B the links' rate, over the measured machines:")
+    print(f"\nfit t_comm(N) = latency·(N−1) + bytes(N)/B, B the links' rate, bytes(N) on the critical path, "
+          f"over {', '.join(map(str, fit_machines))} machines ({cores} cores here):")
     for rate in rates:
         bandwidth = RATES.get(rate, float("inf")) / 8
         for reduction in reductions:
-            points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["overlap"] in fitted]
+            points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["overlap"] in fitted
+                      and r["machines"] in fit_machines]
             hops = np.array([r["machines"] - 1 for r in points], dtype=float)
-            rest = np.array([r["communication_ms"] / 1000 - r["link_bytes_per_step"] / bandwidth for r in points])
+            rest = np.array([r["communication_ms"] / 1000
+                             - predicted_bytes(reduction, r["machines"], gradient, r["chunks"], args.batch, classes) / bandwidth
+                             for r in points])
             latency = max(0.0, float(hops @ rest / (hops @ hops)))
             fits[(rate, reduction)] = (latency, 1 / bandwidth)
             residual = max(abs(latency * hops - rest)) * 1000

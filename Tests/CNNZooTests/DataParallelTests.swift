@@ -257,6 +257,34 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// Batch normalisation learns from the trainer how the batch lies across the processes, so
+    /// it gathers its sums without first gathering what each process brings: no one-value
+    /// gathers in a step (and the same bits as asking, which the layouts above compare).
+    func testBatchStatisticsGatherWithoutAskingForCounts() throws {
+        Parallelism.setThreads(1)
+        let data = try SyntheticTask.data(count: 50, seed: 11)
+        let hub = ThreadGroup.Hub(size: 2)
+        let groups = (0..<2).map { CountingGroup(ThreadGroup(hub: hub, rank: $0)) }
+        let done = DispatchGroup()
+        for rank in 0..<2 {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                let model = try! Model(spec: Self.normalised)
+                model.initializeParameters(seed: 7)
+                let trainer = try! Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05), schedule: .constant,
+                                           batchSize: 10, totalEpochs: 10, state: TrainingState(seed: 3))
+                trainer.group = groups[rank]
+                for _ in 0..<3 { _ = try! trainer.step() }
+            }
+        }
+        done.wait()
+        for group in groups {
+            XCTAssertGreaterThan(group.gathers, 0)
+            XCTAssertEqual(group.singleValueGathers, 0, "rank \(group.rank) gathered counts")
+        }
+    }
+
     /// Buckets carry every parameter once, from the last layer to the first, each as soon as
     /// its layers are done and at least as large as asked (but the first layer's).
     func testBucketsCarryEveryParameterOnceFromTheLastLayer() throws {
@@ -463,5 +491,23 @@ final class SignallingGroup: DataParallelGroup, @unchecked Sendable {
     func allToAll(_ values: [Float], sendCounts: [Int], receiveCounts: [Int]) throws -> [Float] {
         defer { gate.signal() }
         return try inner.allToAll(values, sendCounts: sendCounts, receiveCounts: receiveCounts)
+    }
+}
+
+/// A group that counts its gathers, and those of one value from each process.
+final class CountingGroup: DataParallelGroup, @unchecked Sendable {
+    let inner: ThreadGroup
+    private(set) var gathers = 0, singleValueGathers = 0
+
+    init(_ inner: ThreadGroup) { self.inner = inner }
+
+    var rank: Int { inner.rank }
+    var size: Int { inner.size }
+    func any(_ flag: Bool) throws -> Bool { try inner.any(flag) }
+
+    func allGather(_ values: [Float], counts: [Int]) throws -> [Float] {
+        gathers += 1
+        if counts.allSatisfy({ $0 == 1 }) { singleValueGathers += 1 }
+        return try inner.allGather(values, counts: counts)
     }
 }

@@ -27,6 +27,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
     public let outputShape: [Int]
     public var group: (any DataParallelGroup)?
     public var isStandIn = false
+    public var batchLayout: BatchLayout?
     let channels: Int, area: Int
     /// The running statistics' momentum (PyTorch's) and the ε added to the variance.
     public let rate: Float, epsilon: Float

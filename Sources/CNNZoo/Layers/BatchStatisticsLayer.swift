@@ -9,6 +9,23 @@ public protocol BatchStatisticsLayer: Layer {
     /// Set by the trainer around a pass over a stand-in sample (a process with no samples of
     /// its own in a small batch): the layer joins the other processes' sums with none of its own.
     var isStandIn: Bool { get set }
+    /// Set by the trainer for a data-parallel step: how the batch lies across the processes, so
+    /// that the layer gathers its sums without first asking what every process brings (nil:
+    /// it asks).
+    var batchLayout: BatchLayout? { get set }
+}
+
+/// How a data-parallel step's batch lies across the processes.
+public struct BatchLayout: Sendable, Equatable {
+    /// The samples of the whole batch.
+    public var samples: Int
+    /// The chunks each process sums, in rank order (a process without samples sums its
+    /// stand-in sample as one chunk).
+    public var chunks: [Int]
+
+    public init(samples: Int, chunks: [Int]) {
+        (self.samples, self.chunks) = (samples, chunks)
+    }
 }
 
 extension BatchStatisticsLayer {
@@ -16,6 +33,7 @@ extension BatchStatisticsLayer {
     func wholeBatchCount(_ local: Int) throws -> Int {
         let mine = isStandIn ? 0 : local
         guard let group, group.size > 1 else { return mine }
+        if let batchLayout { return batchLayout.samples }
         return Int(try group.allGather([Float(mine)], counts: Array(repeating: 1, count: group.size)).reduce(0, +))
     }
 
@@ -46,7 +64,13 @@ extension BatchStatisticsLayer {
             encoded.append(isStandIn ? 0 : Float(partial - Double(high)))
         }
         if let group, group.size > 1 {
-            let counts = try group.allGather([Float(encoded.count)], counts: Array(repeating: 1, count: group.size)).map { Int($0) }
+            let counts: [Int]
+            if let batchLayout {
+                counts = batchLayout.chunks.map { 2 * width * $0 }
+                precondition(counts[group.rank] == encoded.count, "the batch layout disagrees with this process's chunks")
+            } else {
+                counts = try group.allGather([Float(encoded.count)], counts: Array(repeating: 1, count: group.size)).map { Int($0) }
+            }
             encoded = try group.allGather(encoded, counts: counts)
         }
         var totals = [Double](repeating: 0, count: width)

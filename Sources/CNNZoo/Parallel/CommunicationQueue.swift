@@ -55,13 +55,7 @@ final class CommunicationQueue: @unchecked Sendable {
     }
 
     private func timed<T>(_ body: () throws -> T) rethrows -> T {
-        let clock = ContinuousClock()
-        let start = clock.now
-        defer {
-            let elapsed = clock.now - start
-            waitingSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
-        return try body()
+        try Stopwatch.time(into: &waitingSeconds, body)
     }
 }
 

@@ -46,12 +46,6 @@ final class MeteredGroup: DataParallelGroup {
     }
 
     private func timed<T>(_ body: () throws -> T) rethrows -> T {
-        let clock = ContinuousClock()
-        let start = clock.now
-        defer {
-            let elapsed = clock.now - start
-            seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
-        return try body()
+        try Stopwatch.time(into: &seconds, body)
     }
 }

@@ -4,9 +4,9 @@
 /// share of consecutive chunks. The processes' outputs are gathered so that every
 /// process evaluates the loss over the whole batch exactly as one process would; each then runs
 /// backward on its own rows, and every chunk's partial gradients are added in global chunk
-/// order (``GradientReduction``) — bucket by bucket as the backward pass completes them, where
-/// the transport allows (``GradientBuckets``). Every process ends the step with the same gradients — the ones one
-/// process computes — and so applies the same update.
+/// order (``GradientReduction``) — after the backward pass, or bucket by bucket as the pass
+/// completes them (``Trainer/overlapsReduction``, ``GradientBuckets``). Every process ends the
+/// step with the same gradients — the ones one process computes — and so applies the same update.
 extension Trainer {
     /// The chunks of a batch cut into `chunks` (at most one per sample) that process `rank` of
     /// `ranks` runs: consecutive ones, as evenly shared as they go.
@@ -44,7 +44,14 @@ extension Trainer {
                                        shares: [Range<Int>], mine: Range<Int>) throws -> (output: Tensor, loss: Float) {
         let count = labels.count, classes = model.spec.classes
         let perSample = images.sampleCount
-        defer { setStandIn(false) }
+        let chunks = groupChunks(ranks: group.size)
+        setBatchLayout(BatchLayout(samples: count, chunks: (0..<group.size).map {
+            max(1, Self.chunkShare(of: count, chunks: chunks, rank: $0, ranks: group.size).count)
+        }))
+        defer {
+            setStandIn(false)
+            setBatchLayout(nil)
+        }
 
         // Forward over this process's rows; gather every process's outputs in sample order.
         var localOutput: [Float] = []
@@ -100,5 +107,9 @@ extension Trainer {
 
     private func setStandIn(_ value: Bool) {
         for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.isStandIn = value }
+    }
+
+    private func setBatchLayout(_ layout: BatchLayout?) {
+        for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.batchLayout = layout }
     }
 }

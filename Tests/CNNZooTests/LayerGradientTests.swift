@@ -161,6 +161,32 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck.check(noBias, input: GradientCheck.randomTensor([2, 5], seed: 2))
     }
 
+    /// Evaluation's product is b + one chain of fused multiply-adds in input order for every
+    /// output, the same bits on 1, 2 and 3 threads (odd batches and units past the kernel's
+    /// blocks included), and training's sgemm values to rounding.
+    func testDenseEvaluationIsItsDefinitionOnAnyThreadCount() throws {
+        defer { Parallelism.setThreads(ProcessInfoCores.active) }
+        for (index, (batch, inputs, units)) in [(5, 37, 19), (64, 300, 100), (3, 8, 1)].enumerated() {
+            let layer = try GradientCheck.layer("dense", ["units": .number(Double(units))], input: [inputs]) as! Dense
+            layer.weight.value = GradientCheck.randomTensor([units, inputs], seed: UInt64(index))
+            layer.bias!.value = GradientCheck.randomTensor([units], seed: UInt64(index + 10))
+            let x = GradientCheck.randomTensor([batch, inputs], seed: UInt64(index + 20))
+            var expected = [Float](repeating: 0, count: batch * units)
+            for n in 0..<batch { for u in 0..<units {
+                var sum: Float = 0
+                for p in 0..<inputs { sum.addProduct(layer.weight.value.scalars[u * inputs + p], x.scalars[n * inputs + p]) }
+                expected[n * units + u] = layer.bias!.value.scalars[u] + sum
+            } }
+            var random = RandomGenerator(seed: 0)
+            for threads in 1...3 {
+                Parallelism.setThreads(threads)
+                XCTAssertEqual(layer.forward(x, mode: Mode.evaluation, random: &random).scalars, expected, "\(batch)×\(inputs)→\(units), \(threads) threads")
+            }
+            let training = layer.forward(x, mode: Mode.training, random: &random).scalars
+            for (a, b) in zip(training, expected) { XCTAssertEqual(a, b, accuracy: 1e-5 * Float(inputs)) }
+        }
+    }
+
     func testPositionBias() throws {
         let layer = try GradientCheck.layer("bias", [:], input: [3, 4, 5])
         GradientCheck.check(layer, input: GradientCheck.randomTensor([3, 3, 4, 5], seed: 1))

@@ -2,10 +2,10 @@
 ///
 /// The batch is split into one chunk of samples per thread: each chunk computes its rows of y
 /// and ∂x, and its partial ∂W = ∂y_cᵀ·x_c and ∂b, which are added in chunk order (∂W's a block
-/// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``). The forward
-/// product (B transposed) is OpenBLAS's sgemm; the backward ones are the engine's own
-/// ``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``, which keeps a block of the
-/// result in registers and is at least as fast as OpenBLAS on these shapes.
+/// of columns at a time, see ``Parameter/accumulate(chunks:rows:columns:partial:)``). Training's
+/// forward product (B transposed) is OpenBLAS's sgemm; evaluation's and the backward ones are the
+/// engine's own ``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``, which keeps
+/// a block of the result in registers and is at least as fast as OpenBLAS on these shapes.
 public final class Dense: RegisteredLayer {
     public static let kind = "dense"
     public static let summary = "fully connected layer y = x·Wᵀ + b (W is [out, in])"
@@ -46,6 +46,7 @@ public final class Dense: RegisteredLayer {
     public var multiplyAdds: Int { units * inputCount }
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
+        if mode == .evaluation { return evaluate(input) }
         self.input = input
         let (batch, units, inputCount) = (self.input.batchSize, units, inputCount)
         var output = Tensor.uninitialized([batch, units])
@@ -58,6 +59,37 @@ public final class Dense: RegisteredLayer {
                     BLAS.gemm(transposeB: true, m: rows.count, n: units, k: inputCount,
                               a: x + rows.lowerBound * inputCount, lda: inputCount, b: w, ldb: inputCount,
                               beta: 1, c: y + rows.lowerBound * units, ldc: units)
+                }
+            }
+        }
+        return output
+    }
+
+    /// Evaluation's xᵀ and yᵀ, chunk by chunk.
+    private let transposed = ScratchBuffer<Float>()
+
+    /// The evaluation pass: yᵀ = W·xᵀ chunk by chunk, W read where it lies. sgemm would pack all
+    /// of W again for every chunk — as long as the product itself on a large layer and a thin
+    /// chunk — where the engine's product streams a chunk's transposed input past blocks of W's
+    /// rows. Each output is b + one chain of fused multiply-adds in input order, so it is the same
+    /// on any thread count (not, to the last bit, training's sgemm sums).
+    func evaluate(_ input: Tensor) -> Tensor {
+        let (batch, units, inputCount) = (input.batchSize, units, inputCount)
+        var output = Tensor.uninitialized([batch, units])
+        let scratch = UncheckedSendable(transposed.reserve(batch * (inputCount + units)))
+        let bias = bias?.value ?? Tensor(zeros: [units])
+        withPointers(input, weight.value, bias) { x, w, b in
+            output.withMutablePointer { y in
+                Parallelism.forEachChunk(batch) { _, rows in
+                    let xT = scratch.value + rows.lowerBound * inputCount
+                    let yT = scratch.value + batch * inputCount + rows.lowerBound * units
+                    let m = rows.count
+                    BLAS.transpose(rows: m, columns: inputCount, a: x + rows.lowerBound * inputCount, lda: inputCount, into: xT, ldb: m)
+                    Kernels.multiply(m: units, n: m, k: inputCount, a: w, lda: inputCount, b: xT, ldb: m, c: yT, ldc: m)
+                    for n in 0..<m {
+                        let row = y + (rows.lowerBound + n) * units
+                        for u in 0..<units { row[u] = b[u] + yT[u * m + n] }
+                    }
                 }
             }
         }

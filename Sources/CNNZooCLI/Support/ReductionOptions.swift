@@ -15,8 +15,8 @@ struct ReductionOptions: ParsableArguments {
     @Flag(help: ArgumentHelp("""
         Under mpirun: reduce the gradients of the layers the backward pass has finished while it \
         goes on to the layers before them, rather than all of them after it. The same bits either \
-        way; it pays where each process leaves a core free for the reduction's thread (fewer \
-        --threads than its share of the cores).
+        way; meant for processes that leave a core free for the reduction's thread (fewer \
+        --threads than their share of the cores): where every core computes it gains little.
         """))
     var overlap = false
 

@@ -82,6 +82,12 @@ def predicted_bytes(reduction, machines, gradient, chunks, batch, classes):
     return 2 * g + outputs
 
 
+def ideal_efficiency(compute, machines, gradient, rate):
+    """Percent efficiency of a ring all-reduce with no latency: t/N against t/N + 2(N − 1)/N · S/B,
+    `compute` being one machine's share t/N in seconds."""
+    return 100 * compute / (compute + 2 * (machines - 1) / machines * 4 * gradient * 8 / RATES[rate])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("binary")
@@ -178,7 +184,7 @@ def main():
                     t, waited = step / 1000 / n, r["exposed_ms"] / 1000
                     cells.append(f"{100 * t / (t + waited):5.1f}% ({r['exposed_ms']:5.2f} ms)")
                     if rate in RATES:
-                        ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):.0f}%")
+                        ideal.append(f"{ideal_efficiency(t, n, gradient, rate):.0f}%")
                 print(f"{rate:>9} {reduction:>14} {'on' if overlap else 'off':>7} " + " ".join(f"{c:>18}" for c in cells)
                       + "   " + " ".join(ideal))
 
@@ -204,7 +210,7 @@ def main():
                 ideal = []
                 for n in [8, 16, 32, 64]:
                     t = compute[batch] / 1000 / n
-                    ideal.append(f"{100 * t / (t + 2 * (n - 1) / n * 4 * gradient * 8 / RATES[rate]):5.1f}%")
+                    ideal.append(f"{ideal_efficiency(t, n, gradient, rate):5.1f}%")
                 print(f"{rate:>9} {'ideal ring':>14} {'off':>7} " + " ".join(f"{c:>17}" for c in ideal))
     if args.json:
         with open(args.json, "w") as out:

@@ -138,37 +138,39 @@ final class DataParallelTests: XCTestCase {
         Parallelism.setThreads(threads)
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
-        final class Results: @unchecked Sendable {
-            let lock = NSLock()
-            var outcomes: [Outcome?]
-            var failures: [String] = []
-            init(_ count: Int) { outcomes = Array(repeating: nil, count: count) }
+        return try onRanks(ranks) { rank in
+            let model = try Model(spec: spec)
+            model.initializeParameters(seed: 7)
+            let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
+                                      schedule: .constant, batchSize: batch, totalEpochs: 100, state: TrainingState(seed: 3))
+            trainer.batchChunks = chunks
+            trainer.reduction = reduction
+            trainer.overlapsReduction = overlap
+            trainer.bucketFloats = 1
+            if ranks > 1 { trainer.group = ThreadGroup(hub: hub, rank: rank) }
+            for _ in 0..<steps {
+                if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                _ = try trainer.step()
+            }
+            return Outcome(weights: (model.namedParameters.map(\.parameter) + model.namedBuffers.map(\.buffer)).map(\.value.scalars),
+                           momentum: trainer.optimizerState,
+                           losses: trainer.state.stepLosses, random: trainer.state.random,
+                           sentBytes: trainer.sentBytes)
         }
-        let results = Results(ranks)
+    }
+
+    /// `body(rank)` for every rank, each on a thread of its own (the processes the threads
+    /// simulate), and their results in rank order; throws every rank's failure in one error.
+    static func onRanks<Result>(_ ranks: Int, _ body: @escaping @Sendable (_ rank: Int) throws -> Result) throws -> [Result] {
+        let results = RankResults<Result>(ranks)
         let done = DispatchGroup()
         for rank in 0..<ranks {
             done.enter()
             Thread.detachNewThread {
                 defer { done.leave() }
                 do {
-                    let model = try Model(spec: spec)
-                    model.initializeParameters(seed: 7)
-                    let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
-                                              schedule: .constant, batchSize: batch, totalEpochs: 100, state: TrainingState(seed: 3))
-                    trainer.batchChunks = chunks
-                    trainer.reduction = reduction
-                    trainer.overlapsReduction = overlap
-                    trainer.bucketFloats = 1
-                    if ranks > 1 { trainer.group = ThreadGroup(hub: hub, rank: rank) }
-                    for _ in 0..<steps {
-                        if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
-                        _ = try trainer.step()
-                    }
-                    let outcome = Outcome(weights: (model.namedParameters.map(\.parameter) + model.namedBuffers.map(\.buffer)).map(\.value.scalars),
-                                          momentum: trainer.optimizerState,
-                                          losses: trainer.state.stepLosses, random: trainer.state.random,
-                                          sentBytes: trainer.sentBytes)
-                    results.lock.withLock { results.outcomes[rank] = outcome }
+                    let value = try body(rank)
+                    results.lock.withLock { results.values[rank] = value }
                 } catch {
                     results.lock.withLock { results.failures.append("rank \(rank): \(error)") }
                 }
@@ -178,8 +180,7 @@ final class DataParallelTests: XCTestCase {
         if !results.failures.isEmpty {
             throw NSError(domain: "DataParallelTests", code: 1, userInfo: [NSLocalizedDescriptionKey: results.failures.joined(separator: "; ")])
         }
-        let outcomes = results.outcomes
-        return outcomes.map { $0! }
+        return results.values.map { $0! }
     }
 
     /// R processes × T threads end bit for bit where one process with R·T threads ends —
@@ -265,20 +266,14 @@ final class DataParallelTests: XCTestCase {
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: 2)
         let groups = (0..<2).map { CountingGroup(ThreadGroup(hub: hub, rank: $0)) }
-        let done = DispatchGroup()
-        for rank in 0..<2 {
-            done.enter()
-            Thread.detachNewThread {
-                defer { done.leave() }
-                let model = try! Model(spec: Self.normalised)
-                model.initializeParameters(seed: 7)
-                let trainer = try! Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05), schedule: .constant,
-                                           batchSize: 10, totalEpochs: 10, state: TrainingState(seed: 3))
-                trainer.group = groups[rank]
-                for _ in 0..<3 { _ = try! trainer.step() }
-            }
+        _ = try Self.onRanks(2) { rank in
+            let model = try Model(spec: Self.normalised)
+            model.initializeParameters(seed: 7)
+            let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05), schedule: .constant,
+                                      batchSize: 10, totalEpochs: 10, state: TrainingState(seed: 3))
+            trainer.group = groups[rank]
+            for _ in 0..<3 { _ = try trainer.step() }
         }
-        done.wait()
         for group in groups {
             XCTAssertGreaterThan(group.gathers, 0)
             XCTAssertEqual(group.singleValueGathers, 0, "rank \(group.rank) gathered counts")
@@ -334,42 +329,24 @@ final class DataParallelTests: XCTestCase {
         ], loss: LossSpec(kind: "cross_entropy"))
         let data = try SyntheticTask.data(count: 16, seed: 5)
         let hub = ThreadGroup.Hub(size: 2)
-        final class Opened: @unchecked Sendable {
-            let lock = NSLock()
-            var values = [0, 0, 0, 0]
-            var failure: String?
-        }
-        let opened = Opened()
-        let done = DispatchGroup()
-        for rank in 0..<2 {
-            done.enter()
-            Thread.detachNewThread {
-                defer { done.leave() }
-                do {
-                    let model = try Model(spec: spec, registry: registry)
-                    model.initializeParameters(seed: 2)
-                    let gate = model.layers.compactMap { $0.layer as? ReductionGate }[0]
-                    gate.patience = patience
-                    let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.1), schedule: .constant,
-                                              batchSize: 8, totalEpochs: 10, state: TrainingState(seed: 1))
-                    trainer.overlapsReduction = overlap
-                    trainer.bucketFloats = 1
-                    trainer.batchChunks = 2
-                    trainer.reduction = .reduceScatter
-                    trainer.group = SignallingGroup(ThreadGroup(hub: hub, rank: rank), gate: gate)
-                    for _ in 0..<3 {
-                        if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
-                        _ = try trainer.step()
-                    }
-                    opened.lock.withLock { opened.values[2 * rank ..< 2 * rank + 2] = [gate.passes, gate.signalledPasses] }
-                } catch {
-                    opened.lock.withLock { opened.failure = "rank \(rank): \(error)" }
-                }
+        return try onRanks(2) { rank in
+            let model = try Model(spec: spec, registry: registry)
+            model.initializeParameters(seed: 2)
+            let gate = model.layers.compactMap { $0.layer as? ReductionGate }[0]
+            gate.patience = patience
+            let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.1), schedule: .constant,
+                                      batchSize: 8, totalEpochs: 10, state: TrainingState(seed: 1))
+            trainer.overlapsReduction = overlap
+            trainer.bucketFloats = 1
+            trainer.batchChunks = 2
+            trainer.reduction = .reduceScatter
+            trainer.group = SignallingGroup(ThreadGroup(hub: hub, rank: rank), gate: gate)
+            for _ in 0..<3 {
+                if trainer.epochIsComplete { try trainer.finishEpoch(testAccuracy: nil, seconds: 0) }
+                _ = try trainer.step()
             }
-        }
-        done.wait()
-        if let failure = opened.failure { throw NSError(domain: "DataParallelTests", code: 2, userInfo: [NSLocalizedDescriptionKey: failure]) }
-        return opened.values
+            return [gate.passes, gate.signalledPasses]
+        }.flatMap { $0 }
     }
 
     /// The reduce-scatter's traffic per process falls as processes are added, as its bound
@@ -510,4 +487,12 @@ final class CountingGroup: DataParallelGroup, @unchecked Sendable {
         if counts.allSatisfy({ $0 == 1 }) { singleValueGathers += 1 }
         return try inner.allGather(values, counts: counts)
     }
+}
+
+/// What ``DataParallelTests/onRanks(_:_:)`` collects from its threads.
+final class RankResults<Value>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Value?]
+    var failures: [String] = []
+    init(_ count: Int) { values = Array(repeating: nil, count: count) }
 }

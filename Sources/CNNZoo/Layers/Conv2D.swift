@@ -9,8 +9,9 @@
 /// (P = output positions), so each product is one matrix multiplication — Y = W·X̂,
 /// ∂W += ∂Y·X̂ᵀ, ∂X̂ = Wᵀ·∂Y, and ∂X̂ folds back onto the input. A sample's columns fit in
 /// the core's cache, and backward unfolds them again rather than keeping the whole
-/// batch's; a pointwise window's (1×1, stride 1, unpadded) are the sample itself, read in place. The batch is split into one chunk per thread; each chunk sums its samples'
-/// ∂W in sample order and the chunks' sums are added in chunk order (deterministic).
+/// batch's; a pointwise window's (1×1, stride 1, unpadded) are the sample itself, read in
+/// place. The batch is split into one chunk per thread; each chunk sums its samples' ∂W in
+/// sample order and the chunks' sums are added in chunk order (deterministic).
 ///
 /// With the AVX2 or AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
 /// conv2 and conv3) runs Winograd's F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25×

@@ -91,9 +91,7 @@ final class QueuedGroup: DataParallelGroup {
     }
 
     func broadcast(_ values: inout [Float], from root: Int) throws {
-        var copy = values
-        try queue.perform { try inner.broadcast(&copy, from: root) }
-        values = copy
+        try queue.perform { try inner.broadcast(&values, from: root) }
     }
 
     func any(_ flag: Bool) throws -> Bool {

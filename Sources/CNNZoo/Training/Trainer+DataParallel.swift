@@ -33,21 +33,21 @@ extension Trainer {
         let chunks = groupChunks(ranks: group.size)
         let shares = (0..<group.size).map { Self.share(of: count, chunks: chunks, rank: $0, ranks: group.size) }
         let mine = shares[group.rank]
-        // This process's split of its rows falls on the group's chunk boundaries (see Parallelism.range).
-        let localChunks = max(1, Self.chunkShare(of: count, chunks: chunks, rank: group.rank, ranks: group.size).count)
-        return try Parallelism.withBatchChunks(localChunks) {
-            try dataParallelGradients(images: images, labels: labels, group: group, shares: shares, mine: mine)
+        // Every process's chunks (a process without samples runs one stand-in); this process's
+        // split of its rows falls on the group's chunk boundaries (see Parallelism.range).
+        let layout = BatchLayout(samples: count, chunks: (0..<group.size).map {
+            max(1, Self.chunkShare(of: count, chunks: chunks, rank: $0, ranks: group.size).count)
+        })
+        return try Parallelism.withBatchChunks(layout.chunks[group.rank]) {
+            try dataParallelGradients(images: images, labels: labels, group: group, shares: shares, mine: mine, layout: layout)
         }
     }
 
     private func dataParallelGradients(images: Tensor, labels: [Int], group: any DataParallelGroup,
-                                       shares: [Range<Int>], mine: Range<Int>) throws -> (output: Tensor, loss: Float) {
+                                       shares: [Range<Int>], mine: Range<Int>, layout: BatchLayout) throws -> (output: Tensor, loss: Float) {
         let count = labels.count, classes = model.spec.classes
         let perSample = images.sampleCount
-        let chunks = groupChunks(ranks: group.size)
-        setBatchLayout(BatchLayout(samples: count, chunks: (0..<group.size).map {
-            max(1, Self.chunkShare(of: count, chunks: chunks, rank: $0, ranks: group.size).count)
-        }))
+        setBatchLayout(layout)
         defer {
             setStandIn(false)
             setBatchLayout(nil)

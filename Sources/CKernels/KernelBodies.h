@@ -184,6 +184,104 @@ TARGET static void VARIANT(fold_same_size)(const cnnzoo_window *w, float *restri
     }
 }
 
+#ifndef CNNZOO_GATHER_POSITIONS
+/// The most output positions the gathered unfold keeps offsets for, on the stack.
+#define CNNZOO_GATHER_POSITIONS 1024
+/// Output rows shorter than this unfold through the gathered path.
+#define CNNZOO_GATHER_WIDTH 32
+#endif
+
+/// Whether a window is strided along its rows, its output rows are short and its plane small
+/// enough for the gathered unfold. (Unstrided rows are contiguous runs, which copy faster than
+/// they gather.)
+static inline int VARIANT(is_gathered)(const cnnzoo_window *w) {
+    return w->stride_width > 1 && w->output_width < CNNZOO_GATHER_WIDTH &&
+           w->output_height * w->output_width <= CNNZOO_GATHER_POSITIONS && w->height * w->width <= INT32_MAX / 2;
+}
+
+/// Whether every window puts kernel position (i, j) inside the plane.
+static inline int VARIANT(always_inside)(const cnnzoo_window *w, long i, long j) {
+    return i >= w->pad_top && (w->output_height - 1) * w->stride_height - w->pad_top + i < w->height &&
+           j >= w->pad_left && (w->output_width - 1) * w->stride_width - w->pad_left + j < w->width;
+}
+
+/// The unfold for short strided output rows (the strided convolutions of small maps): copied
+/// row by row, each of a dozen entries or fewer, the time goes to loop control and scalar
+/// remainders. Instead each unfolded row is one run over every output position, read through
+/// a table of the positions' offsets in the plane (a gather), the entries that fall on the
+/// padding set to zero. The same values land in the same places as the row-by-row copy.
+TARGET static void VARIANT(gathered_unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns,
+                                            long row_stride) {
+    const long positions = w->output_height * w->output_width, plane = w->height * w->width;
+    const int32_t height = (int32_t)w->height, width = (int32_t)w->width;
+    // Where kernel position (0, 0) of each output position's window lies, and its offset.
+    int32_t top[CNNZOO_GATHER_POSITIONS], left[CNNZOO_GATHER_POSITIONS], offset[CNNZOO_GATHER_POSITIONS];
+    for (long oh = 0, d = 0; oh < w->output_height; oh++)
+        for (long ow = 0; ow < w->output_width; ow++, d++) {
+            top[d] = (int32_t)(oh * w->stride_height - w->pad_top);
+            left[d] = (int32_t)(ow * w->stride_width - w->pad_left);
+            offset[d] = top[d] * width + left[d];
+        }
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        const float *restrict source = x + c * plane;
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                float *restrict line = row;
+                if (VARIANT(always_inside)(w, i, j)) {
+                    const int32_t shift = (int32_t)(i * w->width + j);
+                    VECTORIZE
+                    for (long d = 0; d < positions; d++) line[d] = source[offset[d] + shift];
+                } else {
+                    const int32_t di = (int32_t)i, dj = (int32_t)j;
+                    VECTORIZE
+                    for (long d = 0; d < positions; d++) {
+                        const int32_t r = top[d] + di, q = left[d] + dj;
+                        line[d] = r >= 0 && r < height && q >= 0 && q < width ? source[r * width + q] : 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of the gathered unfold: each row adds onto the positions it was read from (a
+/// scatter), rows in the order of the row-by-row fold. Within a row no two entries share a
+/// position, so each position still sums its terms in (channel, kernel row, kernel column) order.
+TARGET static void VARIANT(gathered_fold)(const cnnzoo_window *w, const float *restrict columns, long row_stride,
+                                          float *restrict x) {
+    const long positions = w->output_height * w->output_width, plane = w->height * w->width;
+    const int32_t height = (int32_t)w->height, width = (int32_t)w->width;
+    int32_t top[CNNZOO_GATHER_POSITIONS], left[CNNZOO_GATHER_POSITIONS], offset[CNNZOO_GATHER_POSITIONS];
+    for (long oh = 0, d = 0; oh < w->output_height; oh++)
+        for (long ow = 0; ow < w->output_width; ow++, d++) {
+            top[d] = (int32_t)(oh * w->stride_height - w->pad_top);
+            left[d] = (int32_t)(ow * w->stride_width - w->pad_left);
+            offset[d] = top[d] * width + left[d];
+        }
+    const float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        float *restrict target = x + c * plane;
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                const float *restrict line = row;
+                if (VARIANT(always_inside)(w, i, j)) {
+                    const int32_t shift = (int32_t)(i * w->width + j);
+                    VECTORIZE_DISTINCT
+                    for (long d = 0; d < positions; d++) target[offset[d] + shift] += line[d];
+                } else {
+                    const int32_t di = (int32_t)i, dj = (int32_t)j;
+                    VECTORIZE_DISTINCT
+                    for (long d = 0; d < positions; d++) {
+                        const int32_t r = top[d] + di, q = left[d] + dj;
+                        if (r >= 0 && r < height && q >= 0 && q < width) target[r * width + q] += line[d];
+                    }
+                }
+            }
+        }
+    }
+}
+
 TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns, long row_stride) {
     const long plane = w->height * w->width, ow_count = w->output_width;
     if (VARIANT(is_same_size)(w)) {
@@ -191,6 +289,10 @@ TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict
             VARIANT(narrow_unfold_same_size)(w, x, columns, row_stride);
         else
             VARIANT(unfold_same_size)(w, x, columns, row_stride);
+        return;
+    }
+    if (VARIANT(is_gathered)(w)) {
+        VARIANT(gathered_unfold)(w, x, columns, row_stride);
         return;
     }
     float *row = columns;
@@ -229,6 +331,10 @@ TARGET static void VARIANT(fold)(const cnnzoo_window *w, const float *restrict c
             VARIANT(narrow_fold_same_size)(w, columns, row_stride, x);
         else
             VARIANT(fold_same_size)(w, (float *)columns, row_stride, x);
+        return;
+    }
+    if (VARIANT(is_gathered)(w)) {
+        VARIANT(gathered_fold)(w, columns, row_stride, x);
         return;
     }
     const float *row = columns;

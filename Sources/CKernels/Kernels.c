@@ -7,9 +7,12 @@
 #if defined(__clang__)
 #define VECTORIZE _Pragma("clang loop vectorize(enable)")
 #define VECTORIZE_SHORT _Pragma("clang loop vectorize(enable) vectorize_width(4) interleave_count(1)")
+// Scatters whose iterations write distinct addresses, which the compiler cannot prove.
+#define VECTORIZE_DISTINCT _Pragma("clang loop vectorize(assume_safety)")
 #else
 #define VECTORIZE
 #define VECTORIZE_SHORT
+#define VECTORIZE_DISTINCT
 #endif
 
 // Each variant's block for small products (ProductBodies.h): PRODUCT_ROWS rows of C by two

@@ -7,7 +7,8 @@ import CNNZooTesting
 final class KernelVariantTests: XCTestCase {
     /// Windows covering the kernels' paths: "same" stride-1 (the fast path; maps narrower than 8
     /// take its masked form), strided, asymmetric and one-sided padding, non-square kernels,
-    /// windows clipped at both ends.
+    /// windows clipped at both ends; strided output rows short enough to be gathered and, in the
+    /// last two, rows too wide or planes too large for it.
     private let convolutions: [(settings: [String: SettingValue], input: [Int])] = [
         (["out_channels": 1, "kernel": 3, "padding": 1], [3, 14, 14]),
         (["out_channels": 1, "kernel": 3, "padding": 1], [2, 7, 5]),
@@ -19,6 +20,10 @@ final class KernelVariantTests: XCTestCase {
         (["out_channels": 1, "kernel": [3, 2], "stride": 2, "padding": [1, 0]], [2, 7, 6]),
         (["out_channels": 1, "kernel": 5, "stride": [2, 1], "padding": [0, 1, 2, 0]], [1, 9, 9]),
         (["out_channels": 1, "kernel": 1], [2, 4, 4]),
+        (["out_channels": 1, "kernel": 5, "stride": 2], [1, 28, 28]),
+        (["out_channels": 1, "kernel": 3, "stride": 2, "padding": 1], [2, 14, 14]),
+        (["out_channels": 1, "kernel": 3, "stride": 2, "padding": [1, 0]], [1, 9, 80]),
+        (["out_channels": 1, "kernel": 3, "stride": 2], [1, 200, 40]),
     ]
     private let pools: [(settings: [String: SettingValue], input: [Int])] = [
         (["kernel": 3, "stride": 2, "padding": [0, 1, 0, 1]], [3, 28, 28]),

@@ -187,7 +187,7 @@ TARGET static void VARIANT(fold_same_size)(const cnnzoo_window *w, float *restri
 #ifndef CNNZOO_GATHER_POSITIONS
 /// The most output positions the gathered unfold keeps offsets for, on the stack.
 #define CNNZOO_GATHER_POSITIONS 1024
-/// Output rows shorter than this unfold through the gathered path.
+/// Strided output rows shorter than this unfold through the gathered path.
 #define CNNZOO_GATHER_WIDTH 32
 #endif
 
@@ -205,6 +205,17 @@ static inline int VARIANT(always_inside)(const cnnzoo_window *w, long i, long j)
            j >= w->pad_left && (w->output_width - 1) * w->stride_width - w->pad_left + j < w->width;
 }
 
+/// Where each output position's window puts kernel position (0, 0): its input row, column and
+/// offset in the plane (outside it where the window starts in the padding).
+static inline void VARIANT(window_origins)(const cnnzoo_window *w, int32_t *top, int32_t *left, int32_t *offset) {
+    for (long oh = 0, d = 0; oh < w->output_height; oh++)
+        for (long ow = 0; ow < w->output_width; ow++, d++) {
+            top[d] = (int32_t)(oh * w->stride_height - w->pad_top);
+            left[d] = (int32_t)(ow * w->stride_width - w->pad_left);
+            offset[d] = top[d] * (int32_t)w->width + left[d];
+        }
+}
+
 /// The unfold for short strided output rows (the strided convolutions of small maps): copied
 /// row by row, each of a dozen entries or fewer, the time goes to loop control and scalar
 /// remainders. Instead each unfolded row is one run over every output position, read through
@@ -214,14 +225,8 @@ TARGET static void VARIANT(gathered_unfold)(const cnnzoo_window *w, const float 
                                             long row_stride) {
     const long positions = w->output_height * w->output_width, plane = w->height * w->width;
     const int32_t height = (int32_t)w->height, width = (int32_t)w->width;
-    // Where kernel position (0, 0) of each output position's window lies, and its offset.
     int32_t top[CNNZOO_GATHER_POSITIONS], left[CNNZOO_GATHER_POSITIONS], offset[CNNZOO_GATHER_POSITIONS];
-    for (long oh = 0, d = 0; oh < w->output_height; oh++)
-        for (long ow = 0; ow < w->output_width; ow++, d++) {
-            top[d] = (int32_t)(oh * w->stride_height - w->pad_top);
-            left[d] = (int32_t)(ow * w->stride_width - w->pad_left);
-            offset[d] = top[d] * width + left[d];
-        }
+    VARIANT(window_origins)(w, top, left, offset);
     float *row = columns;
     for (long c = 0; c < w->channels; c++) {
         const float *restrict source = x + c * plane;
@@ -253,12 +258,7 @@ TARGET static void VARIANT(gathered_fold)(const cnnzoo_window *w, const float *r
     const long positions = w->output_height * w->output_width, plane = w->height * w->width;
     const int32_t height = (int32_t)w->height, width = (int32_t)w->width;
     int32_t top[CNNZOO_GATHER_POSITIONS], left[CNNZOO_GATHER_POSITIONS], offset[CNNZOO_GATHER_POSITIONS];
-    for (long oh = 0, d = 0; oh < w->output_height; oh++)
-        for (long ow = 0; ow < w->output_width; ow++, d++) {
-            top[d] = (int32_t)(oh * w->stride_height - w->pad_top);
-            left[d] = (int32_t)(ow * w->stride_width - w->pad_left);
-            offset[d] = top[d] * width + left[d];
-        }
+    VARIANT(window_origins)(w, top, left, offset);
     const float *row = columns;
     for (long c = 0; c < w->channels; c++) {
         float *restrict target = x + c * plane;

@@ -6,12 +6,23 @@ Open MPI's TCP transport, each link limited to a rate, and delayed where the ker
 thread per machine, for every reduction. Per step it reports the bytes each machine's link sent
 (from the links' own counters: two runs of different lengths, differenced), the bytes cnn-zoo
 counted, and the time in communication — reducing after the backward pass, and during it
-(overlapped: the time the step still waited). A least-squares fit per reduction and rate of
-t_comm(N) = latency · (N − 1) + bytes(N) / B, with B the links' rate and bytes(N) those on the
-critical path, over the machine counts that have a core each here, then predicts 8 to 64
-machines at batch 64 and 1024, with one machine's compute time measured here, against the ideal
-t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce; with overlap, the share of a machine's
-compute that hid communication in the measured runs is taken to hide as much at every N.
+(overlapped: the time the step still waited). Communication has two parts, fitted apart per
+reduction and rate over the machine counts that have a core each here:
+
+- the gradient reduction: bytes(N) / B, with B the links' rate and bytes(N) those on its critical
+  path, plus latency · (N − 1) for the all-gather and the reduce-scatter; the chain is a
+  pipeline of s segments, its reduce and then the broadcast each (s + N − 2) segment times, so
+  on top of its bytes it pays s · overhead once and 2 (N − 2) · (segment / B + overhead) for
+  filling the two pipelines, the overhead per segment fitted;
+- the passes' own collectives (the outputs' gather; batch normalisation's sums, k a step, each
+  a few KB that every process waits for), k · round · ⌈log₂ N⌉ + their bytes(N) / B: Open MPI
+  gathers blocks this small by Bruck's algorithm or recursive doubling, ⌈log₂ N⌉ rounds of
+  messages (on 2 machines, one exchange).
+
+The fit then predicts 8 to 64 machines at batch 64 and 1024, with one machine's compute time
+measured here, against the ideal t_compute/N + 2(N − 1)/N · S/B of a ring all-reduce; with
+overlap, the share of a machine's compute that hid communication in the measured runs is taken
+to hide as much at every N.
 
     python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
                                             [--reductions chain,reduce-scatter,all-gather]
@@ -21,6 +32,7 @@ Needs root (namespaces); exits 77 where they cannot be made.
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -65,21 +77,53 @@ def measure(args, machines, rate, reduction, overlap):
     return {"machines": machines, "rate": rate, "reduction": reduction, "overlap": overlap, "link_bytes_per_step": max(per_step),
             "counted_bytes_per_step": b["bytes_sent_per_process_per_step"],
             "communication_ms": b["communication_ms_per_step"], "exposed_ms": b["exposed_communication_ms_per_step"],
+            "reduction_ms": b["reduction_ms_per_step"], "pass_collectives": b["pass_collectives_per_step"],
+            "pass_bytes_per_step": b["pass_bytes_sent_per_process_per_step"],
             "step_ms": b["step_ms"],
-            "one_process_step_ms": b["one_process_step_ms"], "chunks": b["chunks"], "cpu": b["cpu"]}
+            "one_process_step_ms": b["one_process_step_ms"], "chunks": b["chunks"], "batch": args.batch, "cpu": b["cpu"]}
 
 
-def predicted_bytes(reduction, machines, gradient, chunks, batch, classes):
-    """Bytes on a step's critical path, as cnn-zoo's reductions move them (see GradientReduction):
-    what the busiest machine sends — and for the chain, whose reduce and broadcast run one after
-    the other, two gradients even on 2 machines, where each machine sends one."""
+def predicted_bytes(reduction, machines, gradient, chunks):
+    """Bytes on the gradient reduction's critical path, as cnn-zoo's reductions move them (see
+    GradientReduction): what the busiest machine sends — and for the chain, whose reduce and
+    broadcast run one after the other, two gradients even on 2 machines, where each machine
+    sends one."""
     n, g = machines, 4 * gradient
-    outputs = 4 * batch * classes * (n - 1) / n
     if reduction == "all-gather":
-        return chunks * g * (n - 1) / n + outputs
+        return chunks * g * (n - 1) / n
     if reduction == "reduce-scatter":
-        return (-(-chunks // n)) * g * (n - 1) / n + g * (n - 1) / n + outputs
-    return 2 * g + outputs
+        return (-(-chunks // n)) * g * (n - 1) / n + g * (n - 1) / n
+    return 2 * g
+
+
+def chain_segment(gradient, machines):
+    """Floats per segment of the chain on `machines`, as GradientReduction.chainSegment picks them."""
+    return min(max(-(-gradient // max(1, 4 * (machines - 1))), 1 << 12), 1 << 15)
+
+
+def latency_terms(reduction, machines, gradient, bandwidth):
+    """What the reduction's fitted latency multiplies on `machines`, and the time that comes with
+    it regardless: for the chain, (s + 2(N − 2)) segment overheads and the two pipelines' fill of
+    2(N − 2) segment transfers; for the others, N − 1 rounds."""
+    if reduction != "chain":
+        return machines - 1, 0.0
+    segment = chain_segment(gradient, machines)
+    fill = 2 * (machines - 2)
+    return -(-gradient // segment) + fill, fill * 4 * min(gradient, segment) / bandwidth
+
+
+def rounds(machines):
+    """Rounds of messages in an all-gather of small blocks: ⌈log₂ N⌉."""
+    return math.ceil(math.log2(machines))
+
+
+def pass_bytes(row, machines, batch):
+    """Bytes a machine sends in the passes' collectives on `machines` at `batch`: what the
+    measured run gathered in all (its counted bytes are a ring's, (N − 1)/N of it), scaled by
+    the batch — the outputs grow with the samples, the sums with the chunks, 16 samples each."""
+    n = row["machines"]
+    gathered = row["pass_bytes_per_step"] * n / (n - 1) * batch / row["batch"]
+    return gathered * (machines - 1) / machines
 
 
 def ideal_efficiency(compute, machines, gradient, rate):
@@ -112,7 +156,7 @@ def main():
     overlaps = [{"off": False, "on": True}[x] for x in args.overlap.split(",")]
 
     show = json.loads(subprocess.run([args.binary, "show", args.model, "--json"], capture_output=True, text=True, check=True).stdout)
-    gradient, classes = show["parameters"], show["spec"]["classes"]
+    gradient = show["parameters"]
     rows = []
     for rate in rates:
         for reduction in reductions:
@@ -150,26 +194,42 @@ def main():
                     else [n for n in machines if n <= cores] or machines)
     fits, shares = {}, {}
     step = compute.get(args.batch, compute[64] * args.batch / 64)
-    print(f"\nfit t_comm(N) = latency·(N−1) + bytes(N)/B, B the links' rate, bytes(N) on the critical path, "
+    print(f"\nfit t_comm(N) = latency·(N−1) + bytes(N)/B for the reduction (the chain: latency·(s + 2(N−2)) + its pipelines' fill), "
+          f"plus k·round·⌈log₂ N⌉ + their bytes(N)/B "
+          f"for the passes' k collectives; B the links' rate, bytes(N) on the critical path; "
           f"over {', '.join(map(str, fit_machines))} machines ({cores} cores here):")
+
+    def least_squares(x, y):
+        """The slope through the origin that fits y to x best, never below 0."""
+        x, y = np.array(x, dtype=float), np.array(y, dtype=float)
+        return max(0.0, float(x @ y / (x @ x)))
+
     for rate in rates:
         bandwidth = RATES.get(rate, float("inf")) / 8
         for reduction in reductions:
             points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["overlap"] in fitted
                       and r["machines"] in fit_machines]
-            hops = np.array([r["machines"] - 1 for r in points], dtype=float)
-            rest = np.array([r["communication_ms"] / 1000
-                             - predicted_bytes(reduction, r["machines"], gradient, r["chunks"], args.batch, classes) / bandwidth
-                             for r in points])
-            latency = max(0.0, float(hops @ rest / (hops @ hops)))
-            fits[(rate, reduction)] = (latency, 1 / bandwidth)
-            residual = max(abs(latency * hops - rest)) * 1000
+            terms = [latency_terms(reduction, r["machines"], gradient, bandwidth) for r in points]
+            hops = [count for count, _ in terms]
+            rest = [r["reduction_ms"] / 1000 - predicted_bytes(reduction, r["machines"], gradient, r["chunks"]) / bandwidth - fill
+                    for r, (_, fill) in zip(points, terms)]
+            latency = least_squares(hops, rest)
+            # The passes' collectives: k·⌈log₂ N⌉ rounds a step.
+            collectives = points[0]["pass_collectives"]
+            round_trips = [r["pass_collectives"] * rounds(r["machines"]) for r in points]
+            pass_rest = [(r["communication_ms"] - r["reduction_ms"]) / 1000 - r["pass_bytes_per_step"] / bandwidth for r in points]
+            per_round = least_squares(round_trips, pass_rest)
+            fits[(rate, reduction)] = (latency, bandwidth, per_round, points[0])
+            residual = max(max(abs(latency * h - r) for h, r in zip(hops, rest)),
+                           max(abs(per_round * h - r) for h, r in zip(round_trips, pass_rest))) * 1000
             # The share of a machine's compute that hid communication: what reducing during the
             # backward pass saved against reducing after it, over the compute each machine does.
             hidden = [(row(rate, reduction, n, False)["communication_ms"] - row(rate, reduction, n, True)["exposed_ms"]) / (step / n)
                       for n in machines if row(rate, reduction, n, False) and row(rate, reduction, n, True)]
             shares[(rate, reduction)] = min(1.0, max(0.0, float(np.mean(hidden)))) if hidden else 0.0
-            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per machine, worst residual {residual:.2f} ms"
+            print(f"  {rate:>9} {reduction:>14}: latency {latency * 1000:6.3f} ms per "
+                  f"{'segment' if reduction == 'chain' else 'machine'}; {collectives} passes' collectives "
+                  f"a step, {per_round * 1e6:5.1f} µs per round; worst residual {residual:.2f} ms"
                   + (f"; overlap hid {100 * shares[(rate, reduction)]:.1f}% of a machine's compute "
                      f"(per N: {', '.join(f'{100 * h:.1f}%' for h in hidden)})" if hidden else ""))
 
@@ -196,12 +256,15 @@ def main():
         print(f"{'rate':>9} {'reduction':>14} {'overlap':>7} " + " ".join(f"{'N=' + str(n):>17}" for n in [8, 16, 32, 64]))
         for rate in rates:
             for reduction in reductions:
-                latency, per_byte = fits[(rate, reduction)]
+                latency, bandwidth, per_round, measured = fits[(rate, reduction)]
                 for overlap in sorted(set(overlaps) | {False}):
                     cells = []
                     for n in [8, 16, 32, 64]:
-                        sent = predicted_bytes(reduction, n, gradient, chunks, batch, classes)
-                        t, comm = compute[batch] / 1000 / n, max(0.0, latency * (n - 1) + per_byte * sent)
+                        passes = pass_bytes(measured, n, batch)
+                        sent = predicted_bytes(reduction, n, gradient, chunks) + passes
+                        t = compute[batch] / 1000 / n
+                        count, fill = latency_terms(reduction, n, gradient, bandwidth)
+                        comm = latency * count + fill + sent / bandwidth + per_round * measured["pass_collectives"] * rounds(n)
                         if overlap:
                             comm = max(0.0, comm - shares[(rate, reduction)] * t)
                         cells.append(f"{100 * t / (t + comm):5.1f}% {sent / 1e6:6.2f} MB")

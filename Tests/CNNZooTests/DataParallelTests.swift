@@ -123,6 +123,10 @@ final class DataParallelTests: XCTestCase {
         var random: RandomGenerator
         /// Not compared: it depends on the layout by design.
         var sentBytes = 0
+        /// Not compared: the collectives the passes called (the outputs' gather, batch
+        /// statistics' sums) and the seconds in the reduction against all communication.
+        var passCollectives = 0
+        var reductionSeconds = 0.0, communicationSeconds = 0.0
 
         static func == (a: Outcome, b: Outcome) -> Bool {
             a.weights == b.weights && a.momentum == b.momentum && a.losses == b.losses && a.random == b.random
@@ -134,7 +138,7 @@ final class DataParallelTests: XCTestCase {
     /// Reductions run during the backward pass unless `overlap` is false, one bucket per layer,
     /// so that every comparison covers several buckets in flight.
     static func train(_ spec: ModelSpec = spec, ranks: Int, threads: Int, batch: Int, steps: Int, chunks: Int? = nil,
-                      reduction: GradientReduction = .reduceScatter, overlap: Bool = true) throws -> [Outcome] {
+                      reduction: GradientReduction = .reduceScatter, overlap: Bool = true, chainSegment: Int? = nil) throws -> [Outcome] {
         Parallelism.setThreads(threads)
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
@@ -146,6 +150,7 @@ final class DataParallelTests: XCTestCase {
             trainer.batchChunks = chunks
             trainer.reduction = reduction
             trainer.overlapsReduction = overlap
+            trainer.chainSegment = chainSegment
             trainer.bucketFloats = 1
             if ranks > 1 { trainer.group = ThreadGroup(hub: hub, rank: rank) }
             for _ in 0..<steps {
@@ -155,7 +160,8 @@ final class DataParallelTests: XCTestCase {
             return Outcome(weights: (model.namedParameters.map(\.parameter) + model.namedBuffers.map(\.buffer)).map(\.value.scalars),
                            momentum: trainer.optimizerState,
                            losses: trainer.state.stepLosses, random: trainer.state.random,
-                           sentBytes: trainer.sentBytes)
+                           sentBytes: trainer.sentBytes, passCollectives: trainer.passCollectives,
+                           reductionSeconds: trainer.reductionSeconds, communicationSeconds: trainer.communicationSeconds)
         }
     }
 
@@ -374,6 +380,52 @@ final class DataParallelTests: XCTestCase {
         XCTAssertTrue(scatter[0] > scatter[1] && scatter[1] > scatter[2], "reduce-scatter bytes per process at 2, 3, 4 ranks: \(scatter)")
         XCTAssertTrue(gather[2] > gather[0], "all-gather bytes per process at 2, 3, 4 ranks: \(gather)")
         for (s, g) in zip(scatter, gather) { XCTAssertLessThan(s, g) }
+    }
+
+    /// The chain's segments — one float, a few, or as many as the gradient — change no bit.
+    func testTheChainsSegmentsChangeNoBit() throws {
+        for spec in [Self.spec, Self.normalised] {
+            let single = try Self.train(spec, ranks: 1, threads: 3, batch: 7, steps: 6)[0]
+            for segment in [1, 5, 64, nil] {
+                for overlap in [false, true] {
+                    let outcomes = try Self.train(spec, ranks: 3, threads: 1, batch: 7, steps: 6, reduction: .chain, overlap: overlap, chainSegment: segment)
+                    for (rank, outcome) in outcomes.enumerated() {
+                        XCTAssertTrue(outcome == single, "\(spec.name), segment \(segment.map(String.init) ?? "auto"), overlap \(overlap), rank \(rank)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chain cuts a gradient into about 4 segments per added process, 4K to 32K floats
+    /// each: as today's 32K on a few processes, smaller as the pipeline grows longer.
+    func testTheChainsSegmentsShrinkAsTheChainGrows() {
+        let gradient = 359_846
+        XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 2), 1 << 15)
+        XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 16), 5_998, "60 segments")
+        XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 1_000), 1 << 12)
+        XCTAssertEqual(GradientReduction.chainSegment(floats: 10, ranks: 4), 1 << 12, "one segment carries a small gradient")
+        var previous = Int.max
+        for ranks in 2...128 {
+            let segment = GradientReduction.chainSegment(floats: gradient, ranks: ranks)
+            XCTAssertLessThanOrEqual(segment, previous, "\(ranks) ranks")
+            previous = segment
+        }
+    }
+
+    /// The passes' own collectives are counted apart from the reduction: one gather of the
+    /// outputs a step, and three sums per batch normalisation (mean, variance; backward's two sums).
+    func testThePassesCollectivesAreCountedApart() throws {
+        let steps = 4
+        for (spec, perStep) in [(Self.spec, 1), (Self.normalised, 4)] {
+            for overlap in [false, true] {
+                for outcome in try Self.train(spec, ranks: 2, threads: 1, batch: 8, steps: steps, overlap: overlap) {
+                    XCTAssertEqual(outcome.passCollectives, perStep * steps, "\(spec.name), overlap \(overlap)")
+                    XCTAssertGreaterThan(outcome.reductionSeconds, 0)
+                    XCTAssertLessThan(outcome.reductionSeconds, outcome.communicationSeconds, "the passes' collectives take time too")
+                }
+            }
+        }
     }
 
     /// The default reduction is the one with fewer bytes on the critical path.

@@ -26,9 +26,19 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         return (held + 1) * (ranks - 1) <= 2 * ranks ? .reduceScatter : .chain
     }
 
-    /// Floats per segment of the chain: large enough that a hop's latency is small beside its
-    /// transfer, small enough that the processes overlap.
-    static let chainSegment = 1 << 15
+    /// Floats per segment of the chain for `floats` of gradient over `ranks` processes.
+    ///
+    /// The chain is a pipeline: its reduce, and the broadcast after it, each take (s + N − 2)
+    /// segment times for s segments over N processes, so each segment costs its message's
+    /// overhead once and the pipelines' filling costs 2(N − 2) segments' transfers. Few large
+    /// segments pay little overhead, many small ones fill fast; the best count grows as
+    /// √(N − 2). About 4(N − 1) segments, each of 4K to 32K floats (16–128 KB, whose overhead
+    /// stays small beside its transfer at 10 Gb/s), keeps both costs near their least from 2
+    /// processes to 64 (see SCALING.md). The segments change no sum.
+    public static func chainSegment(floats: Int, ranks: Int) -> Int {
+        let segments = max(1, 4 * (ranks - 1))
+        return min(max((floats + segments - 1) / segments, 1 << 12), 1 << 15)
+    }
 
     /// Replaces every parameter's gradient by the group's sum, on every process.
     ///
@@ -36,8 +46,9 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     /// (``Parameter/collectedPartials``), or — for a layer that adds into its gradient
     /// directly — that gradient as one chunk, or nothing when it is zero. Every process passes
     /// the same parameters in the same order; any grouping of them gives the same sums. Off
-    /// the engine's threads (`parallel` false), the sums run on the caller's thread alone.
-    func combine(_ parameters: [Parameter], group: any DataParallelGroup, parallel: Bool = true) throws {
+    /// the engine's threads (`parallel` false), the sums run on the caller's thread alone. The
+    /// chain passes `segment` floats at a time (nil: ``chainSegment(floats:ranks:)``'s).
+    func combine(_ parameters: [Parameter], group: any DataParallelGroup, parallel: Bool = true, segment: Int? = nil) throws {
         // Cleared once the contributions, which share the partials' storage, are gone: the
         // buffers are then unshared and keep their capacity for the next step.
         defer { for parameter in parameters { parameter.collectedPartials.removeAll(keepingCapacity: true) } }
@@ -46,7 +57,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
         switch self {
         case .allGather: try gatherAll(parameters, contributions, group: group, spans: spans)
         case .reduceScatter: try scatterInOrder(parameters, contributions, group: group, spans: spans)
-        case .chain: try passAlong(parameters, contributions, group: group)
+        case .chain: try passAlong(parameters, contributions, group: group, segment: segment)
         }
     }
 
@@ -192,11 +203,12 @@ public enum GradientReduction: String, Sendable, CaseIterable {
 
     /// The running sum, segment by segment, from process 0 to the last, each adding its own
     /// chunks' pieces in order; the last then sends the total to everyone.
-    private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup) throws {
+    private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup, segment floats: Int?) throws {
         let layout = Layout(parameters), (rank, ranks) = (group.rank, group.size)
+        let floats = floats ?? Self.chainSegment(floats: layout.total, ranks: ranks)
         var sum = [Float](repeating: 0, count: layout.total)
-        for start in stride(from: 0, to: layout.total, by: Self.chainSegment) {
-            let segment = start ..< min(start + Self.chainSegment, layout.total)
+        for start in stride(from: 0, to: layout.total, by: floats) {
+            let segment = start ..< min(start + floats, layout.total)
             var piece = rank == 0 ? [Float](repeating: 0, count: segment.count) : try group.receive(count: segment.count, from: rank - 1)
             for (index, contribution) in contributions.enumerated() where contribution.chunks > 0 {
                 let part = layout.overlap(index, segment)

@@ -1,5 +1,5 @@
-/// A ``DataParallelGroup`` that passes every operation on to another and keeps count of the
-/// time spent in them and of the bytes this process sends.
+/// A ``DataParallelGroup`` that passes every operation on to another and keeps count of them,
+/// of the time spent in them and of the bytes this process sends.
 ///
 /// Bytes are counted as the usual algorithms move them: an all-gather as a ring, where each
 /// process forwards every block but its successor's; a personalised exchange as sent directly,
@@ -9,6 +9,7 @@ final class MeteredGroup: DataParallelGroup {
     let inner: any DataParallelGroup
     private(set) var seconds = 0.0
     private(set) var sentBytes = 0
+    private(set) var operations = 0
 
     init(_ inner: any DataParallelGroup) { self.inner = inner }
 
@@ -46,6 +47,7 @@ final class MeteredGroup: DataParallelGroup {
     }
 
     private func timed<T>(_ body: () throws -> T) rethrows -> T {
-        try Stopwatch.time(into: &seconds, body)
+        operations += 1
+        return try Stopwatch.time(into: &seconds, body)
     }
 }

@@ -81,9 +81,11 @@ extension Trainer {
         // Overlapped: each bucket's reduction starts as the backward pass completes it, after
         // those started before it, on the queue's thread.
         var reduce: (([Parameter]) -> Void)?
-        if reducesDuringBackward, let queue = communicationQueue, let metered {
+        if reducesDuringBackward, let queue = communicationQueue, let reductionMetered {
             if buckets == nil { buckets = GradientBuckets(layers: model.layers.map(\.layer), floats: bucketFloats) }
-            reduce = { parameters in queue.start { try reduction.combine(parameters, group: metered, parallel: false) } }
+            reduce = { [chainSegment] parameters in
+                queue.start { try reduction.combine(parameters, group: reductionMetered, parallel: false, segment: chainSegment) }
+            }
         }
         let finished = reduce.map { reduce in { [self] (layer: Int) in buckets!.finished(layer, reduce) } }
         if !mine.isEmpty {
@@ -97,7 +99,7 @@ extension Trainer {
             buckets!.finishStep(reduce)
             try queue.finish()
         } else {
-            try reduction.combine(model.namedParameters.map(\.parameter), group: group)
+            try reduction.combine(model.namedParameters.map(\.parameter), group: reductionCommunication ?? group, segment: chainSegment)
         }
         return (output, loss)
     }

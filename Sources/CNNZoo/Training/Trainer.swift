@@ -24,23 +24,30 @@ public final class Trainer {
     public var group: (any DataParallelGroup)? {
         didSet {
             metered = group.map(MeteredGroup.init)
+            reductionMetered = group.map(MeteredGroup.init)
             communicationQueue = metered.flatMap { $0.callableFromAnyThread ? CommunicationQueue() : nil }
-            if let metered, let communicationQueue {
+            if let metered, let reductionMetered, let communicationQueue {
                 communication = QueuedGroup(metered, queue: communicationQueue)
+                reductionCommunication = QueuedGroup(reductionMetered, queue: communicationQueue)
             } else {
-                communication = metered
+                (communication, reductionCommunication) = (metered, reductionMetered)
             }
             for (_, parameter) in model.namedParameters { parameter.collectsPartials = group != nil }
             for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = communication }
         }
     }
-    /// The group, with its traffic counted.
+    /// The group, with the traffic of the passes' own collectives counted: the outputs' gather
+    /// and the batch statistics' sums.
     var metered: MeteredGroup?
+    /// The same group, with the gradient reduction's traffic counted apart.
+    var reductionMetered: MeteredGroup?
     /// Where the group's operations wait their turn when reductions run during the backward
     /// pass (nil where the transport takes calls from one thread only).
     var communicationQueue: CommunicationQueue?
     /// The group as the step calls it: counted, and after the reductions under way.
     var communication: (any DataParallelGroup)?
+    /// The group as the reduction after the backward pass calls it.
+    var reductionCommunication: (any DataParallelGroup)?
     /// Whether a data-parallel step reduces the gradients of the layers its backward pass has
     /// finished while the pass goes on to the layers before them (``GradientBuckets``), rather
     /// than all of them after it. The same bits either way. Off by default: the reduction's
@@ -57,6 +64,11 @@ public final class Trainer {
     /// How the processes add their partial gradients (nil: ``GradientReduction/suited(chunks:ranks:)``);
     /// every reduction gives the same bits.
     public var reduction: GradientReduction?
+    /// Floats per message of the chain reduction (nil: ``GradientReduction/chainSegment(floats:ranks:)``);
+    /// any size gives the same bits.
+    public var chainSegment: Int? {
+        didSet { precondition(chainSegment.map { $0 >= 1 } ?? true, "a segment carries at least one float") }
+    }
 
     /// The reduction a step over `ranks` processes runs.
     public func reduction(ranks: Int) -> GradientReduction {
@@ -72,7 +84,16 @@ public final class Trainer {
 
     /// Seconds spent in the group's collective operations, over all steps so far — during the
     /// backward pass too, where the reduction overlaps it.
-    public var communicationSeconds: Double { metered?.seconds ?? 0 }
+    public var communicationSeconds: Double { (metered?.seconds ?? 0) + (reductionMetered?.seconds ?? 0) }
+    /// Seconds of ``communicationSeconds`` spent in the gradient reduction; the rest went to the
+    /// passes' own collectives.
+    public var reductionSeconds: Double { reductionMetered?.seconds ?? 0 }
+    /// The collective operations the passes themselves called, over all steps so far: the
+    /// outputs' gather and every batch statistic's sums. Each is small and makes every process
+    /// wait for the slowest, so what they cost grows with the rounds of messages, not the bytes.
+    public var passCollectives: Int { metered?.operations ?? 0 }
+    /// Bytes of ``sentBytes`` the passes' own collectives sent.
+    public var passSentBytes: Int { metered?.sentBytes ?? 0 }
     /// Seconds the steps waited for the group, over all steps so far: the communication that
     /// nothing hid.
     public var exposedCommunicationSeconds: Double { communicationQueue?.waitingSeconds ?? communicationSeconds }
@@ -80,7 +101,7 @@ public final class Trainer {
     /// transport allows it.
     public var reducesDuringBackward: Bool { overlapsReduction && communicationQueue != nil }
     /// Bytes this process has sent the group, over all steps so far (see ``MeteredGroup``).
-    public var sentBytes: Int { metered?.sentBytes ?? 0 }
+    public var sentBytes: Int { (metered?.sentBytes ?? 0) + (reductionMetered?.sentBytes ?? 0) }
 
     private var order: [Int] = []
     private var orderEpoch = -1

@@ -29,16 +29,21 @@ extension Bench {
             let together = try makeTrainer()
             together.group = group
             try train(together, 5)
-            var rates: [Double] = [], communication: [Double] = [], exposed: [Double] = [], sent: [Int] = []
+            var rates: [Double] = [], communication: [Double] = [], exposed: [Double] = [], reducing: [Double] = [], sent: [Int] = []
+            var passCollectives = 0, passSent = 0
             for _ in 0..<repeats {
                 try group.barrier()
                 let (before, bytesBefore) = (together.communicationSeconds, together.sentBytes)
-                let exposedBefore = together.exposedCommunicationSeconds
+                let (exposedBefore, reducingBefore) = (together.exposedCommunicationSeconds, together.reductionSeconds)
+                let (collectivesBefore, passSentBefore) = (together.passCollectives, together.passSentBytes)
                 let seconds = try Self.seconds { try train(together, steps) }
                 rates.append(Double(steps * batchSize) / seconds)
                 communication.append((together.communicationSeconds - before) / Double(steps))
                 exposed.append((together.exposedCommunicationSeconds - exposedBefore) / Double(steps))
+                reducing.append((together.reductionSeconds - reducingBefore) / Double(steps))
                 sent.append((together.sentBytes - bytesBefore) / steps)
+                // The same every step: the model's layers decide them.
+                (passCollectives, passSent) = ((together.passCollectives - collectivesBefore) / steps, (together.passSentBytes - passSentBefore) / steps)
             }
             // Process 0 alone, with the same threads; the others wait.
             try group.barrier()
@@ -56,6 +61,8 @@ extension Bench {
                                 batchSize: batchSize, imagesPerSecond: median(rates), oneProcessImagesPerSecond: aloneRate,
                                 communicationMillisecondsPerStep: 1000 * median(communication),
                                 exposedCommunicationMillisecondsPerStep: 1000 * median(exposed),
+                                reductionMillisecondsPerStep: 1000 * median(reducing),
+                                passCollectivesPerStep: passCollectives, passBytesSentPerStep: passSent,
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
                                 bytesSentPerProcessPerStep: sentBytes, reduction: together.reduction(ranks: group.size).rawValue,
@@ -77,7 +84,11 @@ extension Bench {
                                                100 * result.communicationMillisecondsPerStep / result.stepMilliseconds)])
             table.add(["waiting for it", String(format: "%.2f ms per step (%@)", result.exposedCommunicationMillisecondsPerStep,
                                                 result.overlap ? "the rest ran during the backward pass" : "not overlapped with the backward pass")])
-            table.add(["reduction", "\(result.reduction) of \(result.chunks) chunks' partial gradients of \(Format.grouped(parameters)) parameters"])
+            table.add(["reduction", "\(result.reduction) of \(result.chunks) chunks' partial gradients of \(Format.grouped(parameters)) parameters, "
+                + String(format: "%.2f ms per step", result.reductionMillisecondsPerStep)])
+            table.add(["passes' collectives", String(format: "%d per step (the outputs' gather%@), %.2f ms", passCollectives,
+                                                     passCollectives > 1 ? ", batch statistics' sums" : "",
+                                                     result.communicationMillisecondsPerStep - result.reductionMillisecondsPerStep)])
             table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step, the most of any process (\(String(format: "%.2f", Double(sentBytes) / Double(4 * parameters)))× the gradient)"])
             print(table.render())
         }
@@ -93,6 +104,10 @@ extension Bench {
         let oneProcessImagesPerSecond: Double
         let communicationMillisecondsPerStep: Double
         let exposedCommunicationMillisecondsPerStep: Double
+        /// Of the communication, the gradient reduction's; the rest is the passes' collectives.
+        let reductionMillisecondsPerStep: Double
+        let passCollectivesPerStep: Int
+        let passBytesSentPerStep: Int
         let stepMilliseconds: Double
         let oneProcessStepMilliseconds: Double
         let bytesSentPerProcessPerStep: Int
@@ -109,6 +124,9 @@ extension Bench {
             case oneProcessImagesPerSecond = "one_process_images_per_second"
             case communicationMillisecondsPerStep = "communication_ms_per_step"
             case exposedCommunicationMillisecondsPerStep = "exposed_communication_ms_per_step"
+            case reductionMillisecondsPerStep = "reduction_ms_per_step"
+            case passCollectivesPerStep = "pass_collectives_per_step"
+            case passBytesSentPerStep = "pass_bytes_sent_per_process_per_step"
             case stepMilliseconds = "step_ms"
             case oneProcessStepMilliseconds = "one_process_step_ms"
             case bytesSentPerProcessPerStep = "bytes_sent_per_process_per_step"

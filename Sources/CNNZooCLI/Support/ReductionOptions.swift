@@ -20,6 +20,16 @@ struct ReductionOptions: ParsableArguments {
         """))
     var overlap = false
 
+    @Option(name: .customLong("chain-segment"), help: ArgumentHelp("""
+        Under mpirun: floats per message of the chain reduction (default: about 4 messages per \
+        added process, 4,096 to 32,768 floats each). The same bits whatever the size.
+        """, valueName: "floats"))
+    var chainSegment: Int?
+
+    func validate() throws {
+        if let chainSegment, chainSegment < 1 { throw ValidationError("--chain-segment must be at least 1, got \(chainSegment)") }
+    }
+
     enum Choice: String, ExpressibleByArgument, CaseIterable {
         case auto, chain
         case reduceScatter = "reduce-scatter"
@@ -29,9 +39,10 @@ struct ReductionOptions: ParsableArguments {
     /// As ``Trainer/reduction`` takes it.
     var kind: GradientReduction? { GradientReduction(rawValue: choice.rawValue) }
 
-    /// Sets `trainer`'s reduction and whether it overlaps the backward pass.
+    /// Sets `trainer`'s reduction, whether it overlaps the backward pass, and the chain's segments.
     func apply(to trainer: Trainer) {
         trainer.reduction = kind
         trainer.overlapsReduction = overlap
+        trainer.chainSegment = chainSegment
     }
 }

@@ -26,7 +26,7 @@ to hide as much at every N.
 
     python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
                                             [--reductions chain,reduce-scatter,all-gather]
-                                            [--delay 50us] [--steps 10,30] [--repeats 3] [--compute-repeats 3]
+                                            [--delay 50us] [--steps 10,30] [--repeats 3] [--rounds 1] [--compute-repeats 3]
                                             [--overlap off,on]
 Needs root (namespaces); exits 77 where they cannot be made.
 """
@@ -141,7 +141,8 @@ def main():
     parser.add_argument("--reductions", default="chain,reduce-scatter,all-gather")
     parser.add_argument("--delay", default="", help="per packet, e.g. 50us (needs the kernel's netem)")
     parser.add_argument("--steps", default="10,30")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs within each bench")
+    parser.add_argument("--rounds", type=int, default=1, help="measure every configuration this many times; fit the medians")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--compute-repeats", type=int, default=3, help="timed runs of one machine's compute")
     parser.add_argument("--overlap", default="off,on", help="reduce after the backward pass (off), during it (on), or both")
@@ -157,17 +158,31 @@ def main():
 
     show = json.loads(subprocess.run([args.binary, "show", args.model, "--json"], capture_output=True, text=True, check=True).stdout)
     gradient = show["parameters"]
+    # Every configuration once per round, the rounds one after another so that a slow spell of
+    # the machine falls on one round of each rather than on all of one; then each figure's median.
+    configurations = [(rate, reduction, n, overlap) for rate in rates for reduction in reductions
+                      for n in machines for overlap in overlaps]
+    runs = {configuration: [] for configuration in configurations}
+    for round_ in range(args.rounds):
+        for rate, reduction, n, overlap in configurations:
+            r = measure(args, n, rate, reduction, overlap)
+            runs[(rate, reduction, n, overlap)].append(r)
+            print(f"{rate:>9} {reduction:>14} {n} machines, overlap {'on ' if overlap else 'off'}"
+                  + (f", round {round_ + 1}" if args.rounds > 1 else "") + ": link "
+                  f"{r['link_bytes_per_step'] / 1e6:7.3f} MB/step (counted {r['counted_bytes_per_step'] / 1e6:7.3f}), "
+                  f"communication {r['communication_ms']:7.2f} ms (reduction {r['reduction_ms']:5.2f}), waited "
+                  f"{r['exposed_ms']:7.2f} ms of a {r['step_ms']:7.2f} ms step", flush=True)
     rows = []
-    for rate in rates:
-        for reduction in reductions:
-            for n in machines:
-                for overlap in overlaps:
-                    rows.append(measure(args, n, rate, reduction, overlap))
-                    r = rows[-1]
-                    print(f"{rate:>9} {reduction:>14} {n} machines, overlap {'on ' if overlap else 'off'}: link "
-                          f"{r['link_bytes_per_step'] / 1e6:7.3f} MB/step (counted {r['counted_bytes_per_step'] / 1e6:7.3f}), "
-                          f"communication {r['communication_ms']:7.2f} ms, waited {r['exposed_ms']:7.2f} ms "
-                          f"of a {r['step_ms']:7.2f} ms step", flush=True)
+    for configuration, measured in runs.items():
+        row = dict(measured[0])
+        for key, value in row.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                median = float(np.median([m[key] for m in measured]))
+                row[key] = round(median) if isinstance(value, int) else median
+        row["rounds"] = measured
+        rows.append(row)
+    if args.rounds > 1:
+        print(f"(the fit takes each figure's median over the {args.rounds} rounds)")
     cpu = rows[0]["cpu"]
     print(f"\nCPU: {cpu}; {args.model}: {gradient:,} parameters ({4 * gradient / 1e6:.2f} MB of gradient), "
           f"batch {args.batch} in {rows[0]['chunks']} chunks; links limited to each rate"

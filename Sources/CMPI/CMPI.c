@@ -14,7 +14,6 @@ static struct {
     int (*alltoallv)(const void *, const int *, const int *, handle, void *, const int *, const int *, handle, handle);
     int (*send)(const void *, int, handle, int, int, handle);
     int (*recv)(void *, int, handle, int, int, handle, void *);
-    int (*bcast)(void *, int, handle, int, handle);
     int (*allreduce)(const void *, void *, int, handle, handle, handle);
     int (*barrier)(handle);
     int (*abort)(handle, int);
@@ -47,7 +46,6 @@ int cnnzoo_mpi_load(const char *library, char *reason, int reason_size) {
     FIND(alltoallv, "MPI_Alltoallv");
     FIND(send, "MPI_Send");
     FIND(recv, "MPI_Recv");
-    FIND(bcast, "MPI_Bcast");
     FIND(allreduce, "MPI_Allreduce");
     FIND(barrier, "MPI_Barrier");
     FIND(abort, "MPI_Abort");
@@ -96,10 +94,6 @@ int cnnzoo_mpi_send_floats(const float *values, int count, int destination) {
 int cnnzoo_mpi_receive_floats(float *values, int count, int source) {
     // A null status is MPI_STATUS_IGNORE in Open MPI.
     return mpi.recv(values, count, mpi.float_type, source, chain_tag, mpi.comm_world, 0);
-}
-
-int cnnzoo_mpi_broadcast_floats(float *values, int count, int root) {
-    return mpi.bcast(values, count, mpi.float_type, root, mpi.comm_world);
 }
 
 int cnnzoo_mpi_allreduce_max_int(int value, int *result) {

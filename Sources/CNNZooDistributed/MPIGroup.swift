@@ -105,14 +105,6 @@ public final class MPIGroup: DataParallelGroup {
         return count == 0 ? [] : values
     }
 
-    public func broadcast(_ values: inout [Float], from root: Int) throws {
-        guard !values.isEmpty else { return }
-        let count = Int32(try Self.fitting(values.count))
-        try Self.check(watched("MPI_Bcast from rank \(root)") {
-            values.withUnsafeMutableBufferPointer { cnnzoo_mpi_broadcast_floats($0.baseAddress!, count, Int32(root)) }
-        }, "MPI_Bcast")
-    }
-
     public func any(_ flag: Bool) throws -> Bool {
         var result: Int32 = 0
         try Self.check(watched("MPI_Allreduce") { cnnzoo_mpi_allreduce_max_int(flag ? 1 : 0, &result) }, "MPI_Allreduce")

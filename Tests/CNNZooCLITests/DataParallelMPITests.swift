@@ -170,7 +170,7 @@ final class DataParallelMPITests: XCTestCase {
         for (machine, bytes) in sent.enumerated() {
             XCTAssertLessThan(bytes, chainBound, "machine \(machine + 1) sent \(bytes) bytes")
         }
-        XCTAssertGreaterThan(sent.max()!, steps * 2 * gradientBytes * 0.9, "the middle machines pass on the sum and the broadcast")
+        XCTAssertGreaterThan(sent.max()!, steps * 2 * gradientBytes * 0.9, "the middle machines pass on the running sum and the total")
     }
 
     /// A run stopped under MPI resumes on one machine with another thread count, and one

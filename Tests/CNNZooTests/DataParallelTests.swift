@@ -371,7 +371,7 @@ final class DataParallelTests: XCTestCase {
             scatter.append(try sent(ranks, .reduceScatter))
             gather.append(try sent(ranks, .allGather))
             chain.append(try sent(ranks, .chain))
-            // The running sum and its broadcast, the output rows: flat in the process count.
+            // The running sum and the total passed back, the output rows: flat in the process count.
             XCTAssertLessThanOrEqual(Double(chain.last!), 4 * Double((2 * gradient + batch * 2) * steps), "chain at \(ranks) ranks")
             // Per step: the partials and the gathered sums, the chunk counts, the output rows.
             let perStep = Double((chunks / ranks + 1) * gradient * (ranks - 1)) / Double(ranks) + Double(tensors * (ranks - 1) + batch * 2)

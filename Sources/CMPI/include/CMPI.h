@@ -25,7 +25,6 @@ int cnnzoo_mpi_alltoallv_floats(const float *send, const int *send_counts, const
 int cnnzoo_mpi_send_floats(const float *values, int count, int destination);
 int cnnzoo_mpi_receive_floats(float *values, int count, int source);
 /// Process `root`'s `count` floats into every process's `values`.
-int cnnzoo_mpi_broadcast_floats(float *values, int count, int root);
 /// The largest of every process's `value`.
 int cnnzoo_mpi_allreduce_max_int(int value, int *result);
 int cnnzoo_mpi_barrier(void);

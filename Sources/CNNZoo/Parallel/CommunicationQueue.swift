@@ -90,10 +90,6 @@ final class QueuedGroup: DataParallelGroup {
         try queue.perform { try inner.receive(count: count, from: source) }
     }
 
-    func broadcast(_ values: inout [Float], from root: Int) throws {
-        try queue.perform { try inner.broadcast(&values, from: root) }
-    }
-
     func any(_ flag: Bool) throws -> Bool {
         try queue.perform { try inner.any(flag) }
     }

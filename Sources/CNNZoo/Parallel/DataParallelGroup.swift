@@ -22,8 +22,6 @@ public protocol DataParallelGroup: AnyObject {
     func send(_ values: [Float], to destination: Int) throws
     /// The `count` values process `source` sends this one, in the order it sent them.
     func receive(count: Int, from source: Int) throws -> [Float]
-    /// Process `root`'s `values`, into every process's `values` (all pass the same count).
-    func broadcast(_ values: inout [Float], from root: Int) throws
     /// Whether any process passes true (every process gets the same answer).
     func any(_ flag: Bool) throws -> Bool
     /// Whether the operations may be called from any thread, one at a time — as the trainer
@@ -57,10 +55,4 @@ extension DataParallelGroup {
 
     public func send(_ values: [Float], to destination: Int) throws { throw PointToPointUnavailable() }
     public func receive(count: Int, from source: Int) throws -> [Float] { throw PointToPointUnavailable() }
-
-    /// A broadcast through ``allGather(_:counts:)``: only the root contributes.
-    public func broadcast(_ values: inout [Float], from root: Int) throws {
-        let counts = (0..<size).map { $0 == root ? values.count : 0 }
-        values = try allGather(rank == root ? values : [], counts: counts)
-    }
 }

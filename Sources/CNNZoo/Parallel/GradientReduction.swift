@@ -10,8 +10,8 @@
 ///   chunk's piece of its own segment and adds them, then the finished segments are gathered —
 ///   about (C/N + 1)·G·(N−1)/N floats sent per process, which falls as N grows.
 /// - ``chain``: the running sum passes along the processes in rank order, each adding its own
-///   chunks, in segments so that they work at once (a pipeline); the last broadcasts the
-///   total — about 2·G floats sent per process whatever N is, but N − 1 hops of latency.
+///   chunks, in segments so that they work at once (a pipeline); the total passes back the
+///   same way — at most 2·G floats sent per process whatever N is, but 2(N − 1) hops of latency.
 public enum GradientReduction: String, Sendable, CaseIterable {
     case allGather = "all-gather"
     case reduceScatter = "reduce-scatter"
@@ -28,7 +28,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
 
     /// Floats per segment of the chain for `floats` of gradient over `ranks` processes.
     ///
-    /// The chain is a pipeline: its reduce, and the broadcast after it, each take (s + N − 2)
+    /// The chain is a pipeline: its reduce, and the return of the total after it, each take (s + N − 2)
     /// segment times for s segments over N processes, so each segment costs its message's
     /// overhead once and the pipelines' filling costs 2(N − 2) segments' transfers. Few large
     /// segments pay little overhead, many small ones fill fast; the best count grows as
@@ -202,7 +202,9 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     }
 
     /// The running sum, segment by segment, from process 0 to the last, each adding its own
-    /// chunks' pieces in order; the last then sends the total to everyone.
+    /// chunks' pieces in order; the total then passes back down the chain, segment by segment.
+    /// Every process sends the gradient at most twice, whatever their count, where a broadcast's
+    /// tree may have its root send it to several processes (see SCALING.md).
     private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup, segment floats: Int?) throws {
         let layout = Layout(parameters), (rank, ranks) = (group.rank, group.size)
         let floats = floats ?? Self.chainSegment(floats: layout.total, ranks: ranks)
@@ -228,7 +230,11 @@ public enum GradientReduction: String, Sendable, CaseIterable {
                 sum.replaceSubrange(segment, with: piece)
             }
         }
-        try group.broadcast(&sum, from: ranks - 1)
+        for start in stride(from: 0, to: layout.total, by: floats) {
+            let segment = start ..< min(start + floats, layout.total)
+            if rank < ranks - 1 { sum.replaceSubrange(segment, with: try group.receive(count: segment.count, from: rank + 1)) }
+            if rank > 0 { try group.send(Array(sum[segment]), to: rank - 1) }
+        }
         layout.write(sum, into: parameters)
     }
 }

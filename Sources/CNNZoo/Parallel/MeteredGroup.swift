@@ -3,8 +3,7 @@
 ///
 /// Bytes are counted as the usual algorithms move them: an all-gather as a ring, where each
 /// process forwards every block but its successor's; a personalised exchange as sent directly,
-/// every block but the one a process keeps; a broadcast as a pipeline, where every process but
-/// the last passes the values on once.
+/// every block but the one a process keeps.
 final class MeteredGroup: DataParallelGroup {
     let inner: any DataParallelGroup
     private(set) var seconds = 0.0
@@ -34,11 +33,6 @@ final class MeteredGroup: DataParallelGroup {
 
     func receive(count: Int, from source: Int) throws -> [Float] {
         try timed { try inner.receive(count: count, from: source) }
-    }
-
-    func broadcast(_ values: inout [Float], from root: Int) throws {
-        if rank != (root + size - 1) % size { sentBytes += 4 * values.count }
-        try timed { try inner.broadcast(&values, from: root) }
     }
 
     func any(_ flag: Bool) throws -> Bool {

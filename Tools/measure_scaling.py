@@ -98,7 +98,7 @@ def predicted_bytes(reduction, machines, gradient, chunks):
 
 def chain_segment(gradient, machines):
     """Floats per segment of the chain on `machines`, as GradientReduction.chainSegment picks them."""
-    return min(max(-(-gradient // max(1, 4 * (machines - 1))), 1 << 12), 1 << 15)
+    return min(max(-(-gradient // max(1, 4 * (machines - 1))), 1 << 12), 1 << 13)
 
 
 def latency_terms(reduction, machines, gradient, bandwidth):

@@ -397,11 +397,11 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    /// The chain cuts a gradient into about 4 segments per added process, 4K to 32K floats
-    /// each: as today's 32K on a few processes, smaller as the pipeline grows longer.
+    /// The chain cuts a gradient into about 4 segments per added process, 4K to 8K floats each:
+    /// smaller as the pipeline grows longer.
     func testTheChainsSegmentsShrinkAsTheChainGrows() {
         let gradient = 359_846
-        XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 2), 1 << 15)
+        XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 2), 1 << 13)
         XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 16), 5_998, "60 segments")
         XCTAssertEqual(GradientReduction.chainSegment(floats: gradient, ranks: 1_000), 1 << 12)
         XCTAssertEqual(GradientReduction.chainSegment(floats: 10, ranks: 4), 1 << 12, "one segment carries a small gradient")

@@ -32,12 +32,13 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     /// segment times for s segments over N processes, so each segment costs its message's
     /// overhead once and the pipelines' filling costs 2(N − 2) segments' transfers. Few large
     /// segments pay little overhead, many small ones fill fast; the best count grows as
-    /// √(N − 2). About 4(N − 1) segments, each of 4K to 32K floats (16–128 KB, whose overhead
-    /// stays small beside its transfer at 10 Gb/s), keeps both costs near their least from 2
-    /// processes to 64 (see SCALING.md). The segments change no sum.
+    /// √(N − 2). About 4(N − 1) segments, each of 4K to 8K floats, keeps both costs near their
+    /// least from 2 processes to 64: at 16–32 KB a segment goes out at once, where one larger
+    /// than the transport's eager limit (64 KB for Open MPI over TCP) waits for the receiver's
+    /// answer before it is sent (see SCALING.md). The segments change no sum.
     public static func chainSegment(floats: Int, ranks: Int) -> Int {
         let segments = max(1, 4 * (ranks - 1))
-        return min(max((floats + segments - 1) / segments, 1 << 12), 1 << 15)
+        return min(max((floats + segments - 1) / segments, 1 << 12), 1 << 13)
     }
 
     /// Replaces every parameter's gradient by the group's sum, on every process.

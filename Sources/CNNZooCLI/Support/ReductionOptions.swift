@@ -22,7 +22,7 @@ struct ReductionOptions: ParsableArguments {
 
     @Option(name: .customLong("chain-segment"), help: ArgumentHelp("""
         Under mpirun: floats per message of the chain reduction (default: about 4 messages per \
-        added process, 4,096 to 32,768 floats each). The same bits whatever the size.
+        added process, 4,096 to 8,192 floats each). The same bits whatever the size.
         """, valueName: "floats"))
     var chainSegment: Int?
 

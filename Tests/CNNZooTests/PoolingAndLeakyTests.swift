@@ -134,4 +134,27 @@ final class BatchNormTests: XCTestCase {
         XCTAssertEqual(evaluated.scalars[0], (1 - 0.4) / (runningVariance.value.scalars[0] + 1e-5).squareRoot(), accuracy: 1e-6)
         XCTAssertEqual(runningMean.value, before)
     }
+
+    /// The variance comes from squares about the running mean: a channel whose values lie far
+    /// from it (1,000 ± 0.01, against a running mean of 0 on the first pass) still gets its
+    /// variance to a few parts in 10⁵, and closely once the running mean has come near.
+    func testTheVarianceHoldsFarFromTheRunningMean() throws {
+        let bn = try LayerRegistry.standard.makeLayer(kind: "batchnorm2d", settings: LayerSettings(layerName: "bn", values: ["momentum": 1]),
+                                                      inputShape: [1, 4, 4])
+        let deviations: [Float] = (0..<32).map { i in
+            let sign: Float = i % 2 == 0 ? 1 : -1
+            return sign * 0.01 * Float(1 + i % 3)
+        }
+        let x = Tensor(shape: [2, 1, 4, 4], scalars: deviations.map { 1000 + $0 })
+        let values: [Double] = x.scalars.map(Double.init)
+        let mu: Double = values.reduce(0, +) / 32
+        let variance: Double = values.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / 32
+        var random = RandomGenerator(seed: 1)
+        for (pass, tolerance) in [(1, 1e-4), (2, 1e-6)] {
+            _ = bn.forward(x, mode: .training, random: &random)
+            // With momentum 1 the running variance is the batch's, unbiased.
+            let measured = Double(bn.buffers[1].value.scalars[0]) * 31 / 32
+            XCTAssertEqual(measured, variance, accuracy: tolerance * variance, "pass \(pass)")
+        }
+    }
 }

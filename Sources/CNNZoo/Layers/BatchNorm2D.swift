@@ -74,25 +74,28 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
             // A failure to gather ends the job, as a collective that failed anywhere else does.
             let count = try! wholeBatchCount(batch)
             let n = Double(count * area)
+            // Both statistics from one gather of sums: Σx and Σ(x − k)² about k, the running mean,
+            // which every process holds alike. σ² = Σ(x − k)²/n − (μ − k)² cancels little while k
+            // lies within a few deviations of μ, as it does once the running mean has followed a
+            // few batches; a second gather, of the squares about μ, would make every process wait
+            // once more per layer and pass.
+            let shift = mean
             let sums = x.withPointer { x in
-                try! wholeBatchSums(batch, width: channels) { samples, sums in
-                    for sample in samples {
-                        for c in 0..<channels { sums[c] += Self.sum(x + (sample * channels + c) * area, count: area) }
-                    }
-                }
-            }
-            mean = sums.map { $0 / n }
-            let centred = mean
-            let squares = x.withPointer { x in
-                try! wholeBatchSums(batch, width: channels) { samples, sums in
+                try! wholeBatchSums(batch, width: 2 * channels) { samples, sums in
                     for sample in samples {
                         for c in 0..<channels {
-                            sums[c] += Self.sumOfSquares(x + (sample * channels + c) * area, count: area, about: centred[c])
+                            let plane = x + (sample * channels + c) * area
+                            sums[c] += Self.sum(plane, count: area)
+                            sums[channels + c] += Self.sumOfSquares(plane, count: area, about: shift[c])
                         }
                     }
                 }
             }
-            variance = squares.map { $0 / n }
+            mean = (0..<channels).map { sums[$0] / n }
+            variance = (0..<channels).map { c in
+                let offset = mean[c] - shift[c]
+                return max(0, sums[channels + c] / n - offset * offset)
+            }
             for c in 0..<channels {
                 let unbiased = n > 1 ? variance[c] * n / (n - 1) : variance[c]
                 runningMean.value.scalars[c] = (1 - rate) * runningMean.value.scalars[c] + rate * Float(mean[c])
@@ -220,10 +223,10 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         sum(x, count: count) { $0 } scalar: { $0 }
     }
 
-    /// Σ (x − mean)² over `count` values, in double precision.
-    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, about mean: Double) -> Double {
-        let centre = SIMD8<Double>(repeating: mean)
-        return sum(x, count: count) { let d = $0 - centre; return d * d } scalar: { let d = $0 - mean; return d * d }
+    /// Σ (x − k)² over `count` values, in double precision.
+    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, about k: Double) -> Double {
+        let centre = SIMD8<Double>(repeating: k)
+        return sum(x, count: count) { let d = $0 - centre; return d * d } scalar: { let d = $0 - k; return d * d }
     }
 
     /// Σ term(x) over `count` values in double precision, 32 lanes at a time.

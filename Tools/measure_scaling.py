@@ -11,7 +11,7 @@ reduction and rate over the machine counts that have a core each here:
 
 - the gradient reduction: bytes(N) / B, with B the links' rate and bytes(N) those on its critical
   path, plus latency · (N − 1) for the all-gather and the reduce-scatter; the chain is a
-  pipeline of s segments, its reduce and then the broadcast each (s + N − 2) segment times, so
+  pipeline of s segments, its reduce and then the total's return each (s + N − 2) segment times, so
   on top of its bytes it pays s · overhead once and 2 (N − 2) · (segment / B + overhead) for
   filling the two pipelines, the overhead per segment fitted;
 - the passes' own collectives (the outputs' gather; batch normalisation's sums, k a step, each
@@ -86,8 +86,8 @@ def measure(args, machines, rate, reduction, overlap):
 def predicted_bytes(reduction, machines, gradient, chunks):
     """Bytes on the gradient reduction's critical path, as cnn-zoo's reductions move them (see
     GradientReduction): what the busiest machine sends — and for the chain, whose reduce and
-    broadcast run one after the other, two gradients even on 2 machines, where each machine
-    sends one."""
+    the total's return run one after the other, two gradients even on 2 machines, where each
+    machine sends one."""
     n, g = machines, 4 * gradient
     if reduction == "all-gather":
         return chunks * g * (n - 1) / n

@@ -209,9 +209,10 @@ public enum GradientReduction: String, Sendable, CaseIterable {
     private func passAlong(_ parameters: [Parameter], _ contributions: [Contribution], group: any DataParallelGroup, segment floats: Int?) throws {
         let layout = Layout(parameters), (rank, ranks) = (group.rank, group.size)
         let floats = floats ?? Self.chainSegment(floats: layout.total, ranks: ranks)
+        let segments = stride(from: 0, to: layout.total, by: floats).map { $0 ..< min($0 + floats, layout.total) }
         var sum = [Float](repeating: 0, count: layout.total)
-        for start in stride(from: 0, to: layout.total, by: floats) {
-            let segment = start ..< min(start + floats, layout.total)
+        for segment in segments {
+            let start = segment.lowerBound
             var piece = rank == 0 ? [Float](repeating: 0, count: segment.count) : try group.receive(count: segment.count, from: rank - 1)
             for (index, contribution) in contributions.enumerated() where contribution.chunks > 0 {
                 let part = layout.overlap(index, segment)
@@ -231,8 +232,7 @@ public enum GradientReduction: String, Sendable, CaseIterable {
                 sum.replaceSubrange(segment, with: piece)
             }
         }
-        for start in stride(from: 0, to: layout.total, by: floats) {
-            let segment = start ..< min(start + floats, layout.total)
+        for segment in segments {
             if rank < ranks - 1 { sum.replaceSubrange(segment, with: try group.receive(count: segment.count, from: rank + 1)) }
             if rank > 0 { try group.send(Array(sum[segment]), to: rank - 1) }
         }

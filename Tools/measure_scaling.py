@@ -14,8 +14,9 @@ reduction and rate over the machine counts that have a core each here:
   pipeline of s segments, its reduce and then the total's return each (s + N − 2) segment times, so
   on top of its bytes it pays s · overhead once and 2 (N − 2) · (segment / B + overhead) for
   filling the two pipelines, the overhead per segment fitted;
-- the passes' own collectives (the outputs' gather; batch normalisation's sums, k a step, each
-  a few KB that every process waits for), k · round · ⌈log₂ N⌉ + their bytes(N) / B: Open MPI
+- the passes' own collectives (batch normalisation's sums, and the outputs' gather for a loss
+  that is not sample-wise — the built-in losses' outputs ride the reduction; k a step, each a
+  few KB that every process waits for), k · round · ⌈log₂ N⌉ + their bytes(N) / B: Open MPI
   gathers blocks this small by Bruck's algorithm or recursive doubling, ⌈log₂ N⌉ rounds of
   messages (on 2 machines, one exchange).
 
@@ -79,6 +80,7 @@ def measure(args, machines, rate, reduction, overlap):
             "communication_ms": b["communication_ms_per_step"], "exposed_ms": b["exposed_communication_ms_per_step"],
             "reduction_ms": b["reduction_ms_per_step"], "pass_collectives": b["pass_collectives_per_step"],
             "pass_bytes_per_step": b["pass_bytes_sent_per_process_per_step"],
+            "reduced_floats": b["reduced_floats_per_step"],
             "step_ms": b["step_ms"],
             "one_process_step_ms": b["one_process_step_ms"], "chunks": b["chunks"], "batch": args.batch, "cpu": b["cpu"]}
 
@@ -94,6 +96,12 @@ def predicted_bytes(reduction, machines, gradient, chunks):
     if reduction == "reduce-scatter":
         return (-(-chunks // n)) * g * (n - 1) / n + g * (n - 1) / n
     return 2 * g
+
+
+def reduced_floats(row, gradient, batch):
+    """Floats the reduction adds up a step at `batch`: the gradient, and the outputs (which grow
+    with the batch) where they ride the reduction, as the measured run's did."""
+    return gradient + (row["reduced_floats"] - gradient) * batch // row["batch"]
 
 
 def chain_segment(gradient, machines):
@@ -217,16 +225,16 @@ def main():
     def least_squares(x, y):
         """The slope through the origin that fits y to x best, never below 0."""
         x, y = np.array(x, dtype=float), np.array(y, dtype=float)
-        return max(0.0, float(x @ y / (x @ x)))
+        return max(0.0, float(x @ y / (x @ x))) if x @ x > 0 else 0.0
 
     for rate in rates:
         bandwidth = RATES.get(rate, float("inf")) / 8
         for reduction in reductions:
             points = [r for r in rows if r["rate"] == rate and r["reduction"] == reduction and r["overlap"] in fitted
                       and r["machines"] in fit_machines]
-            terms = [latency_terms(reduction, r["machines"], gradient, bandwidth) for r in points]
+            terms = [latency_terms(reduction, r["machines"], r["reduced_floats"], bandwidth) for r in points]
             hops = [count for count, _ in terms]
-            rest = [r["reduction_ms"] / 1000 - predicted_bytes(reduction, r["machines"], gradient, r["chunks"]) / bandwidth - fill
+            rest = [r["reduction_ms"] / 1000 - predicted_bytes(reduction, r["machines"], r["reduced_floats"], r["chunks"]) / bandwidth - fill
                     for r, (_, fill) in zip(points, terms)]
             latency = least_squares(hops, rest)
             # The passes' collectives: k·⌈log₂ N⌉ rounds a step.
@@ -276,9 +284,10 @@ def main():
                     cells = []
                     for n in [8, 16, 32, 64]:
                         passes = pass_bytes(measured, n, batch)
-                        sent = predicted_bytes(reduction, n, gradient, chunks) + passes
+                        floats = reduced_floats(measured, gradient, batch)
+                        sent = predicted_bytes(reduction, n, floats, chunks) + passes
                         t = compute[batch] / 1000 / n
-                        count, fill = latency_terms(reduction, n, gradient, bandwidth)
+                        count, fill = latency_terms(reduction, n, floats, bandwidth)
                         comm = latency * count + fill + sent / bandwidth + per_round * measured["pass_collectives"] * rounds(n)
                         if overlap:
                             comm = max(0.0, comm - shares[(rate, reduction)] * t)

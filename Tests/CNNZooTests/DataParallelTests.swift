@@ -143,7 +143,7 @@ final class DataParallelTests: XCTestCase {
         let data = try SyntheticTask.data(count: 50, seed: 11)
         let hub = ThreadGroup.Hub(size: ranks)
         return try onRanks(ranks) { rank in
-            let model = try Model(spec: spec)
+            let model = try Model(spec: spec, losses: losses)
             model.initializeParameters(seed: 7)
             let trainer = try Trainer(model: model, data: data, optimizer: SGD(learningRate: 0.05, momentum: 0.9),
                                       schedule: .constant, batchSize: batch, totalEpochs: 100, state: TrainingState(seed: 3))
@@ -362,7 +362,8 @@ final class DataParallelTests: XCTestCase {
     func testTrafficPerProcessDoesNotGrowWithTheProcessCount() throws {
         let (chunks, batch, steps) = (12, 24, 2)
         let model = try Model(spec: Self.spec)
-        let (gradient, tensors) = (model.parameterCount, model.namedParameters.count)
+        // The outputs ride the reduction as one more tensor of batch × classes.
+        let (gradient, tensors) = (model.parameterCount + batch * 2, model.namedParameters.count + 1)
         func sent(_ ranks: Int, _ reduction: GradientReduction) throws -> Int {
             try Self.train(ranks: ranks, threads: 1, batch: batch, steps: steps, chunks: chunks, reduction: reduction).map(\.sentBytes).max()!
         }
@@ -371,10 +372,12 @@ final class DataParallelTests: XCTestCase {
             scatter.append(try sent(ranks, .reduceScatter))
             gather.append(try sent(ranks, .allGather))
             chain.append(try sent(ranks, .chain))
-            // The running sum and the total passed back, the output rows: flat in the process count.
-            XCTAssertLessThanOrEqual(Double(chain.last!), 4 * Double((2 * gradient + batch * 2) * steps), "chain at \(ranks) ranks")
-            // Per step: the partials and the gathered sums, the chunk counts, the output rows.
-            let perStep = Double((chunks / ranks + 1) * gradient * (ranks - 1)) / Double(ranks) + Double(tensors * (ranks - 1) + batch * 2)
+            // The running sum and the total passed back: flat in the process count.
+            XCTAssertLessThanOrEqual(Double(chain.last!), 4 * Double(2 * gradient * steps), "chain at \(ranks) ranks")
+            // Per step: the partials and the gathered sums, the chunk counts, and — segments
+            // being whole floats — up to one float more per piece for every tensor's bucket.
+            let perStep = Double((chunks / ranks + 1) * gradient * (ranks - 1)) / Double(ranks) + Double(tensors * (ranks - 1))
+                + Double(tensors * (chunks / ranks + 1) * (ranks - 1))
             XCTAssertLessThanOrEqual(Double(scatter.last!), 4 * perStep * Double(steps), "reduce-scatter at \(ranks) ranks")
         }
         XCTAssertTrue(scatter[0] > scatter[1] && scatter[1] > scatter[2], "reduce-scatter bytes per process at 2, 3, 4 ranks: \(scatter)")
@@ -413,21 +416,73 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
-    /// The passes' own collectives are counted apart from the reduction: one gather of the
-    /// outputs a step, and two per batch normalisation (forward's sums for the mean and the
-    /// variance together; backward's two sums).
+    /// The passes' own collectives are counted apart from the reduction: two per batch
+    /// normalisation (forward's sums for the mean and the variance together; backward's two
+    /// sums), and — only for a loss that is not sample-wise — one gather of the outputs a step;
+    /// a sample-wise loss's outputs ride the reduction.
     func testThePassesCollectivesAreCountedApart() throws {
         let steps = 4
-        for (spec, perStep) in [(Self.spec, 1), (Self.normalised, 3)] {
+        for (spec, perStep) in [(Self.spec, 0), (Self.normalised, 2), (Self.wholeBatchLoss(Self.spec), 1), (Self.wholeBatchLoss(Self.normalised), 3)] {
             for overlap in [false, true] {
                 for outcome in try Self.train(spec, ranks: 2, threads: 1, batch: 8, steps: steps, overlap: overlap) {
                     XCTAssertEqual(outcome.passCollectives, perStep * steps, "\(spec.name), overlap \(overlap)")
                     XCTAssertGreaterThan(outcome.reductionSeconds, 0)
-                    XCTAssertLessThan(outcome.reductionSeconds, outcome.communicationSeconds, "the passes' collectives take time too")
+                    if perStep > 0 {
+                        XCTAssertLessThan(outcome.reductionSeconds, outcome.communicationSeconds, "the passes' collectives take time too")
+                    } else {
+                        XCTAssertEqual(outcome.reductionSeconds, outcome.communicationSeconds, "\(spec.name): all of it is the reduction")
+                    }
                 }
             }
         }
     }
+
+    /// Whether the outputs ride the reduction or are gathered before the backward pass, every
+    /// layout ends with one process's bits, every step's loss included; and the two ways agree.
+    func testTheOutputsRideTheReductionWithoutChangingABit() throws {
+        for spec in [Self.spec, Self.normalised] {
+            let alone = try Self.train(spec, ranks: 1, threads: 3, batch: 10, steps: 12, chunks: 3)[0]
+            let gathered = try Self.train(Self.wholeBatchLoss(spec), ranks: 1, threads: 3, batch: 10, steps: 12, chunks: 3)[0]
+            XCTAssertEqual(gathered, alone, "\(spec.name): the same loss by another name")
+            for reduction in GradientReduction.allCases {
+                for overlap in [false, true] {
+                    for ranks in [2, 3] {
+                        for outcome in try Self.train(spec, ranks: ranks, threads: 1, batch: 10, steps: 12, chunks: 3,
+                                                      reduction: reduction, overlap: overlap) {
+                            XCTAssertEqual(outcome, alone, "\(spec.name), \(reduction), overlap \(overlap), \(ranks) ranks")
+                        }
+                    }
+                }
+                for outcome in try Self.train(Self.wholeBatchLoss(spec), ranks: 2, threads: 1, batch: 10, steps: 12, chunks: 3, reduction: reduction) {
+                    XCTAssertEqual(outcome, alone, "\(spec.name), \(reduction), the outputs gathered first")
+                }
+            }
+        }
+    }
+
+    /// Cross-entropy under a kind that does not say it is sample-wise, as a plugin's loss would not.
+    struct WholeBatchCrossEntropy: RegisteredLoss {
+        static let kind = "whole_batch_cross_entropy"
+        static let summary = "cross-entropy, not declared sample-wise"
+        static let settings: [SettingDescription] = []
+        init(settings: Settings) throws {}
+        func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+            CategoricalCrossEntropy().evaluate(output: output, target: target)
+        }
+    }
+
+    static func wholeBatchLoss(_ spec: ModelSpec) -> ModelSpec {
+        var spec = spec
+        spec.loss = LossSpec(kind: WholeBatchCrossEntropy.kind)
+        spec.name += "-whole-batch-loss"
+        return spec
+    }
+
+    static let losses: LossRegistry = {
+        var losses = LossRegistry.standard
+        try! losses.register(WholeBatchCrossEntropy.self)
+        return losses
+    }()
 
     /// The default reduction is the one with fewer bytes on the critical path.
     func testTheSuitedReductionSendsLess() {

@@ -48,4 +48,25 @@ final class LossGradientTests: XCTestCase {
     func testMeanSquaredError() {
         check(MeanSquaredError(), output: GradientCheck.randomTensor([4, 3], seed: 5), target: target)
     }
+
+    /// A sample-wise loss gives any rows of a batch the gradient it gives them over the whole
+    /// batch, bit for bit: what lets a data-parallel process start its backward pass alone.
+    func testEveryBuiltInLossGivesRowsTheirGradientAlone() {
+        let losses: [(any SampleWiseLoss, Tensor)] = [
+            (CategoricalCrossEntropy(fromLogits: true), GradientCheck.randomTensor([4, 3], seed: 1, scale: 2)),
+            (CategoricalCrossEntropy(fromLogits: false), probabilities(seed: 2)),
+            (BinaryCrossEntropy(fromLogits: true), GradientCheck.randomTensor([4, 3], seed: 3, scale: 2)),
+            (BinaryCrossEntropy(fromLogits: false), probabilities(seed: 4)),
+            (MeanSquaredError(), GradientCheck.randomTensor([4, 3], seed: 5)),
+        ]
+        for (loss, output) in losses {
+            let whole = loss.evaluate(output: output, target: target).gradient
+            for rows in [0..<1, 1..<3, 3..<4, 0..<4] {
+                let part = loss.gradient(output: Tensor(shape: [rows.count, 3], scalars: Array(output.scalars[rows.lowerBound * 3 ..< rows.upperBound * 3])),
+                                         target: Tensor(shape: [rows.count, 3], scalars: Array(target.scalars[rows.lowerBound * 3 ..< rows.upperBound * 3])),
+                                         batchSize: 4)
+                XCTAssertEqual(part.scalars, Array(whole.scalars[rows.lowerBound * 3 ..< rows.upperBound * 3]), "\(type(of: loss)), rows \(rows)")
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// From logits z (p = σ(z)) it uses the stable form max(z,0) − z·t + log(1 + e^−|z|),
 /// whose gradient is (σ(z) − t)/(N·K); from probabilities it clips p to [ε, 1−ε].
-public struct BinaryCrossEntropy: FusedActivationLoss {
+public struct BinaryCrossEntropy: FusedActivationLoss, SampleWiseLoss {
     public static let kind = "binary_cross_entropy"
     public static let summary = "per-class sigmoid cross-entropy (PyTorch's BCEWithLogitsLoss from logits)"
     public let fromLogits: Bool
@@ -20,8 +20,17 @@ public struct BinaryCrossEntropy: FusedActivationLoss {
     }
 
     public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        evaluate(output: output, target: target, batchSize: output.batchSize)
+    }
+
+    public func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor {
+        evaluate(output: output, target: target, batchSize: batchSize).gradient
+    }
+
+    /// The rows' summed loss and their gradient, both over `batchSize` samples.
+    private func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor) {
         precondition(output.shape == target.shape, "output \(output.shape) and target \(target.shape) differ")
-        let scale = 1 / Float(output.count)
+        let scale = 1 / Float(batchSize * output.sampleCount)
         var gradient = output
         var sum = 0.0
         for i in 0..<output.count {

@@ -9,7 +9,7 @@ import Darwin
 /// From logits z it fuses the softmax: log pₖ = zₖ − m − log Σ e^(zⱼ−m) with m = max z,
 /// so no exponential overflows, and the gradient is (softmax(z) − t)/N.
 /// From probabilities it clips p to [ε, 1] before the log.
-public struct CategoricalCrossEntropy: FusedActivationLoss {
+public struct CategoricalCrossEntropy: FusedActivationLoss, SampleWiseLoss {
     public static let kind = "cross_entropy"
     public static let summary = "softmax cross-entropy (PyTorch's CrossEntropyLoss from logits)"
     public let fromLogits: Bool
@@ -20,12 +20,21 @@ public struct CategoricalCrossEntropy: FusedActivationLoss {
     }
 
     public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        evaluate(output: output, target: target, batchSize: output.batchSize)
+    }
+
+    public func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor {
+        evaluate(output: output, target: target, batchSize: batchSize).gradient
+    }
+
+    /// The rows' summed loss and their gradient, both over `batchSize` samples.
+    private func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor) {
         precondition(output.shape == target.shape, "output \(output.shape) and target \(target.shape) differ")
-        let batch = output.batchSize, width = output.sampleCount
-        let scale = 1 / Float(batch)
+        let width = output.sampleCount
+        let scale = 1 / Float(batchSize)
         var gradient = output
         var sum = 0.0
-        for n in 0..<batch {
+        for n in 0..<output.batchSize {
             let row = n * width
             if fromLogits {
                 var maximum = -Float.infinity

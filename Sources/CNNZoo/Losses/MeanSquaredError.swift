@@ -1,5 +1,5 @@
 /// L = 1/N Σₙ 1/K Σₖ (yₙₖ − tₙₖ)², PyTorch's `MSELoss` with mean reduction over every element.
-public struct MeanSquaredError: RegisteredLoss {
+public struct MeanSquaredError: RegisteredLoss, SampleWiseLoss {
     public static let kind = "mse"
     public static let summary = "mean squared error over every output (PyTorch's MSELoss)"
     public static let settings = [SettingDescription("from_logits", "bool", default: "true", "ignored: MSE compares outputs as they are (accepted for older specs)")]
@@ -12,8 +12,17 @@ public struct MeanSquaredError: RegisteredLoss {
     public init() {}
 
     public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        evaluate(output: output, target: target, batchSize: output.batchSize)
+    }
+
+    public func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor {
+        evaluate(output: output, target: target, batchSize: batchSize).gradient
+    }
+
+    /// The rows' summed loss and their gradient, both over `batchSize` samples.
+    private func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor) {
         precondition(output.shape == target.shape, "output \(output.shape) and target \(target.shape) differ")
-        let scale = 1 / Float(output.count)
+        let scale = 1 / Float(batchSize * output.sampleCount)
         var gradient = output
         var sum = 0.0
         for i in 0..<output.count {

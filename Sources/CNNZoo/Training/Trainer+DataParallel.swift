@@ -1,12 +1,15 @@
 /// One training step's gradients over a ``DataParallelGroup``.
 ///
 /// The batch is cut into the run's chunks as one process would cut it; each process runs its
-/// share of consecutive chunks. The processes' outputs are gathered so that every
-/// process evaluates the loss over the whole batch exactly as one process would; each then runs
-/// backward on its own rows, and every chunk's partial gradients are added in global chunk
-/// order (``GradientReduction``) — after the backward pass, or bucket by bucket as the pass
-/// completes them (``Trainer/overlapsReduction``, ``GradientBuckets``). Every process ends the
-/// step with the same gradients — the ones one process computes — and so applies the same update.
+/// share of consecutive chunks and runs backward on its own rows, and every chunk's partial
+/// gradients are added in global chunk order (``GradientReduction``) — after the backward pass,
+/// or bucket by bucket as the pass completes them (``Trainer/overlapsReduction``,
+/// ``GradientBuckets``). Every process ends the step with the same gradients — the ones one
+/// process computes — and so applies the same update. With a ``SampleWiseLoss`` each process
+/// takes its rows' gradient from its own outputs, and the outputs ride the reduction as one more
+/// gradient (each process's rows, zeros elsewhere), so no collective stands between the forward
+/// and the backward pass; every process then evaluates the loss over the whole batch exactly as
+/// one process would. With any other loss the outputs are gathered before the backward pass.
 extension Trainer {
     /// The chunks of a batch cut into `chunks` (at most one per sample) that process `rank` of
     /// `ranks` runs: consecutive ones, as evenly shared as they go.
@@ -72,26 +75,46 @@ extension Trainer {
             setStandIn(true)
             _ = try model.forward(first, mode: .training, random: &state.random)
         }
-        let output = Tensor(shape: [count, classes],
-                            scalars: try group.allGather(localOutput, counts: shares.map { $0.count * classes }))
-
-        let (loss, gradient) = model.loss.evaluate(output: output, target: Tensor(oneHot: labels, classes: classes))
-        guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+        let target = Tensor(oneHot: labels, classes: classes)
+        // A sample-wise loss gives this process its rows' gradient from its own outputs, and the
+        // outputs travel with the gradients; any other loss needs every process's outputs first.
+        let sampleWise = model.loss as? any SampleWiseLoss
+        var gathered: Tensor?, loss: Float = 0, gradient: Tensor
+        let travelling = Parameter(name: "outputs", shape: [count, classes], initializer: .zeros, fanIn: 1, fanOut: 1)
+        if let sampleWise {
+            gradient = mine.isEmpty ? Tensor(zeros: [0, classes]) : sampleWise.gradient(
+                output: Tensor(shape: [mine.count, classes], scalars: localOutput),
+                target: Tensor(shape: [mine.count, classes], scalars: Array(target.scalars[mine.lowerBound * classes ..< mine.upperBound * classes])),
+                batchSize: count)
+            // Zeros elsewhere: the reduction's sum of every process's rows is the outputs.
+            travelling.gradient.withMutablePointer { rows in
+                localOutput.withUnsafeBufferPointer { (rows + mine.lowerBound * classes).update(from: $0.baseAddress!, count: $0.count) }
+            }
+        } else {
+            let output = Tensor(shape: [count, classes],
+                                scalars: try group.allGather(localOutput, counts: shares.map { $0.count * classes }))
+            (gathered, (loss, gradient)) = (output, model.loss.evaluate(output: output, target: target))
+            guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+            gradient = Tensor(shape: [mine.count, classes],
+                              scalars: Array(gradient.scalars[mine.lowerBound * classes ..< mine.upperBound * classes]))
+        }
         let reduction = reduction(ranks: group.size)
+        // The outputs ride with the first bucket, or with everything after the pass.
+        var outputs = gathered == nil ? [travelling] : []
         // Overlapped: each bucket's reduction starts as the backward pass completes it, after
         // those started before it, on the queue's thread.
         var reduce: (([Parameter]) -> Void)?
         if reducesDuringBackward, let queue = communicationQueue, let reductionMetered {
             if buckets == nil { buckets = GradientBuckets(layers: model.layers.map(\.layer), floats: bucketFloats) }
             reduce = { [chainSegment] parameters in
+                let parameters = parameters + outputs
+                outputs = []
                 queue.start { try reduction.combine(parameters, group: reductionMetered, parallel: false, segment: chainSegment) }
             }
         }
         let finished = reduce.map { reduce in { [self] (layer: Int) in buckets!.finished(layer, reduce) } }
         if !mine.isEmpty {
-            let rows = Tensor(shape: [mine.count, classes],
-                              scalars: Array(gradient.scalars[mine.lowerBound * classes ..< mine.upperBound * classes]))
-            model.backward(rows, finished: finished)
+            model.backward(gradient, finished: finished)
         } else if hasBatchStatistics {
             model.backward(Tensor(zeros: [1, classes]), finished: finished)
         }
@@ -99,13 +122,20 @@ extension Trainer {
             buckets!.finishStep(reduce)
             try queue.finish()
         } else {
-            try reduction.combine(model.namedParameters.map(\.parameter), group: reductionCommunication ?? group, segment: chainSegment)
+            try reduction.combine(model.namedParameters.map(\.parameter) + outputs, group: reductionCommunication ?? group, segment: chainSegment)
         }
-        return (output, loss)
+        if let gathered { return (gathered, loss) }
+        loss = model.loss.evaluate(output: travelling.gradient, target: target).loss
+        guard loss.isFinite else { throw diverged("the loss became \(loss)") }
+        return (travelling.gradient, loss)
     }
 
     /// Whether a layer takes sums over the whole batch (and so joins collectives in its passes).
-    var hasBatchStatistics: Bool { model.layers.contains { $0.layer is any BatchStatisticsLayer } }
+    public var hasBatchStatistics: Bool { model.layers.contains { $0.layer is any BatchStatisticsLayer } }
+
+    /// Whether a data-parallel step gathers every process's outputs before its backward pass:
+    /// only for a loss that is not a ``SampleWiseLoss``.
+    public var gathersOutputs: Bool { !(model.loss is any SampleWiseLoss) }
 
     private func setStandIn(_ value: Bool) {
         for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.isStandIn = value }

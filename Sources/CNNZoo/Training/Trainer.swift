@@ -36,8 +36,8 @@ public final class Trainer {
             for (_, layer) in model.layers { (layer as? any BatchStatisticsLayer)?.group = communication }
         }
     }
-    /// The group, with the traffic of the passes' own collectives counted: the outputs' gather
-    /// and the batch statistics' sums.
+    /// The group, with the traffic of the passes' own collectives counted: the batch
+    /// statistics' sums, and the outputs' gather for a loss that is not sample-wise.
     var metered: MeteredGroup?
     /// The same group, with the gradient reduction's traffic counted apart.
     var reductionMetered: MeteredGroup?
@@ -88,9 +88,10 @@ public final class Trainer {
     /// Seconds of ``communicationSeconds`` spent in the gradient reduction; the rest went to the
     /// passes' own collectives.
     public var reductionSeconds: Double { reductionMetered?.seconds ?? 0 }
-    /// The collective operations the passes themselves called, over all steps so far: the
-    /// outputs' gather and every batch statistic's sums. Each is small and makes every process
-    /// wait for the slowest, so what they cost grows with the rounds of messages, not the bytes.
+    /// The collective operations the passes themselves called, over all steps so far: every
+    /// batch statistic's sums, and the outputs' gather where the loss is not sample-wise. Each
+    /// is small and makes every process wait for the slowest, so what they cost grows with the
+    /// rounds of messages, not the bytes.
     public var passCollectives: Int { metered?.operations ?? 0 }
     /// Bytes of ``sentBytes`` the passes' own collectives sent.
     public var passSentBytes: Int { metered?.sentBytes ?? 0 }

@@ -63,6 +63,7 @@ extension Bench {
                                 exposedCommunicationMillisecondsPerStep: 1000 * median(exposed),
                                 reductionMillisecondsPerStep: 1000 * median(reducing),
                                 passCollectivesPerStep: passCollectives, passBytesSentPerStep: passSent,
+                                reducedFloatsPerStep: parameters + (together.gathersOutputs ? 0 : batchSize * spec.classes),
                                 stepMilliseconds: 1000 * Double(batchSize) / median(rates),
                                 oneProcessStepMilliseconds: 1000 * Double(batchSize) / max(aloneRate, 1e-9),
                                 bytesSentPerProcessPerStep: sentBytes, reduction: together.reduction(ranks: group.size).rawValue,
@@ -86,9 +87,10 @@ extension Bench {
                                                 result.overlap ? "the rest ran during the backward pass" : "not overlapped with the backward pass")])
             table.add(["reduction", "\(result.reduction) of \(result.chunks) chunks' partial gradients of \(Format.grouped(parameters)) parameters, "
                 + String(format: "%.2f ms per step", result.reductionMillisecondsPerStep)])
-            table.add(["passes' collectives", String(format: "%d per step (the outputs' gather%@), %.2f ms", passCollectives,
-                                                     passCollectives > 1 ? ", batch statistics' sums" : "",
-                                                     result.communicationMillisecondsPerStep - result.reductionMillisecondsPerStep)])
+            let kinds = (together.gathersOutputs ? ["the outputs' gather"] : []) + (together.hasBatchStatistics ? ["batch statistics' sums"] : [])
+            table.add(["passes' collectives", passCollectives == 0 ? "none (the outputs ride the reduction)"
+                : String(format: "%d per step (%@), %.2f ms", passCollectives, kinds.joined(separator: ", "),
+                         result.communicationMillisecondsPerStep - result.reductionMillisecondsPerStep)])
             table.add(["sent per process", "\(Format.compact(sentBytes)) bytes per step, the most of any process (\(String(format: "%.2f", Double(sentBytes) / Double(4 * parameters)))× the gradient)"])
             print(table.render())
         }
@@ -108,6 +110,8 @@ extension Bench {
         let reductionMillisecondsPerStep: Double
         let passCollectivesPerStep: Int
         let passBytesSentPerStep: Int
+        /// The floats the reduction adds up a step: the gradient, and the outputs where they ride it.
+        let reducedFloatsPerStep: Int
         let stepMilliseconds: Double
         let oneProcessStepMilliseconds: Double
         let bytesSentPerProcessPerStep: Int
@@ -127,6 +131,7 @@ extension Bench {
             case reductionMillisecondsPerStep = "reduction_ms_per_step"
             case passCollectivesPerStep = "pass_collectives_per_step"
             case passBytesSentPerStep = "pass_bytes_sent_per_process_per_step"
+            case reducedFloatsPerStep = "reduced_floats_per_step"
             case stepMilliseconds = "step_ms"
             case oneProcessStepMilliseconds = "one_process_step_ms"
             case bytesSentPerProcessPerStep = "bytes_sent_per_process_per_step"

@@ -39,14 +39,18 @@ final class PoolingAndLeakyTests: XCTestCase {
         }
     }
 
-    /// Forward and backward run whole output rows at a time, yet every window adds its values, and
-    /// every input position its windows' shares, in the order of the definition: the same bits as
-    /// the plain window-by-window loops, in every layout of stride, padding and divisor.
+    /// Forward and backward run whole output rows (or, at stride 1, whole planes) at a time, yet
+    /// every window adds its values, and every input position its windows' shares, in the order of
+    /// the definition: the same bits as the plain window-by-window loops, in every layout of
+    /// stride, padding and divisor.
     func testAveragePoolAddsInTheDefinitionsOrderBitForBit() throws {
         let cases: [([String: SettingValue], [Int])] = [
             (["kernel": 3, "stride": 1, "padding": 1], [3, 14, 14]), (["kernel": 3, "stride": 1, "padding": 1, "count_include_pad": false], [2, 7, 7]),
             (["kernel": 2], [2, 7, 9]), (["kernel": 3, "stride": 2, "padding": 1], [2, 9, 10]),
             (["kernel": [2, 3], "stride": [1, 2], "padding": [1, 0, 2, 1]], [2, 7, 9]),
+            (["kernel": [2, 3], "stride": 1, "padding": [1, 0, 2, 1]], [2, 7, 9]),
+            (["kernel": [3, 2], "stride": 1, "padding": [0, 2, 1, 0], "count_include_pad": false], [3, 5, 6]),
+            (["kernel": 3, "stride": 1], [2, 3, 3]), (["kernel": 1, "stride": 1], [1, 4, 5]),
         ]
         for (index, (settings, shape)) in cases.enumerated() {
             let layer = try XCTUnwrap(GradientCheck.layer("avgpool2d", settings, input: shape) as? AvgPool2D)

@@ -15,7 +15,7 @@ public final class AvgPool2D: RegisteredLayer {
     public let countsPadding: Bool
     public let outputShape: [Int]
     /// 1/d for each output position (the same for every channel and sample).
-    private let scales: [Float]
+    let scales: [Float]
 
     public init(settings: LayerSettings, inputShape: [Int]) throws {
         window = try SlidingWindow(settings: settings, inputShape: inputShape, defaultStrideIsKernel: true, paddingBelowKernel: true)
@@ -67,6 +67,7 @@ public final class AvgPool2D: RegisteredLayer {
 
     public func forward(_ input: consuming Tensor, mode: Mode, random: inout RandomGenerator) -> Tensor {
         let input = input
+        if isUnitStride { return unitStrideForward(input) }
         let w = window, batch = input.batchSize
         let (inArea, outArea, stride) = (w.height * w.width, w.outputHeight * w.outputWidth, w.strideWidth)
         let reach = (0..<w.kernelWidth).map { Self.columns(reaching: $0, w) }
@@ -95,6 +96,7 @@ public final class AvgPool2D: RegisteredLayer {
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
         let dy = outputGradient
+        if isUnitStride { return unitStrideBackward(dy) }
         let w = window, batch = dy.batchSize
         let (inArea, outArea, stride) = (w.height * w.width, w.outputHeight * w.outputWidth, w.strideWidth)
         let reach = (0..<w.kernelWidth).map { Self.columns(reaching: $0, w) }

@@ -1,0 +1,93 @@
+/// Average pooling with stride 1 (an Inception block's pooling branch), a whole plane at a time.
+///
+/// With the plane padded, and the sums laid out as rows as wide as the padded plane (the last
+/// kernel-width − 1 entries of each row unused), the value kernel position (r, c) adds to every
+/// window sits the same distance, r · padded width + c, from the window's sum. So each kernel
+/// position is one run along the whole plane, long enough for the vector unit, where the rows of
+/// a small map (14 or 7 wide) were too short. The runs go in the order of the definition — kernel
+/// rows, then columns, each from the first — so every window adds its values in that order, and
+/// backward gives every input position its windows' shares in window order (kernel positions
+/// from the last): the same bits as the row-wise loops. The padding's zeros add nothing: a sum
+/// that starts at +0 is never −0, and +0 added to it changes no bit.
+extension AvgPool2D {
+    /// Whether the windows move one position at a time both ways.
+    var isUnitStride: Bool { window.strideHeight == 1 && window.strideWidth == 1 }
+
+    /// The padded plane's width and height, and how many sums the wide rows hold.
+    private var paddedPlane: (width: Int, height: Int, span: Int) {
+        let w = window
+        let width = w.width + w.padding.left + w.padding.right, height = w.height + w.padding.top + w.padding.bottom
+        return (width, height, (w.outputHeight - 1) * width + w.outputWidth)
+    }
+
+    func unitStrideForward(_ input: Tensor) -> Tensor {
+        let w = window, batch = input.batchSize, (paddedWidth, paddedHeight, span) = paddedPlane
+        let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
+        var output = Tensor.uninitialized([batch] + outputShape)
+        input.withPointer { x in
+            output.withMutablePointer { y in
+                scales.withUnsafeBufferPointer { scales in
+                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
+                        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedHeight * paddedWidth)
+                        let sums = UnsafeMutablePointer<Float>.allocate(capacity: span)
+                        defer { padded.deallocate(); sums.deallocate() }
+                        padded.initialize(repeating: 0, count: paddedHeight * paddedWidth)
+                        for plane in planes {
+                            for r in 0..<w.height {
+                                (padded + (r + w.padding.top) * paddedWidth + w.padding.left).update(from: x + plane * inArea + r * w.width, count: w.width)
+                            }
+                            sums.update(repeating: 0, count: span)
+                            for r in 0..<w.kernelHeight {
+                                for c in 0..<w.kernelWidth {
+                                    let source = UnsafePointer(padded + r * paddedWidth + c)
+                                    for o in 0..<span { sums[o] += source[o] }
+                                }
+                            }
+                            let out = y + plane * outArea
+                            for i in 0..<w.outputHeight {
+                                for j in 0..<w.outputWidth { out[i * w.outputWidth + j] = sums[i * paddedWidth + j] * scales[i * w.outputWidth + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    func unitStrideBackward(_ dy: Tensor) -> Tensor {
+        let w = window, batch = dy.batchSize, (paddedWidth, paddedHeight, span) = paddedPlane
+        let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
+        var dx = Tensor.uninitialized([batch, w.channels, w.height, w.width])
+        dy.withPointer { dy in
+            dx.withMutablePointer { dx in
+                scales.withUnsafeBufferPointer { scales in
+                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
+                        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedHeight * paddedWidth)
+                        let shares = UnsafeMutablePointer<Float>.allocate(capacity: span)
+                        defer { padded.deallocate(); shares.deallocate() }
+                        // The unused entries of the wide rows stay zero.
+                        shares.initialize(repeating: 0, count: span)
+                        for plane in planes {
+                            let gradients = dy + plane * outArea
+                            for i in 0..<w.outputHeight {
+                                for j in 0..<w.outputWidth { shares[i * paddedWidth + j] = gradients[i * w.outputWidth + j] * scales[i * w.outputWidth + j] }
+                            }
+                            padded.update(repeating: 0, count: paddedHeight * paddedWidth)
+                            for r in (0..<w.kernelHeight).reversed() {
+                                for c in (0..<w.kernelWidth).reversed() {
+                                    let target = padded + r * paddedWidth + c
+                                    for o in 0..<span { target[o] += shares[o] }
+                                }
+                            }
+                            for r in 0..<w.height {
+                                (dx + plane * inArea + r * w.width).update(from: padded + (r + w.padding.top) * paddedWidth + w.padding.left, count: w.width)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -544,6 +544,30 @@ TARGET static void VARIANT(max_pool_values)(const cnnzoo_window *w, const float 
     VARIANT(max_pool_body)(w, x, planes, y, 0, row_best, 0, 0);
 }
 
+/// sums[o] = ((0 + x[o + offsets[0]]) + x[o + offsets[1]]) + … for o < count, the terms added in
+/// the offsets' order (a pooling window's values when x is a padded plane).
+TARGET static void VARIANT(shifted_sums)(const float *restrict x, const long *restrict offsets, long terms,
+                                         float *restrict sums, long count) {
+    VECTORIZE
+    for (long o = 0; o < count; o++) sums[o] = 0.0f;
+    for (long t = 0; t < terms; t++) {
+        const float *restrict source = x + offsets[t];
+        VECTORIZE
+        for (long o = 0; o < count; o++) sums[o] += source[o];
+    }
+}
+
+/// The adjoint's form: x[o + offsets[t]] += values[o] for o < count, one offset after another in
+/// their order, so each position of x takes its terms in that order.
+TARGET static void VARIANT(shifted_adds)(const float *restrict values, const long *restrict offsets, long terms,
+                                         float *restrict x, long count) {
+    for (long t = 0; t < terms; t++) {
+        float *restrict target = x + offsets[t];
+        VECTORIZE
+        for (long o = 0; o < count; o++) target[o] += values[o];
+    }
+}
+
 /// Branch-free e^x: x = k·ln 2 + r with |r| ≤ ln2/2; k is rounded by adding 1.5·2²³ (its integer
 /// then sits in the low mantissa bits), and 2^k is built from exponent bits.
 TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
@@ -802,6 +826,8 @@ static const cnnzoo_kernel_table VARIANT(table) = {
     .max_pool = VARIANT(max_pool),
     .max_pool_values = VARIANT(max_pool_values),
     .sigmoid = VARIANT(sigmoid),
+    .shifted_sums = VARIANT(shifted_sums),
+    .shifted_adds = VARIANT(shifted_adds),
     .winograd_filter = VARIANT(winograd_filter),
     .winograd_filter_adjoint = VARIANT(winograd_filter_adjoint),
     .winograd_input = VARIANT(winograd_input),

@@ -42,7 +42,7 @@ final class PoolingAndLeakyTests: XCTestCase {
     /// Forward and backward run whole output rows (or, at stride 1, whole planes) at a time, yet
     /// every window adds its values, and every input position its windows' shares, in the order of
     /// the definition: the same bits as the plain window-by-window loops, in every layout of
-    /// stride, padding and divisor.
+    /// stride, padding and divisor, with every kernel variant this CPU runs.
     func testAveragePoolAddsInTheDefinitionsOrderBitForBit() throws {
         let cases: [([String: SettingValue], [Int])] = [
             (["kernel": 3, "stride": 1, "padding": 1], [3, 14, 14]), (["kernel": 3, "stride": 1, "padding": 1, "count_include_pad": false], [2, 7, 7]),
@@ -68,8 +68,12 @@ final class PoolingAndLeakyTests: XCTestCase {
                 let share = dy.scalars[p * outputPlane + i * w.outputWidth + j] * (1 / divisor)
                 for r in rows { for c in columns { expectedDx[p * plane + r * w.width + c] += share } }
             } } }
-            XCTAssertEqual(run(layer, x).scalars, expected, "forward, case \(index)")
-            XCTAssertEqual(layer.backward(dy).scalars, expectedDx, "backward, case \(index)")
+            defer { Kernels.variant = Kernels.defaultVariant }
+            for variant in Kernels.Variant.allCases where variant.isSupported {
+                Kernels.variant = variant
+                XCTAssertEqual(run(layer, x).scalars, expected, "forward, case \(index), \(variant)")
+                XCTAssertEqual(layer.backward(dy).scalars, expectedDx, "backward, case \(index), \(variant)")
+            }
         }
     }
 

@@ -39,6 +39,10 @@ typedef struct {
     /// σ(x) = 1/(1 + e^−x) in place, e^ by Cody–Waite reduction and a degree-6 polynomial
     /// (within a few ulp of expf on [−87, 88]; inputs beyond are clamped, σ saturating to ≈0 and 1).
     void (*sigmoid)(float *values, long count);
+    /// sums[o] = ((0 + x[o + offsets[0]]) + x[o + offsets[1]]) + … for o < count, in the offsets' order.
+    void (*shifted_sums)(const float *x, const long *offsets, long terms, float *sums, long count);
+    /// x[o + offsets[t]] += values[o] for o < count, for t = 0, 1, … in turn (values and x apart).
+    void (*shifted_adds)(const float *values, const long *offsets, long terms, float *x, long count);
 
     // Winograd F(2×2, 3×3) for a 3×3, stride-1 window: the output in 2×2 tiles, tile t = th·TW + tw
     // (TH = ⌈OH/2⌉ rows of TW = ⌈OW/2⌉), the last row or column of tiles cut when the output is odd.

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's hand-written hot loops (im2col, col2im, max-pooling, the sigmoid, Winograd's transforms and products), compiled for several
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling, shifted sums, the sigmoid, Winograd's transforms and products), compiled for several
 /// instruction sets and chosen once at run time — the one place a layer reaches for them.
 ///
 /// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another
@@ -82,6 +82,18 @@ extension Kernels {
 }
 
 extension Kernels {
+    /// sums[o] = ((0 + x[o + offsets[0]]) + x[o + offsets[1]]) + … for o < `count`, the terms
+    /// added in the offsets' order.
+    static func shiftedSums(_ x: UnsafePointer<Float>, offsets: UnsafePointer<Int>, terms: Int, into sums: UnsafeMutablePointer<Float>, count: Int) {
+        table.pointee.shifted_sums(x, offsets, terms, sums, count)
+    }
+
+    /// x[o + offsets[t]] += values[o] for o < `count`, for each offset in turn; `values` and `x`
+    /// do not overlap.
+    static func shiftedAdds(_ values: UnsafePointer<Float>, offsets: UnsafePointer<Int>, terms: Int, into x: UnsafeMutablePointer<Float>, count: Int) {
+        table.pointee.shifted_adds(values, offsets, terms, x, count)
+    }
+
     /// σ(x) = 1/(1 + e^−x) for `count` values in place.
     static func sigmoid(_ values: UnsafeMutablePointer<Float>, count: Int) {
         table.pointee.sigmoid(values, count)

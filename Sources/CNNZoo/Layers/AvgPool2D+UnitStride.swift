@@ -3,8 +3,8 @@
 /// With the plane padded, and the sums laid out as rows as wide as the padded plane (the last
 /// kernel-width − 1 entries of each row unused), the value kernel position (r, c) adds to every
 /// window sits the same distance, r · padded width + c, from the window's sum. So each kernel
-/// position is one run along the whole plane, long enough for the vector unit, where the rows of
-/// a small map (14 or 7 wide) were too short. The runs go in the order of the definition — kernel
+/// position is one run along the whole plane (`Kernels.shiftedSums`, and `shiftedAdds` backward),
+/// long enough for the vector unit, where the rows of a small map (14 or 7 wide) were too short. The runs go in the order of the definition — kernel
 /// rows, then columns, each from the first — so every window adds its values in that order, and
 /// backward gives every input position its windows' shares in window order (kernel positions
 /// from the last): the same bits as the row-wise loops. The padding's zeros add nothing: a sum
@@ -12,6 +12,13 @@
 extension AvgPool2D {
     /// Whether the windows move one position at a time both ways.
     var isUnitStride: Bool { window.strideHeight == 1 && window.strideWidth == 1 }
+
+    /// Each kernel position's distance from its window's sum in the padded plane, in the
+    /// definition's order: rows, then columns, each from the first.
+    private var kernelOffsets: [Int] {
+        let w = window, width = paddedPlane.width
+        return (0..<w.kernelHeight).flatMap { r in (0..<w.kernelWidth).map { c in r * width + c } }
+    }
 
     /// The padded plane's width and height, and how many sums the wide rows hold.
     private var paddedPlane: (width: Int, height: Int, span: Int) {
@@ -24,6 +31,7 @@ extension AvgPool2D {
         let w = window, batch = input.batchSize, (paddedWidth, paddedHeight, span) = paddedPlane
         let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
         var output = Tensor.uninitialized([batch] + outputShape)
+        let offsets = kernelOffsets
         input.withPointer { x in
             output.withMutablePointer { y in
                 scales.withUnsafeBufferPointer { scales in
@@ -36,13 +44,7 @@ extension AvgPool2D {
                             for r in 0..<w.height {
                                 (padded + (r + w.padding.top) * paddedWidth + w.padding.left).update(from: x + plane * inArea + r * w.width, count: w.width)
                             }
-                            sums.update(repeating: 0, count: span)
-                            for r in 0..<w.kernelHeight {
-                                for c in 0..<w.kernelWidth {
-                                    let source = UnsafePointer(padded + r * paddedWidth + c)
-                                    for o in 0..<span { sums[o] += source[o] }
-                                }
-                            }
+                            Kernels.shiftedSums(padded, offsets: offsets, terms: offsets.count, into: sums, count: span)
                             let out = y + plane * outArea
                             for i in 0..<w.outputHeight {
                                 for j in 0..<w.outputWidth { out[i * w.outputWidth + j] = sums[i * paddedWidth + j] * scales[i * w.outputWidth + j] }
@@ -59,6 +61,8 @@ extension AvgPool2D {
         let w = window, batch = dy.batchSize, (paddedWidth, paddedHeight, span) = paddedPlane
         let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
         var dx = Tensor.uninitialized([batch, w.channels, w.height, w.width])
+        // Kernel positions from the last: each input position takes its windows' shares in window order.
+        let offsets = Array(kernelOffsets.reversed())
         dy.withPointer { dy in
             dx.withMutablePointer { dx in
                 scales.withUnsafeBufferPointer { scales in
@@ -74,12 +78,7 @@ extension AvgPool2D {
                                 for j in 0..<w.outputWidth { shares[i * paddedWidth + j] = gradients[i * w.outputWidth + j] * scales[i * w.outputWidth + j] }
                             }
                             padded.update(repeating: 0, count: paddedHeight * paddedWidth)
-                            for r in (0..<w.kernelHeight).reversed() {
-                                for c in (0..<w.kernelWidth).reversed() {
-                                    let target = padded + r * paddedWidth + c
-                                    for o in 0..<span { target[o] += shares[o] }
-                                }
-                            }
+                            Kernels.shiftedAdds(shares, offsets: offsets, terms: offsets.count, into: padded, count: span)
                             for r in 0..<w.height {
                                 (dx + plane * inArea + r * w.width).update(from: padded + (r + w.padding.top) * paddedWidth + w.padding.left, count: w.width)
                             }

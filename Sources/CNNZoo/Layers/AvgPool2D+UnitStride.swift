@@ -27,28 +27,37 @@ extension AvgPool2D {
         return (width, height, (w.outputHeight - 1) * width + w.outputWidth)
     }
 
+    /// Calls `body(plane, padded, wide)` for every plane of a batch of `batch` samples, the planes
+    /// split over the engine's threads, each thread with a padded plane and a set of wide rows of
+    /// its own, both zero at first.
+    private func forEachPlane(batch: Int, _ body: (_ plane: Int, _ padded: UnsafeMutablePointer<Float>, _ wide: UnsafeMutablePointer<Float>) -> Void) {
+        let (width, height, span) = paddedPlane
+        Parallelism.forEachChunk(batch * window.channels) { _, planes in
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: height * width)
+            let wide = UnsafeMutablePointer<Float>.allocate(capacity: span)
+            defer { padded.deallocate(); wide.deallocate() }
+            padded.initialize(repeating: 0, count: height * width)
+            wide.initialize(repeating: 0, count: span)
+            for plane in planes { body(plane, padded, wide) }
+        }
+    }
+
     func unitStrideForward(_ input: Tensor) -> Tensor {
-        let w = window, batch = input.batchSize, (paddedWidth, paddedHeight, span) = paddedPlane
+        let w = window, (paddedWidth, _, span) = paddedPlane, offsets = kernelOffsets
         let (inArea, outArea) = (w.height * w.width, w.outputHeight * w.outputWidth)
-        var output = Tensor.uninitialized([batch] + outputShape)
-        let offsets = kernelOffsets
+        var output = Tensor.uninitialized([input.batchSize] + outputShape)
         input.withPointer { x in
             output.withMutablePointer { y in
                 scales.withUnsafeBufferPointer { scales in
-                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
-                        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedHeight * paddedWidth)
-                        let sums = UnsafeMutablePointer<Float>.allocate(capacity: span)
-                        defer { padded.deallocate(); sums.deallocate() }
-                        padded.initialize(repeating: 0, count: paddedHeight * paddedWidth)
-                        for plane in planes {
-                            for r in 0..<w.height {
-                                (padded + (r + w.padding.top) * paddedWidth + w.padding.left).update(from: x + plane * inArea + r * w.width, count: w.width)
-                            }
-                            Kernels.shiftedSums(padded, offsets: offsets, terms: offsets.count, into: sums, count: span)
-                            let out = y + plane * outArea
-                            for i in 0..<w.outputHeight {
-                                for j in 0..<w.outputWidth { out[i * w.outputWidth + j] = sums[i * paddedWidth + j] * scales[i * w.outputWidth + j] }
-                            }
+                    // The padded plane's border stays zero; each plane overwrites its inside.
+                    forEachPlane(batch: input.batchSize) { plane, padded, sums in
+                        for r in 0..<w.height {
+                            (padded + (r + w.padding.top) * paddedWidth + w.padding.left).update(from: x + plane * inArea + r * w.width, count: w.width)
+                        }
+                        Kernels.shiftedSums(padded, offsets: offsets, terms: offsets.count, into: sums, count: span)
+                        let out = y + plane * outArea
+                        for i in 0..<w.outputHeight {
+                            for j in 0..<w.outputWidth { out[i * w.outputWidth + j] = sums[i * paddedWidth + j] * scales[i * w.outputWidth + j] }
                         }
                     }
                 }
@@ -66,22 +75,16 @@ extension AvgPool2D {
         dy.withPointer { dy in
             dx.withMutablePointer { dx in
                 scales.withUnsafeBufferPointer { scales in
-                    Parallelism.forEachChunk(batch * w.channels) { _, planes in
-                        let padded = UnsafeMutablePointer<Float>.allocate(capacity: paddedHeight * paddedWidth)
-                        let shares = UnsafeMutablePointer<Float>.allocate(capacity: span)
-                        defer { padded.deallocate(); shares.deallocate() }
-                        // The unused entries of the wide rows stay zero.
-                        shares.initialize(repeating: 0, count: span)
-                        for plane in planes {
-                            let gradients = dy + plane * outArea
-                            for i in 0..<w.outputHeight {
-                                for j in 0..<w.outputWidth { shares[i * paddedWidth + j] = gradients[i * w.outputWidth + j] * scales[i * w.outputWidth + j] }
-                            }
-                            padded.update(repeating: 0, count: paddedHeight * paddedWidth)
-                            Kernels.shiftedAdds(shares, offsets: offsets, terms: offsets.count, into: padded, count: span)
-                            for r in 0..<w.height {
-                                (dx + plane * inArea + r * w.width).update(from: padded + (r + w.padding.top) * paddedWidth + w.padding.left, count: w.width)
-                            }
+                    // The wide rows' unused entries stay zero; the padded plane gathers each plane's shares afresh.
+                    forEachPlane(batch: batch) { plane, padded, shares in
+                        let gradients = dy + plane * outArea
+                        for i in 0..<w.outputHeight {
+                            for j in 0..<w.outputWidth { shares[i * paddedWidth + j] = gradients[i * w.outputWidth + j] * scales[i * w.outputWidth + j] }
+                        }
+                        padded.update(repeating: 0, count: paddedHeight * paddedWidth)
+                        Kernels.shiftedAdds(shares, offsets: offsets, terms: offsets.count, into: padded, count: span)
+                        for r in 0..<w.height {
+                            (dx + plane * inArea + r * w.width).update(from: padded + (r + w.padding.top) * paddedWidth + w.padding.left, count: w.width)
                         }
                     }
                 }

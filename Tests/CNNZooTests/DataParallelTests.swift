@@ -123,8 +123,9 @@ final class DataParallelTests: XCTestCase {
         var random: RandomGenerator
         /// Not compared: it depends on the layout by design.
         var sentBytes = 0
-        /// Not compared: the collectives the passes called (the outputs' gather, batch
-        /// statistics' sums) and the seconds in the reduction against all communication.
+        /// Not compared: the collectives the passes called (batch statistics' sums; the outputs'
+        /// gather, for a loss that is not sample-wise) and the seconds in the reduction against
+        /// all communication.
         var passCollectives = 0
         var reductionSeconds = 0.0, communicationSeconds = 0.0
 

@@ -27,7 +27,7 @@ to hide as much at every N.
 
     python3 Tools/measure_scaling.py BINARY [--model M] [--machines 2,3,4] [--rates 1gbit,10gbit]
                                             [--reductions chain,reduce-scatter,all-gather]
-                                            [--delay 50us] [--steps 10,30] [--repeats 3] [--rounds 1] [--compute-repeats 3]
+                                            [--delay 50us] [--steps 10,30] [--repeats 3] [--rounds 3] [--compute-repeats 3]
                                             [--overlap off,on]
 Needs root (namespaces); exits 77 where they cannot be made.
 """
@@ -150,7 +150,8 @@ def main():
     parser.add_argument("--delay", default="", help="per packet, e.g. 50us (needs the kernel's netem)")
     parser.add_argument("--steps", default="10,30")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs within each bench")
-    parser.add_argument("--rounds", type=int, default=1, help="measure every configuration this many times; fit the medians")
+    parser.add_argument("--rounds", type=int, default=3, help="measure every configuration this many times; fit the medians "
+                        "(one noisy round at 2 machines can move the 16-machine prediction by several points)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--compute-repeats", type=int, default=3, help="timed runs of one machine's compute")
     parser.add_argument("--overlap", default="off,on", help="reduce after the backward pass (off), during it (on), or both")

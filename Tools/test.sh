@@ -32,7 +32,7 @@ for target in idx spec checkpoint image; do
 done
 # Two simulated machines on 1 Gb/s links, briefly (nothing to measure where namespaces cannot be made).
 python3 Tools/measure_scaling.py .build/debug/cnn-zoo --machines 2 --rates 1gbit --reductions chain,all-gather \
-    --steps 2,4 --repeats 1 --compute-repeats 1 || [ $? -eq 77 ]
+    --steps 2,4 --repeats 1 --rounds 1 --compute-repeats 1 || [ $? -eq 77 ]
 CNN_ZOO_BINARY=.build/debug/cnn-zoo Tools/compare_pytorch.sh 1 2
 CNN_ZOO_CONFIGURATION=debug Tools/compare_plugin.sh 1 2
 python3 -m py_compile Tools/bench_pytorch.py

@@ -461,6 +461,20 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// The outputs ride the reduction even where no bucket goes: a model without parameters.
+    func testTheOutputsArriveWithoutParametersToCarryThem() throws {
+        let spec = ModelSpec(name: "tiny-dp-fixed", inputShape: [1, 4, 4], classes: 4, layers: [
+            LayerSpec(name: "pool", kind: "avgpool2d", settings: ["kernel": 2]),
+            LayerSpec(name: "flat", kind: "flatten"),
+        ], loss: LossSpec(kind: "cross_entropy"))
+        let alone = try Self.train(spec, ranks: 1, threads: 1, batch: 8, steps: 6, chunks: 4)[0]
+        for overlap in [false, true] {
+            for outcome in try Self.train(spec, ranks: 2, threads: 1, batch: 8, steps: 6, chunks: 4, reduction: .chain, overlap: overlap) {
+                XCTAssertEqual(outcome, alone, "overlap \(overlap)")
+            }
+        }
+    }
+
     /// Cross-entropy under a kind that does not say it is sample-wise, as a plugin's loss would not.
     struct WholeBatchCrossEntropy: RegisteredLoss {
         static let kind = "whole_batch_cross_entropy"

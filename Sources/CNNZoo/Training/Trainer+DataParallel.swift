@@ -120,6 +120,8 @@ extension Trainer {
         }
         if let reduce, let queue = communicationQueue {
             buckets!.finishStep(reduce)
+            // A model without parameters has no bucket to carry them.
+            if !outputs.isEmpty { reduce([]) }
             try queue.finish()
         } else {
             try reduction.combine(model.namedParameters.map(\.parameter) + outputs, group: reductionCommunication ?? group, segment: chainSegment)

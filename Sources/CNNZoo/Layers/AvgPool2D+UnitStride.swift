@@ -4,10 +4,11 @@
 /// kernel-width − 1 entries of each row unused), the value kernel position (r, c) adds to every
 /// window sits the same distance, r · padded width + c, from the window's sum. So each kernel
 /// position is one run along the whole plane (`Kernels.shiftedSums`, and `shiftedAdds` backward),
-/// long enough for the vector unit, where the rows of a small map (14 or 7 wide) were too short. The runs go in the order of the definition — kernel
-/// rows, then columns, each from the first — so every window adds its values in that order, and
-/// backward gives every input position its windows' shares in window order (kernel positions
-/// from the last): the same bits as the row-wise loops. The padding's zeros add nothing: a sum
+/// long enough for the vector unit, where the rows of a small map (14 or 7 wide) were too short.
+/// The runs go in the order of the definition — kernel rows, then columns, each from the first —
+/// so every window adds its values in that order, and backward gives every input position its
+/// windows' shares in window order (kernel positions from the last): the same bits as the
+/// row-wise loops. The padding's zeros add nothing: a sum
 /// that starts at +0 is never −0, and +0 added to it changes no bit.
 extension AvgPool2D {
     /// Whether the windows move one position at a time both ways.

@@ -19,16 +19,7 @@ public struct BinaryCrossEntropy: FusedActivationLoss, SampleWiseLoss {
         self.fromLogits = fromLogits
     }
 
-    public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
-        evaluate(output: output, target: target, batchSize: output.batchSize)
-    }
-
-    public func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor {
-        evaluate(output: output, target: target, batchSize: batchSize).gradient
-    }
-
-    /// The rows' summed loss and their gradient, both over `batchSize` samples.
-    private func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor) {
+    public func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor) {
         precondition(output.shape == target.shape, "output \(output.shape) and target \(target.shape) differ")
         let scale = 1 / Float(batchSize * output.sampleCount)
         var gradient = output

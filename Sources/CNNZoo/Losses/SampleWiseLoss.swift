@@ -6,8 +6,20 @@
 /// over the whole batch is evaluated when they arrive (see ``Trainer``). A loss without this
 /// conformance — a plugin's, which may mix samples — has every process gather the outputs first.
 public protocol SampleWiseLoss: Loss {
-    /// ∂loss/∂output for `output` and `target` `[M, K]`, rows of a batch of `batchSize`
-    /// samples: bit for bit those rows of ``Loss/evaluate(output:target:)``'s gradient over
-    /// the whole batch.
-    func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor
+    /// The loss summed over the rows of `output` and `target` `[M, K]` and divided as a batch of
+    /// `batchSize` samples divides it, with ∂loss/∂output for those rows: over a whole batch
+    /// (M = `batchSize`) what ``Loss/evaluate(output:target:)`` gives, and for some of its rows
+    /// those rows of its gradient, bit for bit.
+    func evaluate(output: Tensor, target: Tensor, batchSize: Int) -> (loss: Float, gradient: Tensor)
+}
+
+extension SampleWiseLoss {
+    public func evaluate(output: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        evaluate(output: output, target: target, batchSize: output.batchSize)
+    }
+
+    /// ∂loss/∂output for rows of a batch of `batchSize` samples.
+    public func gradient(output: Tensor, target: Tensor, batchSize: Int) -> Tensor {
+        evaluate(output: output, target: target, batchSize: batchSize).gradient
+    }
 }

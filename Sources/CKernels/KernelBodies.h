@@ -591,22 +591,120 @@ TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
     }
 }
 
-// Winograd F(2×2, 3×3) (Lavin & Gray, 2016): the six linear maps around the 16 products. With
+// Winograd's minimal filtering (Lavin & Gray, 2016) in two sizes: F(2×2, 3×3), 16 products per
+// 2×2 output tile, and F(4×4, 3×3), 36 per 4×4 tile. An m×m output tile is
+// Aᵀ·((G·g·Gᵀ) ⊙ (Bᵀ·d·B))·A for its (m + 2)×(m + 2) input tile d. For m = 2,
 // Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] and
-// Aᵀ = [1 1 1 0; 0 1 −1 −1], a 2×2 output tile is Aᵀ·((G·g·Gᵀ) ⊙ (Bᵀ·d·B))·A for its 4×4 input
-// tile d. Only additions and halvings, so every variant rounds alike (a halving is exact, and a
-// contracted multiply-add by ½ rounds as the separate ones do).
+// Aᵀ = [1 1 1 0; 0 1 −1 −1]: only additions and halvings, so every variant rounds alike (a halving
+// is exact, and a contracted multiply-add by ½ rounds as the separate ones do). For m = 4 (the
+// points 0, ±1, ±2, ∞),
+// Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+// G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1] and
+// Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]. Its multiplies by 5, ⅙ and 1/12
+// round, so its maps are kept from contracting into fused multiply-adds (NO_CONTRACT): every
+// variant still rounds alike, with or without an FMA unit.
 //
 // A map has only a few tiles across (7 on a 14-wide output), too few for a vector; so the tiles are
 // transformed with the channels innermost, a vector of channels at a time: the caller hands
 // over maps as [rows, columns, channels], and the input is copied into a zero-padded plane.
 
-/// Tiles down (TH) and across (TW): the output in 2×2 tiles, the last row or column cut when it is odd.
-static inline long VARIANT(tile_rows)(const cnnzoo_window *w) { return (w->output_height + 1) / 2; }
-static inline long VARIANT(tile_cols)(const cnnzoo_window *w) { return (w->output_width + 1) / 2; }
+#if defined(__clang__)
+#define NO_CONTRACT _Pragma("clang fp contract(off)")
+// The short loops inside a vectorised loop over channels, unrolled first so that it can vectorise.
+#define UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define NO_CONTRACT
+#define UNROLL
+#endif
 
-/// U = G·g·Gᵀ for one 3×3 filter g: value[4i + j] for point (i, j).
-static inline __attribute__((always_inline)) void VARIANT(filter_transform)(const float *restrict g, float value[16]) {
+/// Tiles down (TH) and across (TW): the output in m×m tiles, the last row or column cut where m does not divide it.
+static inline long VARIANT(tile_rows)(const cnnzoo_window *w, long m) { return (w->output_height + m - 1) / m; }
+static inline long VARIANT(tile_cols)(const cnnzoo_window *w, long m) { return (w->output_width + m - 1) / m; }
+
+// The one-dimensional maps of F(4×4, 3×3), each reading values `from` apart and writing them `to`
+// apart; the two-dimensional ones apply them down the columns and along the rows.
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/// Bᵀ·d, six values to six.
+ALWAYS_INLINE void VARIANT(input4)(const float *d, long from, float *t, long to) {
+    NO_CONTRACT
+    const float d0 = d[0], d1 = d[from], d2 = d[2 * from], d3 = d[3 * from], d4 = d[4 * from], d5 = d[5 * from];
+    t[0] = (d0 * 4.0f - d2 * 5.0f) + d4;
+    t[to] = (d3 + d4) - (d1 + d2) * 4.0f;
+    t[2 * to] = (d4 - d3) + (d1 - d2) * 4.0f;
+    t[3 * to] = (d4 - d2) + (d3 - d1) * 2.0f;
+    t[4 * to] = (d4 - d2) + (d1 - d3) * 2.0f;
+    t[5 * to] = (d1 * 4.0f - d3 * 5.0f) + d5;
+}
+
+/// B·e, the adjoint of `input4`, six values to six: stored, or added onto `d` when `add`.
+ALWAYS_INLINE void VARIANT(input_adjoint4)(const float *e, long from, float *d, long to, int add) {
+    NO_CONTRACT
+    const float e0 = e[0], e1 = e[from], e2 = e[2 * from], e3 = e[3 * from], e4 = e[4 * from], e5 = e[5 * from];
+    const float r[6] = {
+        e0 * 4.0f,
+        ((e2 - e1) + e5) * 4.0f + (e4 - e3) * 2.0f,
+        -(e0 * 5.0f) - (e1 + e2) * 4.0f - (e3 + e4),
+        (e1 - e2) + (e3 - e4) * 2.0f - e5 * 5.0f,
+        ((e0 + e1) + (e2 + e3)) + e4,
+        e5,
+    };
+    for (long k = 0; k < 6; k++) d[k * to] = add ? d[k * to] + r[k] : r[k];
+}
+
+/// Aᵀ·m, six values to four.
+ALWAYS_INLINE void VARIANT(output4)(const float *m, long from, float *y, long to) {
+    NO_CONTRACT
+    const float m0 = m[0], m1 = m[from], m2 = m[2 * from], m3 = m[3 * from], m4 = m[4 * from], m5 = m[5 * from];
+    const float sum12 = m1 + m2, difference12 = m1 - m2, sum34 = m3 + m4, difference34 = m3 - m4;
+    y[0] = (m0 + sum12) + sum34;
+    y[to] = difference12 + difference34 * 2.0f;
+    y[2 * to] = sum12 + sum34 * 4.0f;
+    y[3 * to] = (difference12 + difference34 * 8.0f) + m5;
+}
+
+/// A·e, the adjoint of `output4`, four values to six.
+ALWAYS_INLINE void VARIANT(output_adjoint4)(const float *e, long from, float *m, long to) {
+    NO_CONTRACT
+    const float e0 = e[0], e1 = e[from], e2 = e[2 * from], e3 = e[3 * from];
+    const float even = e0 + e2, odd = e1 + e3, even4 = e0 + e2 * 4.0f, odd4 = e1 * 2.0f + e3 * 8.0f;
+    m[0] = e0;
+    m[to] = even + odd;
+    m[2 * to] = even - odd;
+    m[3 * to] = even4 + odd4;
+    m[4 * to] = even4 - odd4;
+    m[5 * to] = e3;
+}
+
+/// G·g, three values to six.
+ALWAYS_INLINE void VARIANT(filter4)(const float *g, long from, float *u, long to) {
+    NO_CONTRACT
+    const float g0 = g[0], g1 = g[from], g2 = g[2 * from];
+    u[0] = g0 * 0.25f;
+    u[to] = ((g0 + g1) + g2) * (-1.0f / 6);
+    u[2 * to] = ((g0 - g1) + g2) * (-1.0f / 6);
+    u[3 * to] = (g0 * (1.0f / 24) + g1 * (1.0f / 12)) + g2 * (1.0f / 6);
+    u[4 * to] = (g0 * (1.0f / 24) - g1 * (1.0f / 12)) + g2 * (1.0f / 6);
+    u[5 * to] = g2;
+}
+
+/// Gᵀ·u, the adjoint of `filter4`, six values to three.
+ALWAYS_INLINE void VARIANT(filter_adjoint4)(const float *u, long from, float *g, long to) {
+    NO_CONTRACT
+    const float u0 = u[0], u1 = u[from], u2 = u[2 * from], u3 = u[3 * from], u4 = u[4 * from], u5 = u[5 * from];
+    g[0] = (u0 * 0.25f - (u1 + u2) * (1.0f / 6)) + (u3 + u4) * (1.0f / 24);
+    g[to] = (u2 - u1) * (1.0f / 6) + (u3 - u4) * (1.0f / 12);
+    g[2 * to] = ((u3 + u4) - (u1 + u2)) * (1.0f / 6) + u5;
+}
+
+/// U = G·g·Gᵀ for one 3×3 filter g: value[(m + 2)·i + j] for point (i, j).
+ALWAYS_INLINE void VARIANT(filter_transform)(const float *restrict g, long m, float value[36]) {
+    if (m == 4) {
+        float t[18];  // G·g, [6, 3]
+        for (long j = 0; j < 3; j++) VARIANT(filter4)(g + j, 3, t + j, 3);
+        for (long i = 0; i < 6; i++) VARIANT(filter4)(t + 3 * i, 1, value + 6 * i, 1);
+        return;
+    }
     float t[4][3];  // G·g, then (G·g)·Gᵀ
     for (long j = 0; j < 3; j++) {
         t[0][j] = g[j];
@@ -622,32 +720,49 @@ static inline __attribute__((always_inline)) void VARIANT(filter_transform)(cons
     }
 }
 
-// Both layouts are written row by row of a point's plane, the loop running along the row: a point's
-// planes lie O·C floats apart (8 KB for conv3), so the 16 values of one filter written together
+/// The values of `FILTER_RUN` filters at a time — w's filters `step` apart from `g` — written to
+/// each point's plane as one run, `to` being the first point's: `plane` floats apart.
+#define FILTER_RUN 16
+ALWAYS_INLINE void VARIANT(filter_run)(const float *restrict g, long step, long count, long m, long points,
+                                       float *restrict to, long plane) {
+    float values[FILTER_RUN][36];
+    for (long k = 0; k < count; k++) VARIANT(filter_transform)(g + k * step, m, values[k]);
+    for (long point = 0; point < points; point++)
+        for (long k = 0; k < count; k++) to[point * plane + k] = values[k][point];
+}
+
+// Both layouts are written a run along a point's plane at a time: a point's planes lie O·C floats
+// apart (16 KB for a 64 × 64 convolution), so the (m + 2)² values of one filter written together
 // would all fall in one L1 set and evict each other (conv3's U took 74 µs, now a few).
-TARGET static void VARIANT(winograd_filter)(const float *restrict w, long outputs, long channels, float *restrict u,
-                                            float *restrict u_transposed) {
-    const long plane = outputs * channels;
+TARGET static void VARIANT(winograd_filter)(const float *restrict w, long outputs, long channels, long m,
+                                            float *restrict u, float *restrict u_transposed) {
+    const long plane = outputs * channels, points = (m + 2) * (m + 2);
     for (long c = 0; c < channels; c++)
-        for (long o = 0; o < outputs; o++) {
-            float value[16];
-            VARIANT(filter_transform)(w + (o * channels + c) * 9, value);
-            for (long point = 0; point < 16; point++) u[point * plane + c * outputs + o] = value[point];
+        for (long o = 0; o < outputs; o += FILTER_RUN) {
+            const long count = outputs - o < FILTER_RUN ? outputs - o : FILTER_RUN;
+            VARIANT(filter_run)(w + (o * channels + c) * 9, channels * 9, count, m, points, u + c * outputs + o, plane);
         }
     if (!u_transposed) return;
     for (long o = 0; o < outputs; o++)
-        for (long c = 0; c < channels; c++) {
-            float value[16];
-            VARIANT(filter_transform)(w + (o * channels + c) * 9, value);
-            for (long point = 0; point < 16; point++) u_transposed[point * plane + o * channels + c] = value[point];
+        for (long c = 0; c < channels; c += FILTER_RUN) {
+            const long count = channels - c < FILTER_RUN ? channels - c : FILTER_RUN;
+            VARIANT(filter_run)(w + (o * channels + c) * 9, 9, count, m, points, u_transposed + o * channels + c, plane);
         }
 }
 
-TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, long outputs, long channels, float *restrict w) {
+TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, long outputs, long channels, long m,
+                                                    float *restrict w) {
     const long plane = outputs * channels;
     for (long c = 0; c < channels; c++)  // reading each point's plane along its rows, as winograd_filter writes it
         for (long o = 0; o < outputs; o++) {
             const float *p = u + c * outputs + o;
+            float *g = w + (o * channels + c) * 9;
+            if (m == 4) {
+                float t[18];  // u·G, [6, 3]
+                for (long i = 0; i < 6; i++) VARIANT(filter_adjoint4)(p + 6 * i * plane, plane, t + 3 * i, 1);
+                for (long j = 0; j < 3; j++) VARIANT(filter_adjoint4)(t + j, 3, g + j, 3);  // Gᵀ·(u·G)
+                continue;
+            }
             float t[4][3];  // u·G
             for (long i = 0; i < 4; i++) {
                 const float u0 = p[(4 * i) * plane], u1 = p[(4 * i + 1) * plane];
@@ -656,7 +771,6 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
                 t[i][1] = (u1 - u2) * 0.5f;
                 t[i][2] = (u1 + u2) * 0.5f + u3;
             }
-            float *g = w + (o * channels + c) * 9;
             for (long j = 0; j < 3; j++) {  // Gᵀ·(u·G)
                 g[j] = t[0][j] + (t[1][j] + t[2][j]) * 0.5f;
                 g[3 + j] = (t[1][j] - t[2][j]) * 0.5f;
@@ -667,25 +781,26 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
 
 // A sample's tiles go through the transforms in blocks, tile t = th·TW + tw in order, so that one
 // block's transformed values stay in the core's cache through its products: a call handles tiles
-// [first, first + count), tile t's 16 points of `channels` values each together at (t − first)·16·channels,
-// so a tile is written or read in one run. The calls for one sample come in order; the first and the
-// last also do the sample's edges (padding in, cropping out), with `plane` kept between the calls.
+// [first, first + count), tile t's (m + 2)² points of `channels` values each together at
+// (t − first)·(m + 2)²·channels, so a tile is written or read in one run. The calls for one sample
+// come in order; the first and the last also do the sample's edges (padding in, cropping out), with
+// `plane` kept between the calls.
 
 /// The tiles [first, first + count) in order, with `corner` set to where each tile's top-left corner lies
-/// in a plane `width` positions wide (of `channels` each): tile by tile, without a division per tile.
-#define FOR_EACH_TILE(tile, corner, first, count, cols, width, channels)                                     \
+/// in a plane `width` positions wide (of `channels` each), tiles m apart: tile by tile, without a division per tile.
+#define FOR_EACH_TILE(tile, corner, first, count, cols, m, width, channels)                                 \
     for (long tile = (first), tile##_row = (first) / (cols), tile##_column = (first) % (cols), corner;      \
          tile < (first) + (count) &&                                                                        \
-         (corner = (2 * tile##_row * (width) + 2 * tile##_column) * (channels), 1);                        \
+         (corner = ((m) * tile##_row * (width) + (m) * tile##_column) * (channels), 1);                    \
          tile++, tile##_column + 1 == (cols) ? (tile##_row++, tile##_column = 0) : tile##_column++)
 
-TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *restrict x, long first, long count,
+TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, long m, const float *restrict x, long first, long count,
                                            float *restrict v, float *restrict plane) {
-    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
-    const long width = 2 * cols + 2, height = 2 * rows + 2;
+    const long channels = w->channels, cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m);
+    const long width = m * cols + 2, height = m * rows + 2, points = (m + 2) * (m + 2);
     if (first == 0) {  // plane: [height, width, channels], zero in the padding
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-        // The map always fits: 2·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
+        // The map always fits: m·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
         for (long h = 0; h < w->height; h++) {
             float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
             const float *from = x + h * w->width * channels;
@@ -693,9 +808,18 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
         }
     }
     const long row = width * channels;
-    FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {
+    FOR_EACH_TILE(tile, corner, first, count, cols, m, width, channels) {
         const float *d = plane + corner;
-        float *out = v + (tile - first) * 16 * channels;
+        float *out = v + (tile - first) * points * channels;
+        if (m == 4) {
+            VECTORIZE
+            for (long c = 0; c < channels; c++) {
+                float t[36];  // Bᵀ·d down the columns, then (Bᵀ·d)·B along the rows
+                UNROLL for (long j = 0; j < 6; j++) VARIANT(input4)(d + j * channels + c, row, t + j, 6);
+                UNROLL for (long i = 0; i < 6; i++) VARIANT(input4)(t + 6 * i, 1, out + 6 * i * channels + c, channels);
+            }
+            continue;
+        }
         VECTORIZE
         for (long c = 0; c < channels; c++) {
             float t[4][4];  // Bᵀ·d down the columns
@@ -717,15 +841,24 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, const float *
     }
 }
 
-TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const float *restrict v, long first, long count,
-                                                   float *restrict x, float *restrict plane) {
-    const long channels = w->channels, cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w);
-    const long width = 2 * cols + 2, height = 2 * rows + 2, row = width * channels;
+TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, long m, const float *restrict v, long first,
+                                                   long count, float *restrict x, float *restrict plane) {
+    const long channels = w->channels, cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m);
+    const long width = m * cols + 2, height = m * rows + 2, row = width * channels, points = (m + 2) * (m + 2);
     if (first == 0)
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-    FOR_EACH_TILE(tile, corner, first, count, cols, width, channels) {  // in order: overlapping tiles add in a fixed order
+    FOR_EACH_TILE(tile, corner, first, count, cols, m, width, channels) {  // in order: overlapping tiles add in a fixed order
         float *d = plane + corner;
-        const float *in = v + (tile - first) * 16 * channels;
+        const float *in = v + (tile - first) * points * channels;
+        if (m == 4) {
+            VECTORIZE
+            for (long c = 0; c < channels; c++) {
+                float t[36];  // ∂(Bᵀ·d) = ∂V·Bᵀ along the rows, then ∂d = B·∂(Bᵀ·d) down the columns
+                UNROLL for (long i = 0; i < 6; i++) VARIANT(input_adjoint4)(in + 6 * i * channels + c, channels, t + 6 * i, 1, 0);
+                UNROLL for (long j = 0; j < 6; j++) VARIANT(input_adjoint4)(t + j, 6, d + j * channels + c, row, 1);
+            }
+            continue;
+        }
         VECTORIZE
         for (long c = 0; c < channels; c++) {
             float t[4][4];  // ∂(Bᵀ·d) = ∂V·Bᵀ
@@ -753,14 +886,24 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, const
     }
 }
 
-TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs, const float *restrict m, long first,
-                                            long count, float *restrict y, float *restrict plane) {
-    const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
-    const int even = w->output_height % 2 == 0 && w->output_width % 2 == 0;
-    float *restrict target = even ? y : plane;  // [2·TH, 2·TW, outputs]: y itself unless an edge is cut
-    FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
-        const float *in = m + (tile - first) * 16 * outputs;
+TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long m, long outputs, const float *restrict in_m,
+                                            long first, long count, float *restrict y, float *restrict plane) {
+    const long cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m), width = m * cols;
+    const long points = (m + 2) * (m + 2);
+    const int whole = w->output_height % m == 0 && w->output_width % m == 0;
+    float *restrict target = whole ? y : plane;  // [m·TH, m·TW, outputs]: y itself unless an edge is cut
+    FOR_EACH_TILE(tile, corner, first, count, cols, m, width, outputs) {
+        const float *in = in_m + (tile - first) * points * outputs;
         float *out = target + corner;
+        if (m == 4) {
+            VECTORIZE
+            for (long o = 0; o < outputs; o++) {
+                float a[24];  // m·A along the rows, [6, 4], then Aᵀ·(m·A) down the columns
+                UNROLL for (long i = 0; i < 6; i++) VARIANT(output4)(in + 6 * i * outputs + o, outputs, a + 4 * i, 1);
+                UNROLL for (long j = 0; j < 4; j++) VARIANT(output4)(a + j, 4, out + j * outputs + o, width * outputs);
+            }
+            continue;
+        }
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
             float a[4][2];  // m·A
@@ -776,32 +919,41 @@ TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long outputs
             out[(width + 1) * outputs + o] = a[1][1] - a[2][1] - a[3][1];
         }
     }
-    if (!even && first + count == rows * cols)
-        for (long r = 0; r < w->output_height; r++) {  // cutting the odd edge
+    if (!whole && first + count == rows * cols)
+        for (long r = 0; r < w->output_height; r++) {  // cutting the edges m does not divide
             float *to = y + r * w->output_width * outputs;
             const float *from = plane + r * width * outputs;
             for (long i = 0; i < w->output_width * outputs; i++) to[i] = from[i];
         }
 }
 
-TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long outputs, const float *restrict y, long first,
-                                                    long count, float *restrict m, float *restrict plane) {
-    const long cols = VARIANT(tile_cols)(w), rows = VARIANT(tile_rows)(w), width = 2 * cols;
-    const long oh = w->output_height, ow = w->output_width;
-    const int even = oh % 2 == 0 && ow % 2 == 0;
-    // As in winograd_output (y itself when even), zero past the output's edge.
-    if (!even && first == 0) {
-        for (long i = 0; i < 2 * rows * width * outputs; i++) plane[i] = 0;
+TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long m, long outputs, const float *restrict y,
+                                                    long first, long count, float *restrict out_m, float *restrict plane) {
+    const long cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m), width = m * cols;
+    const long oh = w->output_height, ow = w->output_width, points = (m + 2) * (m + 2);
+    const int whole = oh % m == 0 && ow % m == 0;
+    // As in winograd_output (y itself when m divides it), zero past the output's edge.
+    if (!whole && first == 0) {
+        for (long i = 0; i < m * rows * width * outputs; i++) plane[i] = 0;
         for (long r = 0; r < oh; r++) {
             float *to = plane + r * width * outputs;
             const float *from = y + r * ow * outputs;
             for (long i = 0; i < ow * outputs; i++) to[i] = from[i];
         }
     }
-    const float *restrict source = even ? y : plane;
-    FOR_EACH_TILE(tile, corner, first, count, cols, width, outputs) {
+    const float *restrict source = whole ? y : plane;
+    FOR_EACH_TILE(tile, corner, first, count, cols, m, width, outputs) {
         const float *e = source + corner;
-        float *out = m + (tile - first) * 16 * outputs;
+        float *out = out_m + (tile - first) * points * outputs;
+        if (m == 4) {
+            VECTORIZE
+            for (long o = 0; o < outputs; o++) {
+                float t[24];  // A·∂y down the columns, [6, 4], then (A·∂y)·Aᵀ along the rows
+                UNROLL for (long j = 0; j < 4; j++) VARIANT(output_adjoint4)(e + j * outputs + o, width * outputs, t + j, 4);
+                UNROLL for (long i = 0; i < 6; i++) VARIANT(output_adjoint4)(t + 4 * i, 1, out + 6 * i * outputs + o, outputs);
+            }
+            continue;
+        }
         VECTORIZE
         for (long o = 0; o < outputs; o++) {
             const float e00 = e[o], e01 = e[outputs + o], e10 = e[width * outputs + o], e11 = e[(width + 1) * outputs + o];
@@ -817,6 +969,10 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
 }
 
 #undef FOR_EACH_TILE
+#undef ALWAYS_INLINE
+#undef NO_CONTRACT
+#undef UNROLL
+#undef FILTER_RUN
 
 #include "ProductBodies.h"
 

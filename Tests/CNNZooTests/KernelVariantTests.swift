@@ -142,12 +142,12 @@ final class KernelVariantTests: XCTestCase {
 
     /// A chunk's tiles go through Winograd in blocks, which may end inside a sample; the block size
     /// changes no sum, so forward, ∂x and ∂W are the same bits with blocks of 5, 13 and 16 tiles
-    /// and with a whole chunk in one block, on an even map and an odd one, over 1 and 2 threads.
+    /// and with a whole chunk in one block, on the maps of `winogradCases`, over 1 and 2 threads.
     func testWinogradBlocksChangeNoBit() throws {
-        for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [5, 14, 14]),
-                                  (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {
+        for (settings, input, tile) in Self.winogradCases {
             let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input, seed: 2) as? Conv2D)
-            let winograd = try XCTUnwrap(layer.winograd)
+            let winograd = try XCTUnwrap(WinogradConvolution(window: layer.window, outputs: layer.outChannels, tile: tile))
+            layer.winograd = winograd
             layer.usesWinograd = true
             let x = GradientCheck.randomTensor([7] + input, seed: 3)
             let dy = GradientCheck.randomTensor([7] + layer.outputShape, seed: 4)
@@ -162,10 +162,21 @@ final class KernelVariantTests: XCTestCase {
             }
             // Within one thread count (the chunks, and so the ∂W partials, follow the threads here).
             for (index, result) in results.enumerated() where index % 4 != 0 {
-                XCTAssertEqual(result, results[index / 4 * 4], "\(input), result \(index)")
+                XCTAssertEqual(result, results[index / 4 * 4], "\(input), F(\(tile)×\(tile)), result \(index)")
             }
         }
     }
+
+    /// Outputs of 8 × 8 (both tiles divide it), 14 × 14 (only 2 does) and, with asymmetric padding,
+    /// 6 × 7 (neither does), each in both tile sizes.
+    private static let winogradCases: [(settings: [String: SettingValue], input: [Int], tile: Int)] = {
+        let maps: [(settings: [String: SettingValue], input: [Int])] = [
+            (["out_channels": 5, "kernel": 3, "padding": 1], [4, 8, 8]),
+            (["out_channels": 6, "kernel": 3, "padding": 1], [5, 14, 14]),
+            (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6]),
+        ]
+        return [2, 4].flatMap { tile in maps.map { ($0.settings, $0.input, tile) } }
+    }()
 
     /// A convolution's forward output, ∂x and ∂W for one batch, one after another.
     private static func passes(of layer: Conv2D, _ x: Tensor, _ dy: Tensor) -> [Float] {
@@ -177,13 +188,13 @@ final class KernelVariantTests: XCTestCase {
     }
 
     func testWinogradTransformsAreBitIdenticalAcrossVariants() throws {
-        // The transforms only add and halve, and the products are one chain of fused multiply-adds
-        // per entry (see the test above), so every variant must give the same bits: forward,
-        // ∂x and ∂W through a whole layer, on an even map and an odd one with asymmetric padding.
-        for (settings, input) in [(["out_channels": 6, "kernel": 3, "padding": 1] as [String: SettingValue], [5, 14, 14]),
-                                  (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6])] {
+        // The transforms round alike in every variant (F(2×2)'s only add and halve; F(4×4)'s are
+        // kept from contracting into fused multiply-adds), and the products are one chain of fused
+        // multiply-adds per entry (see the test above), so every variant must give the same bits:
+        // forward, ∂x and ∂W through a whole layer, on the maps of `winogradCases`.
+        for (settings, input, tile) in Self.winogradCases {
             let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input, seed: 2) as? Conv2D)
-            XCTAssertNotNil(layer.winograd)
+            layer.winograd = try XCTUnwrap(WinogradConvolution(window: layer.window, outputs: layer.outChannels, tile: tile))
             layer.usesWinograd = true
             let x = GradientCheck.randomTensor([6] + input, seed: 3)
             let dy = GradientCheck.randomTensor([6] + layer.outputShape, seed: 4)
@@ -192,7 +203,7 @@ final class KernelVariantTests: XCTestCase {
                 Kernels.variant = variant
                 results.append(Self.passes(of: layer, x, dy))
             }
-            for result in results.dropFirst() { XCTAssertEqual(result, results[0], "\(input)") }
+            for result in results.dropFirst() { XCTAssertEqual(result, results[0], "\(input), F(\(tile)×\(tile))") }
         }
     }
 

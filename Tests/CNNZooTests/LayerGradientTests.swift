@@ -100,19 +100,25 @@ final class LayerGradientTests: XCTestCase {
             XCTAssertNotNil(layer.winograd, "\(input)")
             let x = GradientCheck.randomTensor([11] + input, seed: 4)
             let dy = GradientCheck.randomTensor([11] + layer.outputShape, seed: 5)
-            var results: [[[Float]]] = []
-            for winograd in [true, false] {
-                layer.usesWinograd = winograd
+            func passes() -> [[Float]] {
                 var random = RandomGenerator(seed: 1)
                 let y = layer.forward(x, mode: .training, random: &random)
                 for parameter in layer.parameters { parameter.gradient.zero() }
                 let dx = layer.backward(dy)
-                results.append([y.scalars, dx.scalars] + layer.parameters.map(\.gradient.scalars))
+                return [y.scalars, dx.scalars] + layer.parameters.map(\.gradient.scalars)
             }
-            for (name, (a, b)) in zip(["y", "∂x", "∂W", "∂b"], zip(results[0], results[1])) {
-                let scale = b.map { abs($0) }.max() ?? 0
-                XCTAssertGreaterThan(scale, 0, name)
-                for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-5 * scale, "\(name) of \(input)") }
+            layer.usesWinograd = false
+            let direct = passes()
+            layer.usesWinograd = true
+            // Both tile sizes, whichever the layer chose: F(4×4)'s transforms scale by up to 5 and
+            // 1/24, so its values stray a little further from the direct sum's.
+            for (tile, tolerance) in [(2, Float(1e-5)), (4, Float(2e-5))] {
+                layer.winograd = WinogradConvolution(window: layer.window, outputs: layer.outChannels, tile: tile)
+                for (name, (a, b)) in zip(["y", "∂x", "∂W", "∂b"], zip(passes(), direct)) {
+                    let scale = b.map { abs($0) }.max() ?? 0
+                    XCTAssertGreaterThan(scale, 0, name)
+                    for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: tolerance * scale, "\(name) of \(input), F(\(tile)×\(tile))") }
+                }
             }
         }
     }
@@ -128,6 +134,18 @@ final class LayerGradientTests: XCTestCase {
             layer.usesWinograd = true
             XCTAssertEqual(layer.winograd != nil, applies, "\(settings) on \(input)")
             XCTAssertEqual(layer.performedMultiplyAdds < layer.multiplyAdds, applies)
+        }
+    }
+
+    func testWinogradTakesTheTileThatFormsFewerProducts() throws {
+        // Outputs (after padding 1): F(4×4) where its 36 points a 4×4 tile beat F(2×2)'s 16 a 2×2 one.
+        for (side, tile) in [(28, 4), (14, 4), (7, 4), (8, 4), (6, 2), (5, 2), (3, 4), (2, 2)] {
+            let layer = try XCTUnwrap(GradientCheck.layer("conv2d", ["out_channels": 4, "kernel": 3, "padding": 1],
+                                                          input: [4, side, side]) as? Conv2D)
+            let winograd = try XCTUnwrap(layer.winograd)
+            XCTAssertEqual(winograd.tile, tile, "\(side)×\(side)")
+            let other = try XCTUnwrap(WinogradConvolution(window: layer.window, outputs: 4, tile: 6 - tile))
+            XCTAssertLessThanOrEqual(winograd.multiplyAdds, other.multiplyAdds, "\(side)×\(side)")
         }
     }
 

@@ -44,38 +44,40 @@ typedef struct {
     /// x[o + offsets[t]] += values[o] for o < count, for t = 0, 1, … in turn (values and x apart).
     void (*shifted_adds)(const float *values, const long *offsets, long terms, float *x, long count);
 
-    // Winograd F(2×2, 3×3) for a 3×3, stride-1 window: the output in 2×2 tiles, tile t = th·TW + tw
-    // (TH = ⌈OH/2⌉ rows of TW = ⌈OW/2⌉), the last row or column of tiles cut when the output is odd.
-    // Transformed values are stored by tile, then by point ξ = 4i + j of the 4×4 transform, then by
-    // channel: value (ξ, t, c) sits at (16·t + ξ)·channels + c, t counted within a block of tiles, so
-    // point ξ's values for the block are a matrix with rows 16·channels apart.
+    // Winograd F(m×m, 3×3), m = 2 or 4, for a 3×3, stride-1 window: the output in m×m tiles, tile
+    // t = th·TW + tw (TH = ⌈OH/m⌉ rows of TW = ⌈OW/m⌉), the last row or column of tiles cut where m does
+    // not divide the output. Transformed values are stored by tile, then by point ξ = (m + 2)·i + j of the
+    // (m + 2)×(m + 2) transform (P = (m + 2)² points), then by channel: value (ξ, t, c) sits at
+    // (P·t + ξ)·channels + c, t counted within a block of tiles, so point ξ's values for the block are a
+    // matrix with rows P·channels apart.
 
     /// U = G·g·Gᵀ: u[(ξ·channels + c)·outputs + o] from w[o, c, 3, 3], and the same values
     /// transposed, [(ξ·outputs + o)·channels + c], into `u_transposed` unless it is NULL.
-    void (*winograd_filter)(const float *w, long outputs, long channels, float *u, float *u_transposed);
+    void (*winograd_filter)(const float *w, long outputs, long channels, long m, float *u, float *u_transposed);
     /// The adjoint of `winograd_filter` (from u's layout): w[o, c, 3, 3] = Gᵀ·u·G (overwriting w).
-    void (*winograd_filter_adjoint)(const float *u, long outputs, long channels, float *w);
+    void (*winograd_filter_adjoint)(const float *u, long outputs, long channels, long m, float *w);
 
     // Each of the four below handles one sample's tiles [first, first + count), stored as above from
     // the block's start, so that a block of tiles stays in cache through its products; a sample's calls
     // come in tile order, with `plane` (`cnnzoo_winograd_scratch` floats) kept between them: the first
     // call and the last also do the sample's edges.
 
-    /// V = Bᵀ·d·B for each 4×4 input tile d of one sample x[H, W, C] — channels innermost, as
+    /// V = Bᵀ·d·B for each (m + 2)×(m + 2) input tile d of one sample x[H, W, C] — channels innermost, as
     /// every map here — zero in the padding; the call with first = 0 copies x into `plane`, zero-padded.
-    void (*winograd_input)(const cnnzoo_window *window, const float *x, long first, long count, float *v, float *plane);
+    void (*winograd_input)(const cnnzoo_window *window, long m, const float *x, long first, long count, float *v,
+                           float *plane);
     /// The adjoint of `winograd_input`: x = Σ over tiles of B·v·Bᵀ (overwriting x), added up in `plane`
     /// (cleared by the call with first = 0) and copied to x by the call that ends the sample.
-    void (*winograd_input_adjoint)(const cnnzoo_window *window, const float *v, long first, long count, float *x,
-                                   float *plane);
-    /// Y = Aᵀ·m·A for one sample: y[OH, OW, O] from m, stored like v with `outputs` channels. Where an
-    /// edge of the output is odd the tiles go to `plane` and the call that ends the sample crops them to y.
-    void (*winograd_output)(const cnnzoo_window *window, long outputs, const float *m, long first, long count, float *y,
-                            float *plane);
+    void (*winograd_input_adjoint)(const cnnzoo_window *window, long m, const float *v, long first, long count,
+                                   float *x, float *plane);
+    /// Y = Aᵀ·m·A for one sample: y[OH, OW, O] from m, stored like v with `outputs` channels. Where m does
+    /// not divide an edge of the output the tiles go to `plane` and the call that ends the sample crops them to y.
+    void (*winograd_output)(const cnnzoo_window *window, long m, long outputs, const float *in_m, long first,
+                            long count, float *y, float *plane);
     /// The adjoint of `winograd_output`: m = A·∂y·Aᵀ for each tile (∂y zero past the output's edge,
-    /// in `plane`, which the call with first = 0 fills where an edge is odd).
-    void (*winograd_output_adjoint)(const cnnzoo_window *window, long outputs, const float *y, long first, long count,
-                                    float *m, float *plane);
+    /// in `plane`, which the call with first = 0 fills where m does not divide an edge).
+    void (*winograd_output_adjoint)(const cnnzoo_window *window, long m, long outputs, const float *y, long first,
+                                    long count, float *out_m, float *plane);
 
     /// C = A·B, or C += A·B when `accumulate`, for small matrices (Winograd's, thin convolutions', a dense
     /// layer's backward): C is m×n with
@@ -93,11 +95,11 @@ static inline void cnnzoo_spin_pause(void) {
 #endif
 }
 
-/// Floats of work space the Winograd transforms of `window` with `outputs` filters need: a zero-padded
-/// plane with the channels innermost, [2·TH + 2, 2·TW + 2, channels] or [2·TH, 2·TW, outputs].
-static inline long cnnzoo_winograd_scratch(const cnnzoo_window *window, long outputs) {
-    const long rows = (window->output_height + 1) / 2, cols = (window->output_width + 1) / 2;
-    const long input = (2 * rows + 2) * (2 * cols + 2) * window->channels, output = 4 * rows * cols * outputs;
+/// Floats of work space the Winograd F(m×m, 3×3) transforms of `window` with `outputs` filters need: a
+/// zero-padded plane with the channels innermost, [m·TH + 2, m·TW + 2, channels] or [m·TH, m·TW, outputs].
+static inline long cnnzoo_winograd_scratch(const cnnzoo_window *window, long m, long outputs) {
+    const long rows = (window->output_height + m - 1) / m, cols = (window->output_width + m - 1) / m;
+    const long input = (m * rows + 2) * (m * cols + 2) * window->channels, output = m * m * rows * cols * outputs;
     return input > output ? input : output;
 }
 

@@ -101,42 +101,42 @@ extension Kernels {
 }
 
 extension Kernels {
-    // Winograd F(2×2, 3×3): see `WinogradConvolution` and CKernels.h for the layouts.
+    // Winograd F(m×m, 3×3), m = `tile`: see `WinogradConvolution` and CKernels.h for the layouts.
 
-    static func winogradFilter(_ w: UnsafePointer<Float>, outputs: Int, channels: Int, into u: UnsafeMutablePointer<Float>,
+    static func winogradFilter(_ w: UnsafePointer<Float>, outputs: Int, channels: Int, tile: Int, into u: UnsafeMutablePointer<Float>,
                                transposed: UnsafeMutablePointer<Float>?) {
-        table.pointee.winograd_filter(w, outputs, channels, u, transposed)
+        table.pointee.winograd_filter(w, outputs, channels, tile, u, transposed)
     }
 
-    static func winogradFilterAdjoint(_ u: UnsafePointer<Float>, outputs: Int, channels: Int, into w: UnsafeMutablePointer<Float>) {
-        table.pointee.winograd_filter_adjoint(u, outputs, channels, w)
+    static func winogradFilterAdjoint(_ u: UnsafePointer<Float>, outputs: Int, channels: Int, tile: Int, into w: UnsafeMutablePointer<Float>) {
+        table.pointee.winograd_filter_adjoint(u, outputs, channels, tile, w)
     }
 
     // The four below take one sample's tiles [first, first + count), in order, with `plane` kept
-    // between a sample's calls; a block's values are stored tile by tile, 16 points each (see CKernels.h).
+    // between a sample's calls; a block's values are stored tile by tile, (m + 2)² points each (see CKernels.h).
 
-    static func winogradInput(_ window: SlidingWindow, _ x: UnsafePointer<Float>, tiles: Range<Int>,
+    static func winogradInput(_ window: SlidingWindow, tile: Int, _ x: UnsafePointer<Float>, tiles: Range<Int>,
                               into v: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input(&w, x, tiles.lowerBound, tiles.count, v, plane)
+        table.pointee.winograd_input(&w, tile, x, tiles.lowerBound, tiles.count, v, plane)
     }
 
-    static func winogradInputAdjoint(_ window: SlidingWindow, _ v: UnsafePointer<Float>, tiles: Range<Int>,
+    static func winogradInputAdjoint(_ window: SlidingWindow, tile: Int, _ v: UnsafePointer<Float>, tiles: Range<Int>,
                                      into x: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_input_adjoint(&w, v, tiles.lowerBound, tiles.count, x, plane)
+        table.pointee.winograd_input_adjoint(&w, tile, v, tiles.lowerBound, tiles.count, x, plane)
     }
 
-    static func winogradOutput(_ window: SlidingWindow, outputs: Int, _ m: UnsafePointer<Float>, tiles: Range<Int>,
+    static func winogradOutput(_ window: SlidingWindow, tile: Int, outputs: Int, _ m: UnsafePointer<Float>, tiles: Range<Int>,
                                into y: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output(&w, outputs, m, tiles.lowerBound, tiles.count, y, plane)
+        table.pointee.winograd_output(&w, tile, outputs, m, tiles.lowerBound, tiles.count, y, plane)
     }
 
-    static func winogradOutputAdjoint(_ window: SlidingWindow, outputs: Int, _ y: UnsafePointer<Float>, tiles: Range<Int>,
+    static func winogradOutputAdjoint(_ window: SlidingWindow, tile: Int, outputs: Int, _ y: UnsafePointer<Float>, tiles: Range<Int>,
                                       into m: UnsafeMutablePointer<Float>, plane: UnsafeMutablePointer<Float>) {
         var w = window.c
-        table.pointee.winograd_output_adjoint(&w, outputs, y, tiles.lowerBound, tiles.count, m, plane)
+        table.pointee.winograd_output_adjoint(&w, tile, outputs, y, tiles.lowerBound, tiles.count, m, plane)
     }
 
     /// C = op(A)·B, or C += op(A)·B when `accumulate`, row-major, op(A) m×k and B k×n: small products
@@ -149,10 +149,10 @@ extension Kernels {
         table.pointee.multiply(m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate ? 1 : 0)
     }
 
-    /// Floats of work space the Winograd transforms of `window` with `outputs` filters need, per thread.
-    static func winogradScratch(_ window: SlidingWindow, outputs: Int) -> Int {
+    /// Floats of work space the Winograd transforms of `window` in `tile`×`tile` tiles with `outputs` filters need, per thread.
+    static func winogradScratch(_ window: SlidingWindow, tile: Int, outputs: Int) -> Int {
         var w = window.c
-        return cnnzoo_winograd_scratch(&w, outputs)
+        return cnnzoo_winograd_scratch(&w, tile, outputs)
     }
 }
 

@@ -14,8 +14,8 @@
 /// sample order and the chunks' sums are added in chunk order (deterministic).
 ///
 /// With the AVX2 or AVX-512 kernels, a 3×3, stride-1 window over 4 or more channels (mnist-16-32-64's
-/// conv2 and conv3) runs Winograd's F(2×2, 3×3) instead, ``WinogradConvolution``: up to 2.25×
-/// fewer multiplies, values within float rounding of the direct sum.
+/// conv2 and conv3) runs Winograd's F(4×4, 3×3) or F(2×2, 3×3) instead, ``WinogradConvolution``: up
+/// to 4× fewer multiplies, values within float rounding of the direct sum.
 ///
 /// With long patches (``transposedWeightGradient``) ∂W is formed transposed,
 /// ∂Wᵀ += X̂·∂Yᵀ, a plain product once ∂Y is transposed, which OpenBLAS runs faster than
@@ -68,8 +68,8 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     /// sgemm's call and packing outweigh the work. Long patches stay on sgemm, which is far
     /// ahead there.
     private var usesOwnProducts: Bool { !transposedWeightGradient }
-    /// The Winograd form of this window, where it applies.
-    let winograd: WinogradConvolution?
+    /// The Winograd form of this window, where it applies. Tests swap in the other tile size.
+    var winograd: WinogradConvolution?
     /// Whether ``winograd`` is used where it applies: with the AVX2 and AVX-512 kernels, whose own
     /// products (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``) make it faster
     /// than the direct path; the portable kernels have no FMA instruction for them. Tests set it to
@@ -121,7 +121,7 @@ public final class Conv2D: RegisteredLayer, SampleProducingLayer {
     /// How the products are formed, for `bench`: Winograd, or im2col (with ∂W transposed, or with the
     /// engine's own product for Y and ∂X̂).
     public var method: String {
-        winogradInUse != nil ? "Winograd F(2×2, 3×3)" : transposedWeightGradient ? "im2col with ∂W as (X̂·∂Yᵀ)ᵀ" : "im2col with the engine's product for Y and ∂X̂"
+        winogradInUse.map(\.name) ?? (transposedWeightGradient ? "im2col with ∂W as (X̂·∂Yᵀ)ᵀ" : "im2col with the engine's product for Y and ∂X̂")
     }
 
     private var inputSize: Int { window.channels * window.height * window.width }

@@ -1,17 +1,21 @@
-/// A 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray,
-/// "Fast Algorithms for Convolutional Neural Networks", 2016): 16 multiplies per 2×2 output
-/// tile and channel pair instead of 36, 2.25× fewer where the output is even-sized.
+/// A 3×3, stride-1 convolution by Winograd's minimal filtering F(m×m, 3×3) (Lavin & Gray, "Fast
+/// Algorithms for Convolutional Neural Networks", 2016), m = 2 or 4: (m + 2)² multiplies per m×m
+/// output tile and channel pair instead of 9·m² — 16 against 36 for F(2×2, 3×3), 36 against 144
+/// for F(4×4, 3×3), 2.25× and 4× fewer where m divides the output.
 ///
-/// Each 4×4 input tile d and each filter g are transformed (V = Bᵀ·d·B, U = G·g·Gᵀ); then for
-/// every point ξ of the 4×4 transform one matrix product over channels, M[ξ] = V[ξ]·U[ξ]
+/// Each (m + 2)×(m + 2) input tile d and each filter g are transformed (V = Bᵀ·d·B, U = G·g·Gᵀ); then
+/// for every point ξ of the transform one matrix product over channels, M[ξ] = V[ξ]·U[ξ]
 /// (tiles × channels times channels × filters); and each tile's output is Aᵀ·M·A. Backward runs
 /// the adjoints: ∂M = A·∂Y·Aᵀ, ∂U[ξ] += V[ξ]ᵀ·∂M[ξ], ∂V[ξ] = ∂M[ξ]·U[ξ]ᵀ, and the transforms'
-/// adjoints carry ∂U back to ∂W and ∂V to ∂X. The transforms only add and halve, so values stay
-/// within a few float roundings of the direct sum. They run with the channels innermost, a
-/// vector of channels at a time (a map is only a few tiles across): each sample's maps are
-/// transposed to [H, W, C] and back by OpenBLAS's `somatcopy`. The products are the
+/// adjoints carry ∂U back to ∂W and ∂V to ∂X. F(2×2)'s transforms only add and halve, so its values
+/// stay within a few float roundings of the direct sum; F(4×4)'s scale by up to 5 and 1/24, which
+/// costs a few more (the tests hold both to the direct path). The transforms run with the channels
+/// innermost, a vector of channels at a time (a map is only a few tiles across): each sample's
+/// maps are transposed to [H, W, C] and back by OpenBLAS's `somatcopy`. The products are the
 /// engine's own (``Kernels/multiply(transposeA:m:n:k:a:lda:b:ldb:accumulate:c:ldc:)``): on these
 /// shapes (K = 16–64) a general sgemm spent as long calling, packing and clearing as multiplying.
+///
+/// The tile is chosen by ``preferredTile(for:)``: F(4×4) wherever it forms fewer products.
 ///
 /// A chunk's tiles — its samples' in turn, each sample's in order — go through the transforms and
 /// the products in blocks of ``blockTiles``, small enough for a block's V and M to stay in the
@@ -23,8 +27,6 @@
 /// chunk's tiles in order (continued from block to block), and the input's adjoint adds the tiles
 /// in order; so any block size gives the same bits.
 final class WinogradConvolution {
-    /// The points of the 4×4 transform: one matrix product each.
-    static let points = 16
     /// The floats one block's V and M may take together (128 KB): within the L2 cache of every
     /// core these machines have, with room for the filters and the maps.
     static let blockFloats = 32 * 1024
@@ -33,6 +35,10 @@ final class WinogradConvolution {
 
     let window: SlidingWindow
     let outputs: Int
+    /// m: the output tiles' side, 2 or 4.
+    let tile: Int
+    /// The points of the (m + 2)×(m + 2) transform: one matrix product each.
+    let points: Int
     private let tilesPerSample: Int
     /// Floats of work space a thread needs for one of a sample's padded planes.
     private let planeScratch: Int
@@ -47,25 +53,43 @@ final class WinogradConvolution {
     /// Each chunk's ∂U [16, C, O].
     private let filterGradients = ScratchBuffer<Float>()
 
-    /// The Winograd form of `window` with `outputs` filters, or nil when it does not apply
-    /// (a window other than 3×3 with stride 1, or fewer than ``minimumChannels`` channels).
-    init?(window: SlidingWindow, outputs: Int) {
+    /// The Winograd form of `window` with `outputs` filters in `tile`×`tile` output tiles (2 or 4;
+    /// by default ``preferredTile(for:)``), or nil when it does not apply (a window other than 3×3
+    /// with stride 1, or fewer than ``minimumChannels`` channels).
+    init?(window: SlidingWindow, outputs: Int, tile: Int? = nil) {
         guard window.kernelHeight == 3, window.kernelWidth == 3, window.strideHeight == 1, window.strideWidth == 1,
               window.channels >= Self.minimumChannels else { return nil }
+        let tile = tile ?? Self.preferredTile(for: window)
+        precondition(tile == 2 || tile == 4, "Winograd's output tiles are 2×2 or 4×4")
         self.window = window
         self.outputs = outputs
-        let (tileRows, tileColumns) = ((window.outputHeight + 1) / 2, (window.outputWidth + 1) / 2)
-        tilesPerSample = tileRows * tileColumns
-        planeScratch = Kernels.winogradScratch(window, outputs: outputs)
-        blockTiles = max(16, Self.blockFloats / (Self.points * (window.channels + outputs)) / 8 * 8)
+        self.tile = tile
+        points = (tile + 2) * (tile + 2)
+        tilesPerSample = Self.tiles(window, tile)
+        planeScratch = Kernels.winogradScratch(window, tile: tile, outputs: outputs)
+        blockTiles = max(16, Self.blockFloats / (points * (window.channels + outputs)) / 8 * 8)
     }
 
-    /// Multiplies per sample in the products (the transforms only add).
-    var multiplyAdds: Int { Self.points * outputs * window.channels * tilesPerSample }
+    /// 4 where F(4×4, 3×3) forms fewer products than F(2×2, 3×3) (the edges' cut tiles counted
+    /// whole), else 2.
+    static func preferredTile(for window: SlidingWindow) -> Int {
+        36 * tiles(window, 4) < 16 * tiles(window, 2) ? 4 : 2
+    }
+
+    /// The output's tiles of side `tile`, the last row and column cut where `tile` does not divide it.
+    private static func tiles(_ window: SlidingWindow, _ tile: Int) -> Int {
+        ((window.outputHeight + tile - 1) / tile) * ((window.outputWidth + tile - 1) / tile)
+    }
+
+    /// The method's name, for `bench`.
+    var name: String { "Winograd F(\(tile)×\(tile), 3×3)" }
+
+    /// Multiplies per sample in the products (the transforms are not counted).
+    var multiplyAdds: Int { points * outputs * window.channels * tilesPerSample }
 
     private var inputSize: Int { window.channels * window.height * window.width }
     private var outputSize: Int { outputs * window.outputHeight * window.outputWidth }
-    private var threadScratch: Int { Self.points * (window.channels + outputs) * blockTiles + 3 * planeScratch + inputSize + outputSize }
+    private var threadScratch: Int { points * (window.channels + outputs) * blockTiles + 3 * planeScratch + inputSize + outputSize }
     private var positions: Int { window.height * window.width }
     private var outputPositions: Int { window.outputHeight * window.outputWidth }
 
@@ -73,9 +97,9 @@ final class WinogradConvolution {
     /// soon as it is written, on the thread that wrote it.
     func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, batch: Int, into y: UnsafeMutablePointer<Float>,
                  finish: (_ sample: Int, _ output: UnsafeMutablePointer<Float>) -> Void) {
-        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
+        let (c, o, points, tile, tilesPerSample) = (window.channels, outputs, points, tile, tilesPerSample)
         let u = filters.reserve(points * o * c)
-        Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: nil)
+        Kernels.winogradFilter(w, outputs: o, channels: c, tile: tile, into: u, transposed: nil)
         let scratch = tiles.reserve(Parallelism.chunkCount(batch) * threadScratch)
         Parallelism.forEachChunk(batch) { chunk, samples in
             let v = scratch + chunk * threadScratch, m = v + points * c * blockTiles
@@ -87,15 +111,15 @@ final class WinogradConvolution {
                     if tiles.lowerBound == 0 {
                         BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
                     }
-                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
+                    Kernels.winogradInput(window, tile: tile, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
                 }
-                // Point ξ's rows — one per tile — lie 16 points' values apart.
+                // Point ξ's rows — one per tile — lie `points` points' values apart.
                 for point in 0..<points {
                     Kernels.multiply(m: count, n: o, k: c, a: v + point * c, lda: points * c,
                                      b: u + point * c * o, ldb: o, c: m + point * o, ldc: points * o)
                 }
                 forEachSegment(of: block) { n, tiles, offset in
-                    Kernels.winogradOutput(window, outputs: o, m + offset * points * o, tiles: tiles, into: yT, plane: outputPlane)
+                    Kernels.winogradOutput(window, tile: tile, outputs: o, m + offset * points * o, tiles: tiles, into: yT, plane: outputPlane)
                     guard tiles.upperBound == tilesPerSample else { return }
                     let yn = y + n * outputSize
                     BLAS.transpose(rows: outputPositions, columns: o, a: yT, lda: o, into: yn, ldb: outputPositions)
@@ -110,10 +134,10 @@ final class WinogradConvolution {
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
                   batch: Int, weightPartials: UnsafeMutablePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
                   eachSample: (_ chunk: Int, _ sample: Int) -> Void) {
-        let (c, o, points, tilesPerSample) = (window.channels, outputs, Self.points, tilesPerSample)
+        let (c, o, points, tile, tilesPerSample) = (window.channels, outputs, points, tile, tilesPerSample)
         let chunks = Parallelism.chunkCount(batch)
         let u = filters.reserve(2 * points * o * c), ut = u + points * o * c
-        Kernels.winogradFilter(w, outputs: o, channels: c, into: u, transposed: ut)
+        Kernels.winogradFilter(w, outputs: o, channels: c, tile: tile, into: u, transposed: ut)
         let scratch = tiles.reserve(chunks * threadScratch)
         let filterGradients = filterGradients.reserve(chunks * points * o * c)
         Parallelism.forEachChunk(batch) { chunk, samples in
@@ -131,8 +155,8 @@ final class WinogradConvolution {
                         BLAS.transpose(rows: c, columns: positions, a: x + n * inputSize, lda: positions, into: xT, ldb: c)
                         BLAS.transpose(rows: o, columns: outputPositions, a: dy + n * outputSize, lda: outputPositions, into: yT, ldb: o)
                     }
-                    Kernels.winogradInput(window, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
-                    Kernels.winogradOutputAdjoint(window, outputs: o, yT, tiles: tiles, into: dm + offset * points * o, plane: outputPlane)
+                    Kernels.winogradInput(window, tile: tile, xT, tiles: tiles, into: v + offset * points * c, plane: inputPlane)
+                    Kernels.winogradOutputAdjoint(window, tile: tile, outputs: o, yT, tiles: tiles, into: dm + offset * points * o, plane: outputPlane)
                 }
                 // The chunk's first block starts its ∂U; the others carry on each entry's chain.
                 for point in 0..<points {
@@ -147,12 +171,12 @@ final class WinogradConvolution {
                                      b: ut + point * o * c, ldb: c, c: v + point * c, ldc: points * c)
                 }
                 forEachSegment(of: block) { n, tiles, offset in
-                    Kernels.winogradInputAdjoint(window, v + offset * points * c, tiles: tiles, into: xT, plane: gradientPlane)
+                    Kernels.winogradInputAdjoint(window, tile: tile, v + offset * points * c, tiles: tiles, into: xT, plane: gradientPlane)
                     guard tiles.upperBound == tilesPerSample else { return }
                     BLAS.transpose(rows: positions, columns: c, a: xT, lda: c, into: dx + n * inputSize, ldb: positions)
                 }
             }
-            Kernels.winogradFilterAdjoint(du, outputs: o, channels: c, into: weightPartials + chunk * o * c * 9)
+            Kernels.winogradFilterAdjoint(du, outputs: o, channels: c, tile: tile, into: weightPartials + chunk * o * c * 9)
         }
     }
 

@@ -12,15 +12,23 @@ final class LayerGradientTests: XCTestCase {
             (["out_channels": 3, "kernel": 5, "stride": 2], [1, 9, 9]),
             (["out_channels": 2, "kernel": 3, "stride": [2, 1], "padding": [0, 1, 1, 0], "bias": false], [2, 6, 6]),
             (["out_channels": 3, "kernel": 3, "padding": 1], [4, 5, 5]),  // 36-row patches: ∂W formed transposed
-            // Winograd F(2×2, 3×3): an even output, an odd one without padding, asymmetric padding.
+            // Winograd, in both tile sizes below: an even output, an odd one without padding, asymmetric padding.
             (["out_channels": 5, "kernel": 3, "padding": 1], [4, 6, 6]),
             (["out_channels": 3, "kernel": 3], [5, 7, 8]),
             (["out_channels": 2, "kernel": 3, "padding": [0, 2, 1, 0], "bias": false], [4, 6, 5]),
         ]
         for (index, testCase) in cases.enumerated() {
             let layer = try GradientCheck.layer("conv2d", testCase.settings, input: testCase.input, seed: UInt64(index))
-            (layer as? Conv2D)?.usesWinograd = true  // wherever it applies, whatever this CPU's kernels
-            GradientCheck.check(layer, input: GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(10 + index)))
+            let input = GradientCheck.randomTensor([3] + testCase.input, seed: UInt64(10 + index))
+            guard let conv = layer as? Conv2D, conv.winograd != nil else {
+                GradientCheck.check(layer, input: input)
+                continue
+            }
+            conv.usesWinograd = true  // wherever it applies, whatever this CPU's kernels
+            for tile in [2, 4] {
+                conv.winograd = WinogradConvolution(window: conv.window, outputs: conv.outChannels, tile: tile)
+                GradientCheck.check(layer, input: input)
+            }
         }
     }
 

@@ -697,38 +697,49 @@ ALWAYS_INLINE void VARIANT(filter_adjoint4)(const float *u, long from, float *g,
     g[2 * to] = ((u3 + u4) - (u1 + u2)) * (1.0f / 6) + u5;
 }
 
-/// U = G·g·Gᵀ for one 3×3 filter g: value[(m + 2)·i + j] for point (i, j).
-ALWAYS_INLINE void VARIANT(filter_transform)(const float *restrict g, long m, float value[36]) {
-    if (m == 4) {
-        float t[18];  // G·g, [6, 3]
-        for (long j = 0; j < 3; j++) VARIANT(filter4)(g + j, 3, t + j, 3);
-        for (long i = 0; i < 6; i++) VARIANT(filter4)(t + 3 * i, 1, value + 6 * i, 1);
-        return;
-    }
+/// U = G·g·Gᵀ for one 3×3 filter g with m = 2, tap e at g[e·from]: point (i, j) to value[(4i + j)·to].
+ALWAYS_INLINE void VARIANT(filter_transform2)(const float *restrict g, long from, float *restrict value, long to) {
     float t[4][3];  // G·g, then (G·g)·Gᵀ
     for (long j = 0; j < 3; j++) {
-        t[0][j] = g[j];
-        t[1][j] = (g[j] + g[3 + j] + g[6 + j]) * 0.5f;
-        t[2][j] = (g[j] - g[3 + j] + g[6 + j]) * 0.5f;
-        t[3][j] = g[6 + j];
+        const float g0 = g[j * from], g1 = g[(3 + j) * from], g2 = g[(6 + j) * from];
+        t[0][j] = g0;
+        t[1][j] = (g0 + g1 + g2) * 0.5f;
+        t[2][j] = (g0 - g1 + g2) * 0.5f;
+        t[3][j] = g2;
     }
     for (long i = 0; i < 4; i++) {
-        value[4 * i] = t[i][0];
-        value[4 * i + 1] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
-        value[4 * i + 2] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
-        value[4 * i + 3] = t[i][2];
+        value[(4 * i) * to] = t[i][0];
+        value[(4 * i + 1) * to] = (t[i][0] + t[i][1] + t[i][2]) * 0.5f;
+        value[(4 * i + 2) * to] = (t[i][0] - t[i][1] + t[i][2]) * 0.5f;
+        value[(4 * i + 3) * to] = t[i][2];
     }
 }
 
+/// The same with m = 4: point (i, j) to value[(6i + j)·to].
+ALWAYS_INLINE void VARIANT(filter_transform4)(const float *restrict g, long from, float *restrict value, long to) {
+    float t[18];  // G·g, [6, 3]
+    UNROLL for (long j = 0; j < 3; j++) VARIANT(filter4)(g + j * from, 3 * from, t + j, 3);
+    UNROLL for (long i = 0; i < 6; i++) VARIANT(filter4)(t + 3 * i, 1, value + 6 * i * to, to);
+}
+
 /// The values of `FILTER_RUN` filters at a time — w's filters `step` apart from `g` — written to
-/// each point's plane as one run, `to` being the first point's: `plane` floats apart.
+/// each point's plane as one run, `to` being the first point's: `plane` floats apart. The filters
+/// are transformed side by side, a vector of filters at a time.
 #define FILTER_RUN 16
 ALWAYS_INLINE void VARIANT(filter_run)(const float *restrict g, long step, long count, long m, long points,
                                        float *restrict to, long plane) {
-    float values[FILTER_RUN][36];
-    for (long k = 0; k < count; k++) VARIANT(filter_transform)(g + k * step, m, values[k]);
+    float taps[9][FILTER_RUN], values[36][FILTER_RUN];
+    for (long tap = 0; tap < 9; tap++)
+        for (long k = 0; k < FILTER_RUN; k++) taps[tap][k] = k < count ? g[k * step + tap] : 0;
+    if (m == 4) {
+        VECTORIZE
+        for (long k = 0; k < FILTER_RUN; k++) VARIANT(filter_transform4)(&taps[0][k], FILTER_RUN, &values[0][k], FILTER_RUN);
+    } else {
+        VECTORIZE
+        for (long k = 0; k < FILTER_RUN; k++) VARIANT(filter_transform2)(&taps[0][k], FILTER_RUN, &values[0][k], FILTER_RUN);
+    }
     for (long point = 0; point < points; point++)
-        for (long k = 0; k < count; k++) to[point * plane + k] = values[k][point];
+        for (long k = 0; k < count; k++) to[point * plane + k] = values[point][k];
 }
 
 // Both layouts are written a run along a point's plane at a time: a point's planes lie O·C floats

@@ -45,12 +45,12 @@ final class WinogradConvolution {
     /// Tiles per block: ``blockFloats`` shared by V and M, a multiple of 8 (the products' rows per
     /// block of registers with AVX-512), at least 16. Tests set it to show it changes no bit.
     var blockTiles: Int
-    /// U = G·g·Gᵀ for every filter, [16, C, O], then transposed, [16, O, C].
+    /// U = G·g·Gᵀ for every filter, [P, C, O] for the P = (m + 2)² points, then transposed, [P, O, C].
     private let filters = ScratchBuffer<Float>()
-    /// Per thread: one block's V [tiles, 16, C] and M [tiles, 16, O], the transforms' planes, and one
+    /// Per thread: one block's V [tiles, P, C] and M [tiles, P, O], the transforms' planes, and one
     /// sample's input and output maps transposed, channels innermost, for them.
     private let tiles = ScratchBuffer<Float>()
-    /// Each chunk's ∂U [16, C, O].
+    /// Each chunk's ∂U [P, C, O].
     private let filterGradients = ScratchBuffer<Float>()
 
     /// The Winograd form of `window` with `outputs` filters in `tile`×`tile` output tiles (2 or 4;

@@ -744,7 +744,7 @@ ALWAYS_INLINE void VARIANT(filter_run)(const float *restrict g, long step, long 
 
 // Both layouts are written a run along a point's plane at a time: a point's planes lie O·C floats
 // apart (16 KB for a 64 × 64 convolution), so the (m + 2)² values of one filter written together
-// would all fall in one L1 set and evict each other (conv3's U took 74 µs, now a few).
+// would all fall in one L1 set and evict each other.
 TARGET static void VARIANT(winograd_filter)(const float *restrict w, long outputs, long channels, long m,
                                             float *restrict u, float *restrict u_transposed) {
     const long plane = outputs * channels, points = (m + 2) * (m + 2);

@@ -102,6 +102,10 @@ final class LayerGradientTests: XCTestCase {
             (["out_channels": 6, "kernel": 3, "padding": 1], [4, 14, 14]),
             (["out_channels": 8, "kernel": 3, "padding": 1], [5, 7, 7]),
             (["out_channels": 3, "kernel": 3, "padding": [2, 0, 1, 2]], [4, 6, 9]),
+            // Wider layers: more channels than one vector of the transforms holds, some with a
+            // remainder past it.
+            (["out_channels": 17, "kernel": 3, "padding": [1, 0, 2, 1]], [9, 7, 6]),
+            (["out_channels": 16, "kernel": 3, "padding": 1], [16, 10, 10]),
         ]
         for (settings, input) in cases {
             let layer = try XCTUnwrap(GradientCheck.layer("conv2d", settings, input: input) as? Conv2D)

@@ -31,9 +31,11 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
     let channels: Int, area: Int
     /// The running statistics' momentum (PyTorch's) and the ε added to the variance.
     public let rate: Float, epsilon: Float
-    /// x̂ of the last training batch, 1/√(σ² + ε) per channel, and the whole batch's sample count.
-    private var normalised = Tensor(zeros: [0])
-    private var inverseDeviation: [Float] = []
+    /// The last training batch, its μ and 1/√(σ² + ε) per channel, and the whole batch's sample
+    /// count. Backward works x̂ = (x − μ)·s out again, as forward did, rather than forward storing it:
+    /// one pass over the batch's maps fewer.
+    private var normalisedInput = Tensor(zeros: [0])
+    private var batchMean: [Float] = [], inverseDeviation: [Float] = []
     private var wholeBatch = 0
     /// Each chunk's Σ∂y and Σ∂y·x̂ per channel.
     private let partials = ScratchBuffer<Float>()
@@ -106,34 +108,23 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         let floatMean = mean.map(Float.init), inverse = variance.map { 1 / (Float($0) + epsilon).squareRoot() }
         let training = mode == .training
         var y = Tensor.uninitialized(x.shape)
-        var xHat = training ? Tensor.uninitialized(x.shape) : Tensor(zeros: [0])
         withPointers(x, weight.value, bias.value) { x, gamma, beta in
             y.withMutablePointer { y in
-                xHat.withMutablePointer { xHat in
-                    Parallelism.forEachChunk(batch) { _, samples in
-                        for sample in samples {
-                            for c in 0..<channels {
-                                let offset = (sample * channels + c) * area
-                                let (m, s, g, b) = (floatMean[c], inverse[c], gamma[c], beta[c])
-                                if training {
-                                    for i in offset..<offset + area {
-                                        let normal = (x[i] - m) * s
-                                        xHat[i] = normal
-                                        y[i] = g * normal + b
-                                    }
-                                } else {
-                                    Self.normalize(x + offset, into: y + offset, count: area, mean: m, scale: s, gamma: g, beta: b)
-                                }
-                            }
-                            epilogue(y + sample * channels * area)
+                Parallelism.forEachChunk(batch) { _, samples in
+                    for sample in samples {
+                        for c in 0..<channels {
+                            let offset = (sample * channels + c) * area
+                            Self.normalize(x + offset, into: y + offset, count: area, mean: floatMean[c], scale: inverse[c],
+                                           gamma: gamma[c], beta: beta[c])
                         }
+                        epilogue(y + sample * channels * area)
                     }
                 }
             }
         }
         if training {
-            normalised = xHat
-            inverseDeviation = inverse
+            normalisedInput = x
+            (batchMean, inverseDeviation) = (floatMean, inverse)
         }
         return y
     }
@@ -151,7 +142,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         }
     }
 
-    /// y = γ·((x − μ)·s) + β over one channel's plane (in place when `y` is `x`): the evaluation map.
+    /// y = γ·((x − μ)·s) + β over one channel's plane (in place when `y` is `x`), in training and in evaluation.
     @inline(__always)
     static func normalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
                           mean m: Float, scale s: Float, gamma g: Float, beta b: Float) {
@@ -166,14 +157,15 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         // partials as this process adds them, as every layer adds its own.
         let parts = partials.reserve(2 * chunks * channels)
         let (sumsDy, sumsDyXHat) = (parts, parts + chunks * channels)
-        withPointers(dy, normalised) { dy, xHat in
+        let (mean, inverse) = (batchMean, inverseDeviation)
+        withPointers(dy, normalisedInput) { dy, x in
             Parallelism.forEachChunk(batch) { chunk, samples in
                 let (sumDy, sumDyXHat) = (sumsDy + chunk * channels, sumsDyXHat + chunk * channels)
                 for c in 0..<channels { (sumDy[c], sumDyXHat[c]) = (0, 0) }
                 for sample in samples {
                     for c in 0..<channels {
                         let offset = (sample * channels + c) * area
-                        let (a, b) = Self.sums(dy + offset, times: xHat + offset, count: area)
+                        let (a, b) = Self.sums(dy + offset, times: x + offset, mean: mean[c], scale: inverse[c], count: area)
                         sumDy[c] += a
                         sumDyXHat[c] += b
                     }
@@ -194,17 +186,16 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         // sums would otherwise give it a gradient).
         if isStandIn { return Tensor(zeros: dy.shape) }
         let n = Float(wholeBatch * area)
-        let inverse = inverseDeviation
         var dx = Tensor.uninitialized(dy.shape)
-        withPointers(dy, normalised, weight.value) { dy, xHat, gamma in
+        withPointers(dy, normalisedInput, weight.value) { dy, x, gamma in
             dx.withMutablePointer { dx in
                 Parallelism.forEachChunk(batch) { _, samples in
                     for sample in samples {
                         for c in 0..<channels {
                             let offset = (sample * channels + c) * area
                             let (sumDy, sumDyXHat) = (Float(totals[c]), Float(totals[channels + c]))
-                            let scale = gamma[c] * inverse[c] / n
-                            for i in offset..<offset + area { dx[i] = scale * (n * dy[i] - sumDy - xHat[i] * sumDyXHat) }
+                            let (m, s, scale) = (mean[c], inverse[c], gamma[c] * inverse[c] / n)
+                            for i in offset..<offset + area { dx[i] = scale * (n * dy[i] - sumDy - ((x[i] - m) * s) * sumDyXHat) }
                         }
                     }
                 }
@@ -246,21 +237,23 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         return total
     }
 
-    /// (Σ ∂y, Σ ∂y·x̂) over `count` values.
-    static func sums(_ dy: UnsafePointer<Float>, times xHat: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+    /// (Σ ∂y, Σ ∂y·x̂) over `count` values, x̂ = (x − m)·s.
+    static func sums(_ dy: UnsafePointer<Float>, times x: UnsafePointer<Float>, mean m: Float, scale s: Float,
+                     count: Int) -> (Float, Float) {
         var plain = (SIMD16<Float>(), SIMD16<Float>()), weighted = (SIMD16<Float>(), SIMD16<Float>())
+        let (mean, scale) = (SIMD16<Float>(repeating: m), SIMD16<Float>(repeating: s))
         let whole = count / 32 * 32
         for i in stride(from: 0, to: whole, by: 32) {
             let (g0, g1): (SIMD16<Float>, SIMD16<Float>) = (load(dy + i), load(dy + i + 16))
             plain.0 += g0
             plain.1 += g1
-            weighted.0 += g0 * load(xHat + i)
-            weighted.1 += g1 * load(xHat + i + 16)
+            weighted.0 += g0 * ((load(x + i) - mean) * scale)
+            weighted.1 += g1 * ((load(x + i + 16) - mean) * scale)
         }
         var a = inOrder(plain.0 + plain.1), b = inOrder(weighted.0 + weighted.1)
         for i in whole..<count {
             a += dy[i]
-            b += dy[i] * xHat[i]
+            b += dy[i] * ((x[i] - m) * s)
         }
         return (a, b)
     }

@@ -617,10 +617,6 @@ TARGET static void VARIANT(sigmoid)(float *restrict values, long count) {
 #define UNROLL
 #endif
 
-/// Tiles down (TH) and across (TW): the output in m×m tiles, the last row or column cut where m does not divide it.
-static inline long VARIANT(tile_rows)(const cnnzoo_window *w, long m) { return (w->output_height + m - 1) / m; }
-static inline long VARIANT(tile_cols)(const cnnzoo_window *w, long m) { return (w->output_width + m - 1) / m; }
-
 // The one-dimensional maps of F(4×4, 3×3), each reading values `from` apart and writing them `to`
 // apart; the two-dimensional ones apply them down the columns and along the rows.
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -807,7 +803,7 @@ TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, lon
 
 TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, long m, const float *restrict x, long first, long count,
                                            float *restrict v, float *restrict plane) {
-    const long channels = w->channels, cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m);
+    const long channels = w->channels, cols = cnnzoo_winograd_tile_cols(w, m), rows = cnnzoo_winograd_tile_rows(w, m);
     const long width = m * cols + 2, height = m * rows + 2, points = (m + 2) * (m + 2);
     if (first == 0) {  // plane: [height, width, channels], zero in the padding
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
@@ -854,7 +850,7 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, long m, const
 
 TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, long m, const float *restrict v, long first,
                                                    long count, float *restrict x, float *restrict plane) {
-    const long channels = w->channels, cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m);
+    const long channels = w->channels, cols = cnnzoo_winograd_tile_cols(w, m), rows = cnnzoo_winograd_tile_rows(w, m);
     const long width = m * cols + 2, height = m * rows + 2, row = width * channels, points = (m + 2) * (m + 2);
     if (first == 0)
         for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
@@ -899,7 +895,7 @@ TARGET static void VARIANT(winograd_input_adjoint)(const cnnzoo_window *w, long 
 
 TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long m, long outputs, const float *restrict in_m,
                                             long first, long count, float *restrict y, float *restrict plane) {
-    const long cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m), width = m * cols;
+    const long cols = cnnzoo_winograd_tile_cols(w, m), rows = cnnzoo_winograd_tile_rows(w, m), width = m * cols;
     const long points = (m + 2) * (m + 2);
     const int whole = w->output_height % m == 0 && w->output_width % m == 0;
     float *restrict target = whole ? y : plane;  // [m·TH, m·TW, outputs]: y itself unless an edge is cut
@@ -940,7 +936,7 @@ TARGET static void VARIANT(winograd_output)(const cnnzoo_window *w, long m, long
 
 TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long m, long outputs, const float *restrict y,
                                                     long first, long count, float *restrict out_m, float *restrict plane) {
-    const long cols = VARIANT(tile_cols)(w, m), rows = VARIANT(tile_rows)(w, m), width = m * cols;
+    const long cols = cnnzoo_winograd_tile_cols(w, m), rows = cnnzoo_winograd_tile_rows(w, m), width = m * cols;
     const long oh = w->output_height, ow = w->output_width, points = (m + 2) * (m + 2);
     const int whole = oh % m == 0 && ow % m == 0;
     // As in winograd_output (y itself when m divides it), zero past the output's edge.

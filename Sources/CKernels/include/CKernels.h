@@ -95,10 +95,15 @@ static inline void cnnzoo_spin_pause(void) {
 #endif
 }
 
+/// Winograd F(m×m, 3×3)'s tiles down (TH) and across (TW): the output in m×m tiles, the last row or
+/// column cut where m does not divide it.
+static inline long cnnzoo_winograd_tile_rows(const cnnzoo_window *window, long m) { return (window->output_height + m - 1) / m; }
+static inline long cnnzoo_winograd_tile_cols(const cnnzoo_window *window, long m) { return (window->output_width + m - 1) / m; }
+
 /// Floats of work space the Winograd F(m×m, 3×3) transforms of `window` with `outputs` filters need: a
 /// zero-padded plane with the channels innermost, [m·TH + 2, m·TW + 2, channels] or [m·TH, m·TW, outputs].
 static inline long cnnzoo_winograd_scratch(const cnnzoo_window *window, long m, long outputs) {
-    const long rows = (window->output_height + m - 1) / m, cols = (window->output_width + m - 1) / m;
+    const long rows = cnnzoo_winograd_tile_rows(window, m), cols = cnnzoo_winograd_tile_cols(window, m);
     const long input = (m * rows + 2) * (m * cols + 2) * window->channels, output = m * m * rows * cols * outputs;
     return input > output ? input : output;
 }

@@ -149,6 +149,12 @@ extension Kernels {
         table.pointee.multiply(m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate ? 1 : 0)
     }
 
+    /// The output's `tile`×`tile` tiles, the last row and column cut where `tile` does not divide it.
+    static func winogradTiles(_ window: SlidingWindow, tile: Int) -> Int {
+        var w = window.c
+        return cnnzoo_winograd_tile_rows(&w, tile) * cnnzoo_winograd_tile_cols(&w, tile)
+    }
+
     /// Floats of work space the Winograd transforms of `window` in `tile`×`tile` tiles with `outputs` filters need, per thread.
     static func winogradScratch(_ window: SlidingWindow, tile: Int, outputs: Int) -> Int {
         var w = window.c

@@ -65,7 +65,7 @@ final class WinogradConvolution {
         self.outputs = outputs
         self.tile = tile
         points = (tile + 2) * (tile + 2)
-        tilesPerSample = Self.tiles(window, tile)
+        tilesPerSample = Kernels.winogradTiles(window, tile: tile)
         planeScratch = Kernels.winogradScratch(window, tile: tile, outputs: outputs)
         blockTiles = max(16, Self.blockFloats / (points * (window.channels + outputs)) / 8 * 8)
     }
@@ -73,12 +73,7 @@ final class WinogradConvolution {
     /// 4 where F(4×4, 3×3) forms fewer products than F(2×2, 3×3) (the edges' cut tiles counted
     /// whole), else 2.
     static func preferredTile(for window: SlidingWindow) -> Int {
-        36 * tiles(window, 4) < 16 * tiles(window, 2) ? 4 : 2
-    }
-
-    /// The output's tiles of side `tile`, the last row and column cut where `tile` does not divide it.
-    private static func tiles(_ window: SlidingWindow, _ tile: Int) -> Int {
-        ((window.outputHeight + tile - 1) / tile) * ((window.outputWidth + tile - 1) / tile)
+        36 * Kernels.winogradTiles(window, tile: 4) < 16 * Kernels.winogradTiles(window, tile: 2) ? 4 : 2
     }
 
     /// The method's name, for `bench`.

@@ -282,6 +282,211 @@ TARGET static void VARIANT(gathered_fold)(const cnnzoo_window *w, const float *r
     }
 }
 
+#ifndef CNNZOO_PHASE_VALUES
+/// The most values one channel's phase planes may hold, on the stack.
+#define CNNZOO_PHASE_VALUES 4096
+#endif
+
+/// Phase plane geometry of a strided window: the input plane dealt into stride_height ×
+/// stride_width planes, phase (a, b) holding x[r·sh + a, q·sw + b] at (r, q), each of
+/// ⌈H/sh⌉ × ⌈W/sw⌉ values (zero past the input's edge).
+static inline long VARIANT(phase_rows)(const cnnzoo_window *w) { return (w->height + w->stride_height - 1) / w->stride_height; }
+static inline long VARIANT(phase_columns)(const cnnzoo_window *w) { return (w->width + w->stride_width - 1) / w->stride_width; }
+
+/// Whether a strided window unfolds through phase planes: its output rows as wide as a phase
+/// plane's, so kernel position (i, j) reads one phase plane shifted by a whole number of rows and
+/// columns — one run, as a same-size map does. Gathers are slow on some CPUs (AMD's Zen 4 runs
+/// AVX-512's about a value at a time), while dealing a plane into phases is plain loads and
+/// shuffles, paid once for all the kernel positions that read it. A window no larger than its
+/// stride (a 1×1 projection of stride 2) reads each input value at most once, so there dealing
+/// is all extra work and the gather stays.
+static inline int VARIANT(is_phased)(const cnnzoo_window *w) {
+    const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w);
+    return (w->stride_height > 1 || w->stride_width > 1) && w->output_width == columns &&
+           (w->kernel_height > w->stride_height || w->kernel_width > w->stride_width) &&
+           w->stride_height * w->stride_width * rows * columns <= CNNZOO_PHASE_VALUES;
+}
+
+/// For kernel offset k along an axis of stride s and padding p: the phase k − p falls in and the
+/// whole steps it shifts by, k − p = s·shift + phase with 0 ≤ phase < s.
+static inline void VARIANT(phase_of)(long k, long pad, long stride, long *phase, long *shift) {
+    long offset = k - pad;
+    *shift = offset >= 0 ? offset / stride : -((-offset + stride - 1) / stride);
+    *phase = offset - *shift * stride;
+}
+
+/// Whether any kernel offset along an axis falls in `phase` (a 1×1 window of stride 2 reads one phase of four).
+static inline int VARIANT(phase_used)(long kernel, long pad, long stride, long phase) {
+    for (long k = 0; k < kernel; k++) {
+        long p, shift;
+        VARIANT(phase_of)(k, pad, stride, &p, &shift);
+        if (p == phase) return 1;
+    }
+    return 0;
+}
+
+/// Deals one channel's plane into the phase planes its window reads (the others are left as they are).
+TARGET static void VARIANT(deal_phases)(const cnnzoo_window *w, const float *restrict x, float *restrict phases) {
+    const long sh = w->stride_height, sw = w->stride_width, width = w->width;
+    const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w), plane = rows * columns;
+    const long whole = width / sw;  // phase columns with every phase inside the input row
+    const int pair = sw == 2 && VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 0) &&
+                     VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 1);
+    for (long a = 0; a < sh; a++) {
+        if (!VARIANT(phase_used)(w->kernel_height, w->pad_top, sh, a)) continue;
+        for (long b = 0; b < sw; b++) {
+            if (!VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, b) || (pair && b == 1)) continue;
+            for (long r = 0; r < rows; r++) {
+                float *restrict target = phases + (a * sw + b) * plane + r * columns;
+                const long ih = r * sh + a;
+                if (ih >= w->height) {
+                    for (long q = 0; q < columns; q++) target[q] = 0;
+                    if (pair) for (long q = 0; q < columns; q++) target[plane + q] = 0;
+                    continue;
+                }
+                const float *restrict line = x + ih * width + b;
+                if (pair) {
+                    // Both phases of stride 2 in one pass: two loads dealt by shuffles.
+                    float *restrict odd = target + plane;
+                    VECTORIZE
+                    for (long q = 0; q < whole; q++) {
+                        target[q] = line[2 * q];
+                        odd[q] = line[2 * q + 1];
+                    }
+                    for (long q = whole; q < columns; q++) {
+                        target[q] = 2 * q < width ? line[2 * q] : 0;
+                        odd[q] = 2 * q + 1 < width ? line[2 * q + 1] : 0;
+                    }
+                } else {
+                    const long inside = (width - b + sw - 1) / sw;  // phase columns inside the input row
+                    if (sw == 2) {
+                        VECTORIZE
+                        for (long q = 0; q < inside; q++) target[q] = line[2 * q];
+                    } else {
+                        for (long q = 0; q < inside; q++) target[q] = line[q * sw];
+                    }
+                    for (long q = inside; q < columns; q++) target[q] = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of `deal_phases`: adds each phase plane's values onto the input positions they came from.
+TARGET static void VARIANT(gather_phases)(const cnnzoo_window *w, const float *restrict phases, float *restrict x) {
+    const long sh = w->stride_height, sw = w->stride_width, width = w->width;
+    const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w), plane = rows * columns;
+    const long whole = width / sw;
+    const int pair = sw == 2 && VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 0) &&
+                     VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 1);
+    for (long a = 0; a < sh; a++) {
+        if (!VARIANT(phase_used)(w->kernel_height, w->pad_top, sh, a)) continue;
+        for (long b = 0; b < sw; b++) {
+            if (!VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, b) || (pair && b == 1)) continue;
+            for (long r = 0; r < rows; r++) {
+                const long ih = r * sh + a;
+                if (ih >= w->height) continue;
+                const float *restrict source = phases + (a * sw + b) * plane + r * columns;
+                float *restrict line = x + ih * width + b;
+                if (pair) {
+                    const float *restrict odd = source + plane;
+                    VECTORIZE
+                    for (long q = 0; q < whole; q++) {
+                        line[2 * q] += source[q];
+                        line[2 * q + 1] += odd[q];
+                    }
+                    for (long q = whole; q < columns; q++) {
+                        if (2 * q < width) line[2 * q] += source[q];
+                        if (2 * q + 1 < width) line[2 * q + 1] += odd[q];
+                    }
+                } else {
+                    const long inside = (width - b + sw - 1) / sw;
+                    if (sw == 2) {
+                        VECTORIZE
+                        for (long q = 0; q < inside; q++) line[2 * q] += source[q];
+                    } else {
+                        for (long q = 0; q < inside; q++) line[q * sw] += source[q];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Kernel position (i, j)'s phase plane and the run it reads: output position d takes
+/// plane[d + offset] for d in [begin, end) (edge columns wrapped from a neighbouring row aside),
+/// 0 elsewhere. Rows [first, last) and columns [low, high) of the output read inside the plane.
+static inline long VARIANT(phase_run)(const cnnzoo_window *w, long i, long j, long *offset, long *first, long *last,
+                                      long *low, long *high) {
+    const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w);
+    long a, b, di, dj;
+    VARIANT(phase_of)(i, w->pad_top, w->stride_height, &a, &di);
+    VARIANT(phase_of)(j, w->pad_left, w->stride_width, &b, &dj);
+    *first = di < 0 ? -di : 0;
+    *last = rows - di < w->output_height ? rows - di : w->output_height;
+    if (*last < *first) *last = *first;
+    *low = dj < 0 ? -dj : 0;
+    *high = columns - dj < columns ? columns - dj : columns;
+    if (*high < *low) *high = *low;
+    *offset = di * columns + dj;
+    return (a * w->stride_width + b) * rows * columns;
+}
+
+/// The unfold for strided windows whose output rows are a phase plane wide (`is_phased`): each
+/// channel dealt into phase planes, then each unfolded row one shifted run of its plane with the
+/// wrapped edge entries zeroed — the same values in the same places as the row-by-row copy.
+TARGET static void VARIANT(phased_unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns,
+                                          long row_stride) {
+    const long plane = w->height * w->width, positions = w->output_height * w->output_width, width = w->output_width;
+    float phases[CNNZOO_PHASE_VALUES];
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        VARIANT(deal_phases)(w, x + c * plane, phases);
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long offset, first, last, low, high;
+                const float *restrict source = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
+                float *restrict line = row;
+                if (first == last || low == high) {
+                    for (long d = 0; d < positions; d++) line[d] = 0;
+                    continue;
+                }
+                const long begin = first * width + low, end = (last - 1) * width + high;
+                for (long d = 0; d < begin; d++) line[d] = 0;
+                for (long d = begin; d < end; d++) line[d] = source[d + offset];
+                for (long d = end; d < positions; d++) line[d] = 0;
+                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+            }
+        }
+    }
+}
+
+/// The adjoint of the phased unfold: each row adds onto its shifted run of a phase plane (its
+/// wrapped edge entries zeroed first; `columns` is the caller's scratch), then the phase planes
+/// add onto the input. A position's terms all land in one phase plane, from zero, in (kernel
+/// row, kernel column) order, so each sums as the row-by-row fold does.
+TARGET static void VARIANT(phased_fold)(const cnnzoo_window *w, float *restrict columns, long row_stride, float *restrict x) {
+    const long plane = w->height * w->width, width = w->output_width;
+    const long values = w->stride_height * w->stride_width * VARIANT(phase_rows)(w) * VARIANT(phase_columns)(w);
+    float phases[CNNZOO_PHASE_VALUES];
+    float *row = columns;
+    for (long c = 0; c < w->channels; c++) {
+        for (long v = 0; v < values; v++) phases[v] = 0;
+        for (long i = 0; i < w->kernel_height; i++) {
+            for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
+                long offset, first, last, low, high;
+                float *restrict target = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
+                if (first == last || low == high) continue;
+                float *restrict line = row;
+                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+                const long begin = first * width + low, end = (last - 1) * width + high;
+                for (long d = begin; d < end; d++) target[d + offset] += line[d];
+            }
+        }
+        VARIANT(gather_phases)(w, phases, x + c * plane);
+    }
+}
+
 TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict x, float *restrict columns, long row_stride) {
     const long plane = w->height * w->width, ow_count = w->output_width;
     if (VARIANT(is_same_size)(w)) {
@@ -289,6 +494,10 @@ TARGET static void VARIANT(unfold)(const cnnzoo_window *w, const float *restrict
             VARIANT(narrow_unfold_same_size)(w, x, columns, row_stride);
         else
             VARIANT(unfold_same_size)(w, x, columns, row_stride);
+        return;
+    }
+    if (VARIANT(is_phased)(w)) {
+        VARIANT(phased_unfold)(w, x, columns, row_stride);
         return;
     }
     if (VARIANT(is_gathered)(w)) {
@@ -331,6 +540,10 @@ TARGET static void VARIANT(fold)(const cnnzoo_window *w, const float *restrict c
             VARIANT(narrow_fold_same_size)(w, columns, row_stride, x);
         else
             VARIANT(fold_same_size)(w, (float *)columns, row_stride, x);
+        return;
+    }
+    if (VARIANT(is_phased)(w)) {
+        VARIANT(phased_fold)(w, (float *)columns, row_stride, x);
         return;
     }
     if (VARIANT(is_gathered)(w)) {

@@ -7,8 +7,11 @@ import CNNZooTesting
 final class KernelVariantTests: XCTestCase {
     /// Windows covering the kernels' paths: "same" stride-1 (the fast path; maps narrower than 8
     /// take its masked form), strided, asymmetric and one-sided padding, non-square kernels,
-    /// windows clipped at both ends; strided output rows short enough to be gathered and, in the
-    /// last two, rows too wide or planes too large for it.
+    /// windows clipped at both ends; strided windows whose output rows are a phase plane wide
+    /// (dealt into phase planes: even and odd sizes, strides 3 and [2, 1], a kernel wider than
+    /// the stride on both sides, a column phase no kernel column reads), strided output rows
+    /// short enough to be gathered (the 1×1 projections among them) and, in the last two, rows
+    /// too wide or planes too large for it.
     private let convolutions: [(settings: [String: SettingValue], input: [Int])] = [
         (["out_channels": 1, "kernel": 3, "padding": 1], [3, 14, 14]),
         (["out_channels": 1, "kernel": 3, "padding": 1], [2, 7, 5]),
@@ -20,6 +23,14 @@ final class KernelVariantTests: XCTestCase {
         (["out_channels": 1, "kernel": [3, 2], "stride": 2, "padding": [1, 0]], [2, 7, 6]),
         (["out_channels": 1, "kernel": 5, "stride": [2, 1], "padding": [0, 1, 2, 0]], [1, 9, 9]),
         (["out_channels": 1, "kernel": 1], [2, 4, 4]),
+        (["out_channels": 1, "kernel": 3, "stride": 2, "padding": 1], [3, 28, 28]),
+        (["out_channels": 1, "kernel": 1, "stride": 2], [3, 14, 14]),
+        (["out_channels": 1, "kernel": 1, "stride": 2], [2, 7, 7]),
+        (["out_channels": 1, "kernel": 3, "stride": 2, "padding": 1], [2, 7, 9]),
+        (["out_channels": 1, "kernel": 3, "stride": 3], [1, 9, 9]),
+        (["out_channels": 1, "kernel": 4, "stride": 2, "padding": 1], [2, 8, 8]),
+        (["out_channels": 1, "kernel": 3, "stride": [2, 1], "padding": 1], [2, 9, 8]),
+        (["out_channels": 1, "kernel": [3, 1], "stride": 2, "padding": [1, 0]], [2, 8, 8]),
         (["out_channels": 1, "kernel": 5, "stride": 2], [1, 28, 28]),
         (["out_channels": 1, "kernel": 3, "stride": 2, "padding": 1], [2, 14, 14]),
         (["out_channels": 1, "kernel": 3, "stride": 2, "padding": [1, 0]], [1, 9, 80]),

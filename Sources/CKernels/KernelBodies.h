@@ -970,32 +970,58 @@ TARGET static void VARIANT(winograd_filter)(const float *restrict w, long output
         }
 }
 
+/// ∂g = Gᵀ·∂U·G for one filter with m = 4, point (i, j)'s value at u[(6i + j)·from], tap e to g[e·to].
+ALWAYS_INLINE void VARIANT(filter_adjoint_transform4)(const float *restrict u, long from, float *restrict g, long to) {
+    float t[18];  // u·G, [6, 3]
+    UNROLL for (long i = 0; i < 6; i++) VARIANT(filter_adjoint4)(u + 6 * i * from, from, t + 3 * i, 1);
+    UNROLL for (long j = 0; j < 3; j++) VARIANT(filter_adjoint4)(t + j, 3, g + j * to, 3 * to);  // Gᵀ·(u·G)
+}
+
+/// The same with m = 2: point (i, j) at u[(4i + j)·from].
+ALWAYS_INLINE void VARIANT(filter_adjoint_transform2)(const float *restrict u, long from, float *restrict g, long to) {
+    float t[4][3];  // u·G
+    for (long i = 0; i < 4; i++) {
+        const float u0 = u[(4 * i) * from], u1 = u[(4 * i + 1) * from];
+        const float u2 = u[(4 * i + 2) * from], u3 = u[(4 * i + 3) * from];
+        t[i][0] = u0 + (u1 + u2) * 0.5f;
+        t[i][1] = (u1 - u2) * 0.5f;
+        t[i][2] = (u1 + u2) * 0.5f + u3;
+    }
+    for (long j = 0; j < 3; j++) {  // Gᵀ·(u·G)
+        g[j * to] = t[0][j] + (t[1][j] + t[2][j]) * 0.5f;
+        g[(3 + j) * to] = (t[1][j] - t[2][j]) * 0.5f;
+        g[(6 + j) * to] = (t[1][j] + t[2][j]) * 0.5f + t[3][j];
+    }
+}
+
+/// `filter_run`'s adjoint: `count` (at most `FILTER_RUN`) filters' values read as one run of each
+/// point's plane from `from` (`plane` floats apart), transformed side by side, a vector of
+/// filters at a time, their taps written to `g`, filters `step` apart.
+ALWAYS_INLINE void VARIANT(filter_adjoint_run)(const float *restrict from, long plane, long count, long m, long points,
+                                               float *restrict g, long step) {
+    float values[36][FILTER_RUN], taps[9][FILTER_RUN];
+    for (long point = 0; point < points; point++)
+        for (long k = 0; k < FILTER_RUN; k++) values[point][k] = k < count ? from[point * plane + k] : 0;
+    if (m == 4) {
+        VECTORIZE
+        for (long k = 0; k < FILTER_RUN; k++)
+            VARIANT(filter_adjoint_transform4)(&values[0][k], FILTER_RUN, &taps[0][k], FILTER_RUN);
+    } else {
+        VECTORIZE
+        for (long k = 0; k < FILTER_RUN; k++)
+            VARIANT(filter_adjoint_transform2)(&values[0][k], FILTER_RUN, &taps[0][k], FILTER_RUN);
+    }
+    for (long k = 0; k < count; k++)
+        for (long tap = 0; tap < 9; tap++) g[k * step + tap] = taps[tap][k];
+}
+
 TARGET static void VARIANT(winograd_filter_adjoint)(const float *restrict u, long outputs, long channels, long m,
                                                     float *restrict w) {
-    const long plane = outputs * channels;
+    const long plane = outputs * channels, points = (m + 2) * (m + 2);
     for (long c = 0; c < channels; c++)  // reading each point's plane along its rows, as winograd_filter writes it
-        for (long o = 0; o < outputs; o++) {
-            const float *p = u + c * outputs + o;
-            float *g = w + (o * channels + c) * 9;
-            if (m == 4) {
-                float t[18];  // u·G, [6, 3]
-                for (long i = 0; i < 6; i++) VARIANT(filter_adjoint4)(p + 6 * i * plane, plane, t + 3 * i, 1);
-                for (long j = 0; j < 3; j++) VARIANT(filter_adjoint4)(t + j, 3, g + j, 3);  // Gᵀ·(u·G)
-                continue;
-            }
-            float t[4][3];  // u·G
-            for (long i = 0; i < 4; i++) {
-                const float u0 = p[(4 * i) * plane], u1 = p[(4 * i + 1) * plane];
-                const float u2 = p[(4 * i + 2) * plane], u3 = p[(4 * i + 3) * plane];
-                t[i][0] = u0 + (u1 + u2) * 0.5f;
-                t[i][1] = (u1 - u2) * 0.5f;
-                t[i][2] = (u1 + u2) * 0.5f + u3;
-            }
-            for (long j = 0; j < 3; j++) {  // Gᵀ·(u·G)
-                g[j] = t[0][j] + (t[1][j] + t[2][j]) * 0.5f;
-                g[3 + j] = (t[1][j] - t[2][j]) * 0.5f;
-                g[6 + j] = (t[1][j] + t[2][j]) * 0.5f + t[3][j];
-            }
+        for (long o = 0; o < outputs; o += FILTER_RUN) {
+            const long count = outputs - o < FILTER_RUN ? outputs - o : FILTER_RUN;
+            VARIANT(filter_adjoint_run)(u + c * outputs + o, plane, count, m, points, w + (o * channels + c) * 9, channels * 9);
         }
 }
 

@@ -1214,6 +1214,89 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
     }
 }
 
+// Batch normalisation's loops over one channel's plane. Each sum keeps 32 running sums — value i
+// going to sum i mod 32, four vectors of eight — added up at the end in a fixed order, then the
+// values past the last 32 one by one: the same bits in every variant and every layout, with four
+// or more chains in flight. No multiply-add is contracted, so every variant rounds alike.
+
+typedef double VARIANT(double8) __attribute__((ext_vector_type(8)));
+typedef float VARIANT(float8) __attribute__((ext_vector_type(8), aligned(4)));
+typedef float VARIANT(float16) __attribute__((ext_vector_type(16), aligned(4)));
+
+/// Σ lanes of `vector`, from the first to the last, starting at zero, into `total`. (Macros: a
+/// function taking or returning these vectors would change its ABI without the wider registers.)
+#define LANES_IN_ORDER(total, vector, lanes)                         \
+    do {                                                             \
+        for (int lane_ = 0; lane_ < (lanes); lane_++) (total) += (vector)[lane_]; \
+    } while (0)
+#define WIDEN(pointer) __builtin_convertvector(*(const VARIANT(float8) *)(pointer), VARIANT(double8))
+
+TARGET static void VARIANT(channel_statistics)(const float *restrict x, long count, double shift, double *sum,
+                                               double *squares) {
+    NO_CONTRACT
+    VARIANT(double8) s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    const VARIANT(double8) k = shift;
+    const long whole = count / 32 * 32;
+    for (long i = 0; i < whole; i += 32) {
+        const VARIANT(double8) x0 = WIDEN(x + i), x1 = WIDEN(x + i + 8), x2 = WIDEN(x + i + 16), x3 = WIDEN(x + i + 24);
+        s0 += x0, s1 += x1, s2 += x2, s3 += x3;
+        const VARIANT(double8) d0 = x0 - k, d1 = x1 - k, d2 = x2 - k, d3 = x3 - k;
+        q0 += d0 * d0, q1 += d1 * d1, q2 += d2 * d2, q3 += d3 * d3;
+    }
+    const VARIANT(double8) sums = (s0 + s1) + (s2 + s3), squared = (q0 + q1) + (q2 + q3);
+    double total = 0, total_squares = 0;
+    LANES_IN_ORDER(total, sums, 8);
+    LANES_IN_ORDER(total_squares, squared, 8);
+    for (long i = whole; i < count; i++) {
+        const double value = x[i], d = value - shift;
+        total += value;
+        total_squares += d * d;
+    }
+    *sum = total;
+    *squares = total_squares;
+}
+
+TARGET static void VARIANT(channel_normalize)(const float *x, float *y, long count, float mean, float scale, float gamma,
+                                              float beta) {
+    NO_CONTRACT
+    // y is x or apart from it, never partly over it: each value is read before its own is written.
+    VECTORIZE_DISTINCT
+    for (long i = 0; i < count; i++) y[i] = gamma * ((x[i] - mean) * scale) + beta;
+}
+
+TARGET static void VARIANT(channel_gradient_sums)(const float *restrict dy, const float *restrict x, long count, float mean,
+                                                  float scale, float *plain_sum, float *weighted_sum) {
+    NO_CONTRACT
+    VARIANT(float16) p0 = 0, p1 = 0, w0 = 0, w1 = 0;
+    const VARIANT(float16) m = mean, s = scale;
+    const long whole = count / 32 * 32;
+    for (long i = 0; i < whole; i += 32) {
+        const VARIANT(float16) g0 = *(const VARIANT(float16) *)(dy + i), g1 = *(const VARIANT(float16) *)(dy + i + 16);
+        p0 += g0, p1 += g1;
+        w0 += g0 * ((*(const VARIANT(float16) *)(x + i) - m) * s);
+        w1 += g1 * ((*(const VARIANT(float16) *)(x + i + 16) - m) * s);
+    }
+    const VARIANT(float16) plain = p0 + p1, weighted = w0 + w1;
+    float a = 0, b = 0;
+    LANES_IN_ORDER(a, plain, 16);
+    LANES_IN_ORDER(b, weighted, 16);
+    for (long i = whole; i < count; i++) {
+        a += dy[i];
+        b += dy[i] * ((x[i] - mean) * scale);
+    }
+    *plain_sum = a;
+    *weighted_sum = b;
+}
+
+TARGET static void VARIANT(channel_input_gradient)(const float *restrict dy, const float *restrict x, float *restrict dx,
+                                                   long count, float n, float sum_dy, float sum_dy_x_hat, float mean,
+                                                   float scale, float factor) {
+    NO_CONTRACT
+    for (long i = 0; i < count; i++) dx[i] = factor * (n * dy[i] - sum_dy - ((x[i] - mean) * scale) * sum_dy_x_hat);
+}
+
+#undef LANES_IN_ORDER
+#undef WIDEN
 #undef FOR_EACH_TILE
 #undef ALWAYS_INLINE
 #undef NO_CONTRACT
@@ -1237,4 +1320,8 @@ static const cnnzoo_kernel_table VARIANT(table) = {
     .winograd_output = VARIANT(winograd_output),
     .winograd_output_adjoint = VARIANT(winograd_output_adjoint),
     .multiply = VARIANT(multiply),
+    .channel_statistics = VARIANT(channel_statistics),
+    .channel_normalize = VARIANT(channel_normalize),
+    .channel_gradient_sums = VARIANT(channel_gradient_sums),
+    .channel_input_gradient = VARIANT(channel_input_gradient),
 };

@@ -114,6 +114,71 @@ final class KernelVariantTests: XCTestCase {
         for result in results.dropFirst() { XCTAssertEqual(result, results[0]) }
     }
 
+    func testBatchNormalisationKernelsMatchTheirDefinitionOnEveryVariant() {
+        // Plane sizes around the 32 running sums: none, fewer, exactly, past them, the zoo's 7², 14², 28².
+        for (index, count) in [0, 5, 31, 32, 49, 100, 196, 784].enumerated() {
+            // Values over a wide range of magnitudes and a shift that is no short binary fraction,
+            // so that even the double-precision sums round, and a different order would show.
+            let x = GradientCheck.randomTensor([max(count, 1)], seed: UInt64(70 + index)).scalars.enumerated()
+                .map { $1 * Float(sign: .plus, exponent: $0 % 60 - 30, significand: 1) + 0.5 }
+            let dy = GradientCheck.randomTensor([max(count, 1)], seed: UInt64(90 + index)).scalars
+            let (shift, mean, scale, gamma, beta): (Double, Float, Float, Float, Float) = (0.1, 0.4, 1.7, 0.9, -0.2)
+            // The definitions: value i goes to running sum i mod 32; the sums are added lane by lane
+            // as vectors of 8 (doubles) or 16 (floats), then across from the first lane, then the rest.
+            var sums = [Double](repeating: 0, count: 32), squares = sums
+            var plain = [Float](repeating: 0, count: 32), weighted = plain
+            let whole = count / 32 * 32
+            for i in 0..<whole {
+                let value = Double(x[i]), d = value - shift
+                sums[i % 32] += value
+                squares[i % 32] += d * d
+                plain[i % 32] += dy[i]
+                weighted[i % 32] += dy[i] * ((x[i] - mean) * scale)
+            }
+            var (sum, squared, a, b): (Double, Double, Float, Float) = (0, 0, 0, 0)
+            for lane in 0..<8 {
+                sum += (sums[lane] + sums[lane + 8]) + (sums[lane + 16] + sums[lane + 24])
+                squared += (squares[lane] + squares[lane + 8]) + (squares[lane + 16] + squares[lane + 24])
+            }
+            for lane in 0..<16 {
+                a += plain[lane] + plain[lane + 16]
+                b += weighted[lane] + weighted[lane + 16]
+            }
+            for i in whole..<count {
+                let value = Double(x[i]), d = value - shift
+                sum += value
+                squared += d * d
+                a += dy[i]
+                b += dy[i] * ((x[i] - mean) * scale)
+            }
+            let normalized = (0..<count).map { gamma * ((x[$0] - mean) * scale) + beta }
+            let (n, factor): (Float, Float) = (Float(count), gamma * scale / Float(max(count, 1)))
+            let inputGradient = (0..<count).map { factor * (n * dy[$0] - a - ((x[$0] - mean) * scale) * b) }
+            for variant in Kernels.Variant.allCases where variant.isSupported {
+                Kernels.variant = variant
+                let statistics = Kernels.channelStatistics(x, count: count, about: shift)
+                XCTAssertEqual(statistics.sum.bitPattern, sum.bitPattern, "Σx, \(count) values, \(variant)")
+                XCTAssertEqual(statistics.squares.bitPattern, squared.bitPattern, "Σ(x − k)², \(count) values, \(variant)")
+                let (gotA, gotB) = Kernels.channelGradientSums(dy, x, count: count, mean: mean, scale: scale)
+                XCTAssertEqual([gotA.bitPattern, gotB.bitPattern], [a.bitPattern, b.bitPattern], "Σ∂y, Σ∂y·x̂, \(count) values, \(variant)")
+                var y = [Float](repeating: .nan, count: count), inPlace = Array(x.prefix(count)), dx = y
+                y.withUnsafeMutableBufferPointer {
+                    Kernels.channelNormalize(x, into: $0.baseAddress!, count: count, mean: mean, scale: scale, gamma: gamma, beta: beta)
+                }
+                inPlace.withUnsafeMutableBufferPointer {
+                    Kernels.channelNormalize($0.baseAddress!, into: $0.baseAddress!, count: count, mean: mean, scale: scale, gamma: gamma, beta: beta)
+                }
+                dx.withUnsafeMutableBufferPointer {
+                    Kernels.channelInputGradient(dy, x, into: $0.baseAddress!, count: count, n: n, sumDy: a, sumDyXHat: b,
+                                                 mean: mean, scale: scale, factor: factor)
+                }
+                XCTAssertEqual(y.map(\.bitPattern), normalized.map(\.bitPattern), "normalize, \(count) values, \(variant)")
+                XCTAssertEqual(inPlace.map(\.bitPattern), normalized.map(\.bitPattern), "normalize in place, \(count) values, \(variant)")
+                XCTAssertEqual(dx.map(\.bitPattern), inputGradient.map(\.bitPattern), "∂x, \(count) values, \(variant)")
+            }
+        }
+    }
+
     func testMultiplyMatchesItsDefinitionBitForBitOnEveryVariant() {
         // Shapes around every variant's blocks (4, 6 or 8 rows; 4, 8 or 16 lanes, two vectors a
         // panel), past them in rows and columns, Winograd's own, A plain and transposed, leading

@@ -86,6 +86,21 @@ typedef struct {
     /// multiply-adds in order of p: every variant gives the same bits.
     void (*multiply)(long m, long n, long k, const float *a, long a_row_stride, long a_column_stride,
                      const float *b, long ldb, float *c, long ldc, int accumulate);
+
+    // Batch normalisation over one channel's plane of `count` values. The sums keep 32 running sums
+    // (value i to sum i mod 32) added up in a fixed order, then the values past the last 32 in turn:
+    // the same bits in every variant.
+
+    /// Σx and Σ(x − shift)², in double precision.
+    void (*channel_statistics)(const float *x, long count, double shift, double *sum, double *squares);
+    /// y = γ·((x − μ)·s) + β (in place when y is x).
+    void (*channel_normalize)(const float *x, float *y, long count, float mean, float scale, float gamma, float beta);
+    /// Σ∂y and Σ∂y·x̂, x̂ = (x − μ)·s.
+    void (*channel_gradient_sums)(const float *dy, const float *x, long count, float mean, float scale, float *plain_sum,
+                                  float *weighted_sum);
+    /// ∂x = factor·(n·∂y − Σ∂y − x̂·Σ∂y·x̂).
+    void (*channel_input_gradient)(const float *dy, const float *x, float *dx, long count, float n, float sum_dy,
+                                   float sum_dy_x_hat, float mean, float scale, float factor);
 } cnnzoo_kernel_table;
 
 /// A hint to the core that this thread is spinning on a flag (x86 PAUSE), for the worker pool.

@@ -169,3 +169,35 @@ extension SlidingWindow {
                       output_height: outputHeight, output_width: outputWidth)
     }
 }
+
+extension Kernels {
+    // Batch normalisation over one channel's plane (``BatchNorm2D``); the sums keep 32 running sums
+    // added up in a fixed order, the same bits in every variant.
+
+    /// (Σx, Σ(x − shift)²) in double precision.
+    static func channelStatistics(_ x: UnsafePointer<Float>, count: Int, about shift: Double) -> (sum: Double, squares: Double) {
+        var (sum, squares) = (0.0, 0.0)
+        table.pointee.channel_statistics(x, count, shift, &sum, &squares)
+        return (sum, squares)
+    }
+
+    /// y = γ·((x − μ)·s) + β over `count` values (in place when `y` is `x`).
+    static func channelNormalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
+                                 mean: Float, scale: Float, gamma: Float, beta: Float) {
+        table.pointee.channel_normalize(x, y, count, mean, scale, gamma, beta)
+    }
+
+    /// (Σ∂y, Σ∂y·x̂), x̂ = (x − μ)·s.
+    static func channelGradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                                    mean: Float, scale: Float) -> (Float, Float) {
+        var (plain, weighted): (Float, Float) = (0, 0)
+        table.pointee.channel_gradient_sums(dy, x, count, mean, scale, &plain, &weighted)
+        return (plain, weighted)
+    }
+
+    /// ∂x = factor·(n·∂y − Σ∂y − x̂·Σ∂y·x̂), x̂ = (x − μ)·s.
+    static func channelInputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                     count: Int, n: Float, sumDy: Float, sumDyXHat: Float, mean: Float, scale: Float, factor: Float) {
+        table.pointee.channel_input_gradient(dy, x, dx, count, n, sumDy, sumDyXHat, mean, scale, factor)
+    }
+}

@@ -12,6 +12,9 @@
 ///
 ///     ∂x = γ/(n·σ) · (n·∂y − Σ∂y − x̂·Σ∂y·x̂),   ∂γ = Σ ∂y·x̂,   ∂β = Σ ∂y
 ///
+/// The loops over a channel's plane are the engine's kernels (``Kernels``' `channel…` family),
+/// compiled for each instruction set with sums in a fixed order: the same bits in every variant.
+///
 /// In evaluation the map is fixed, so it runs on each sample as the convolution before it writes
 /// it (``EvaluationSampleWiseLayer``); in training it hands each sample it writes to the ReLU after
 /// it (``SampleProducingLayer``).
@@ -86,9 +89,9 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                 try! wholeBatchSums(batch, width: 2 * channels) { samples, sums in
                     for sample in samples {
                         for c in 0..<channels {
-                            let plane = x + (sample * channels + c) * area
-                            sums[c] += Self.sum(plane, count: area)
-                            sums[channels + c] += Self.sumOfSquares(plane, count: area, about: shift[c])
+                            let (sum, squares) = Kernels.channelStatistics(x + (sample * channels + c) * area, count: area, about: shift[c])
+                            sums[c] += sum
+                            sums[channels + c] += squares
                         }
                     }
                 }
@@ -114,8 +117,8 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                     for sample in samples {
                         for c in 0..<channels {
                             let offset = (sample * channels + c) * area
-                            Self.normalize(x + offset, into: y + offset, count: area, mean: floatMean[c], scale: inverse[c],
-                                           gamma: gamma[c], beta: beta[c])
+                            Kernels.channelNormalize(x + offset, into: y + offset, count: area, mean: floatMean[c], scale: inverse[c],
+                                                     gamma: gamma[c], beta: beta[c])
                         }
                         epilogue(y + sample * channels * area)
                     }
@@ -137,16 +140,9 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
         return { sample, _ in
             for c in 0..<gamma.count {
                 let plane = sample + c * area
-                Self.normalize(plane, into: plane, count: area, mean: mean[c], scale: inverse[c], gamma: gamma[c], beta: beta[c])
+                Kernels.channelNormalize(plane, into: plane, count: area, mean: mean[c], scale: inverse[c], gamma: gamma[c], beta: beta[c])
             }
         }
-    }
-
-    /// y = γ·((x − μ)·s) + β over one channel's plane (in place when `y` is `x`), in training and in evaluation.
-    @inline(__always)
-    static func normalize(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
-                          mean m: Float, scale s: Float, gamma g: Float, beta b: Float) {
-        for i in 0..<count { y[i] = g * ((x[i] - m) * s) + b }
     }
 
     public func backward(_ outputGradient: consuming Tensor) -> Tensor {
@@ -165,7 +161,7 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                 for sample in samples {
                     for c in 0..<channels {
                         let offset = (sample * channels + c) * area
-                        let (a, b) = Self.sums(dy + offset, times: x + offset, mean: mean[c], scale: inverse[c], count: area)
+                        let (a, b) = Kernels.channelGradientSums(dy + offset, x + offset, count: area, mean: mean[c], scale: inverse[c])
                         sumDy[c] += a
                         sumDyXHat[c] += b
                     }
@@ -193,81 +189,14 @@ public final class BatchNorm2D: RegisteredLayer, BatchStatisticsLayer, Evaluatio
                     for sample in samples {
                         for c in 0..<channels {
                             let offset = (sample * channels + c) * area
-                            let (sumDy, sumDyXHat) = (Float(totals[c]), Float(totals[channels + c]))
-                            let (m, s, scale) = (mean[c], inverse[c], gamma[c] * inverse[c] / n)
-                            for i in offset..<offset + area { dx[i] = scale * (n * dy[i] - sumDy - ((x[i] - m) * s) * sumDyXHat) }
+                            Kernels.channelInputGradient(dy + offset, x + offset, into: dx + offset, count: area, n: n,
+                                                         sumDy: Float(totals[c]), sumDyXHat: Float(totals[channels + c]),
+                                                         mean: mean[c], scale: inverse[c], factor: gamma[c] * inverse[c] / n)
                         }
                     }
                 }
             }
         }
         return dx
-    }
-
-    // The sums over a channel's plane. Each keeps 32 running sums — four vectors of eight or two of
-    // sixteen, value i going to sum i mod 32 — added up at the end in a fixed order: the same bits on
-    // every machine and in every layout, and four or more chains in flight where one chain of
-    // additions waited on each other.
-
-    /// Σ x over `count` values, in double precision.
-    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        sum(x, count: count) { $0 } scalar: { $0 }
-    }
-
-    /// Σ (x − k)² over `count` values, in double precision.
-    static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int, about k: Double) -> Double {
-        let centre = SIMD8<Double>(repeating: k)
-        return sum(x, count: count) { let d = $0 - centre; return d * d } scalar: { let d = $0 - k; return d * d }
-    }
-
-    /// Σ term(x) over `count` values in double precision, 32 lanes at a time.
-    @inline(__always)
-    private static func sum(_ x: UnsafePointer<Float>, count: Int, _ term: (SIMD8<Double>) -> SIMD8<Double>,
-                            scalar: (Double) -> Double) -> Double {
-        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
-        let whole = count / 32 * 32
-        for i in stride(from: 0, to: whole, by: 32) {
-            lanes.0 += term(SIMD8<Double>(load(x + i)))
-            lanes.1 += term(SIMD8<Double>(load(x + i + 8)))
-            lanes.2 += term(SIMD8<Double>(load(x + i + 16)))
-            lanes.3 += term(SIMD8<Double>(load(x + i + 24)))
-        }
-        var total = inOrder((lanes.0 + lanes.1) + (lanes.2 + lanes.3))
-        for i in whole..<count { total += scalar(Double(x[i])) }
-        return total
-    }
-
-    /// (Σ ∂y, Σ ∂y·x̂) over `count` values, x̂ = (x − m)·s.
-    static func sums(_ dy: UnsafePointer<Float>, times x: UnsafePointer<Float>, mean m: Float, scale s: Float,
-                     count: Int) -> (Float, Float) {
-        var plain = (SIMD16<Float>(), SIMD16<Float>()), weighted = (SIMD16<Float>(), SIMD16<Float>())
-        let (mean, scale) = (SIMD16<Float>(repeating: m), SIMD16<Float>(repeating: s))
-        let whole = count / 32 * 32
-        for i in stride(from: 0, to: whole, by: 32) {
-            let (g0, g1): (SIMD16<Float>, SIMD16<Float>) = (load(dy + i), load(dy + i + 16))
-            plain.0 += g0
-            plain.1 += g1
-            weighted.0 += g0 * ((load(x + i) - mean) * scale)
-            weighted.1 += g1 * ((load(x + i + 16) - mean) * scale)
-        }
-        var a = inOrder(plain.0 + plain.1), b = inOrder(weighted.0 + weighted.1)
-        for i in whole..<count {
-            a += dy[i]
-            b += dy[i] * ((x[i] - m) * s)
-        }
-        return (a, b)
-    }
-
-    /// The lanes added from the first to the last (`sum()` leaves the order open).
-    @inline(__always)
-    private static func inOrder<Vector: SIMD>(_ lanes: Vector) -> Vector.Scalar where Vector.Scalar: FloatingPoint {
-        var total: Vector.Scalar = 0
-        for lane in lanes.indices { total += lanes[lane] }
-        return total
-    }
-
-    @inline(__always)
-    private static func load<Vector: SIMD>(_ pointer: UnsafePointer<Float>) -> Vector where Vector.Scalar == Float {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
     }
 }

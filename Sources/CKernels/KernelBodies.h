@@ -1045,13 +1045,18 @@ TARGET static void VARIANT(winograd_input)(const cnnzoo_window *w, long m, const
     const long channels = w->channels, cols = cnnzoo_winograd_tile_cols(w, m), rows = cnnzoo_winograd_tile_rows(w, m);
     const long width = m * cols + 2, height = m * rows + 2, points = (m + 2) * (m + 2);
     if (first == 0) {  // plane: [height, width, channels], zero in the padding
-        for (long i = 0; i < height * width * channels; i++) plane[i] = 0;
-        // The map always fits: m·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so down).
+        // The map always fits: m·TW ≥ OW = W + left + right − 2, so width ≥ W + left + right (and so
+        // down). Only the padding is cleared: the map overwrites the rest.
+        const long top = w->pad_top, left = w->pad_left * channels, map = w->width * channels, right = width * channels - left - map;
+        for (long i = 0; i < top * width * channels; i++) plane[i] = 0;
         for (long h = 0; h < w->height; h++) {
-            float *to = plane + ((h + w->pad_top) * width + w->pad_left) * channels;
-            const float *from = x + h * w->width * channels;
-            for (long i = 0; i < w->width * channels; i++) to[i] = from[i];
+            float *line = plane + (h + top) * width * channels;
+            const float *from = x + h * map;
+            for (long i = 0; i < left; i++) line[i] = 0;
+            for (long i = 0; i < map; i++) line[left + i] = from[i];
+            for (long i = 0; i < right; i++) line[left + map + i] = 0;
         }
+        for (long i = (top + w->height) * width * channels; i < height * width * channels; i++) plane[i] = 0;
     }
     const long row = width * channels;
     FOR_EACH_TILE(tile, corner, first, count, cols, m, width, channels) {
@@ -1180,12 +1185,13 @@ TARGET static void VARIANT(winograd_output_adjoint)(const cnnzoo_window *w, long
     const int whole = oh % m == 0 && ow % m == 0;
     // As in winograd_output (y itself when m divides it), zero past the output's edge.
     if (!whole && first == 0) {
-        for (long i = 0; i < m * rows * width * outputs; i++) plane[i] = 0;
-        for (long r = 0; r < oh; r++) {
+        for (long r = 0; r < oh; r++) {  // only past the edge is cleared: y overwrites the rest
             float *to = plane + r * width * outputs;
             const float *from = y + r * ow * outputs;
             for (long i = 0; i < ow * outputs; i++) to[i] = from[i];
+            for (long i = ow * outputs; i < width * outputs; i++) to[i] = 0;
         }
+        for (long i = oh * width * outputs; i < m * rows * width * outputs; i++) plane[i] = 0;
     }
     const float *restrict source = whole ? y : plane;
     FOR_EACH_TILE(tile, corner, first, count, cols, m, width, outputs) {

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's hand-written hot loops (im2col, col2im, max-pooling, shifted sums, the sigmoid, Winograd's transforms and products), compiled for several
+/// The engine's hand-written hot loops (im2col, col2im, max-pooling, shifted sums, the sigmoid, Winograd's transforms and products, batch normalisation's), compiled for several
 /// instruction sets and chosen once at run time — the one place a layer reaches for them.
 ///
 /// The best variant this CPU runs is used unless `CNN_ZOO_KERNELS` names another

@@ -244,7 +244,7 @@ struct Bench: RegistryCommand {
         let convolutions = model.layers.compactMap { named in (named.layer as? Conv2D).map { "\(named.name) \($0.method)" } }
         return "OpenBLAS \(BLAS.coreName) sgemm (single-threaded per batch chunk) for im2col convolutions with long patches and dense layers' training forward"
             + (convolutions.isEmpty ? "" : "; convolutions: \(convolutions.joined(separator: ", "))")
-            + "; engine kernels \(Kernels.variant.rawValue) (im2col/col2im, Winograd transforms, small products, max-pool, shifted sums for average pooling, sigmoid; "
+            + "; engine kernels \(Kernels.variant.rawValue) (im2col/col2im, Winograd transforms, small products, max-pool, shifted sums for average pooling, sigmoid, batch normalisation; "
             + "this CPU runs \(Kernels.Variant.allCases.filter(\.isSupported).map(\.rawValue).joined(separator: ", "))); "
             + "Swift loops for the rest"
     }

@@ -325,17 +325,28 @@ static inline int VARIANT(phase_used)(long kernel, long pad, long stride, long p
     return 0;
 }
 
+/// Whether both column phases of stride 2 are read, and so dealt together in one pass of loads and shuffles.
+static inline int VARIANT(deals_pairs)(const cnnzoo_window *w) {
+    return w->stride_width == 2 && VARIANT(phase_used)(w->kernel_width, w->pad_left, 2, 0) &&
+           VARIANT(phase_used)(w->kernel_width, w->pad_left, 2, 1);
+}
+
+/// Whether phase plane (a, b) has a pass of its own: the window reads it, and it is not the odd
+/// half of a pair.
+static inline int VARIANT(deals_phase)(const cnnzoo_window *w, long a, long b, int pair) {
+    return VARIANT(phase_used)(w->kernel_height, w->pad_top, w->stride_height, a) &&
+           VARIANT(phase_used)(w->kernel_width, w->pad_left, w->stride_width, b) && !(pair && b == 1);
+}
+
 /// Deals one channel's plane into the phase planes its window reads (the others are left as they are).
 TARGET static void VARIANT(deal_phases)(const cnnzoo_window *w, const float *restrict x, float *restrict phases) {
     const long sh = w->stride_height, sw = w->stride_width, width = w->width;
     const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w), plane = rows * columns;
     const long whole = width / sw;  // phase columns with every phase inside the input row
-    const int pair = sw == 2 && VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 0) &&
-                     VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 1);
-    for (long a = 0; a < sh; a++) {
-        if (!VARIANT(phase_used)(w->kernel_height, w->pad_top, sh, a)) continue;
+    const int pair = VARIANT(deals_pairs)(w);
+    for (long a = 0; a < sh; a++)
         for (long b = 0; b < sw; b++) {
-            if (!VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, b) || (pair && b == 1)) continue;
+            if (!VARIANT(deals_phase)(w, a, b, pair)) continue;
             for (long r = 0; r < rows; r++) {
                 float *restrict target = phases + (a * sw + b) * plane + r * columns;
                 const long ih = r * sh + a;
@@ -369,7 +380,6 @@ TARGET static void VARIANT(deal_phases)(const cnnzoo_window *w, const float *res
                 }
             }
         }
-    }
 }
 
 /// The adjoint of `deal_phases`: adds each phase plane's values onto the input positions they came from.
@@ -377,12 +387,10 @@ TARGET static void VARIANT(gather_phases)(const cnnzoo_window *w, const float *r
     const long sh = w->stride_height, sw = w->stride_width, width = w->width;
     const long rows = VARIANT(phase_rows)(w), columns = VARIANT(phase_columns)(w), plane = rows * columns;
     const long whole = width / sw;
-    const int pair = sw == 2 && VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 0) &&
-                     VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, 1);
-    for (long a = 0; a < sh; a++) {
-        if (!VARIANT(phase_used)(w->kernel_height, w->pad_top, sh, a)) continue;
+    const int pair = VARIANT(deals_pairs)(w);
+    for (long a = 0; a < sh; a++)
         for (long b = 0; b < sw; b++) {
-            if (!VARIANT(phase_used)(w->kernel_width, w->pad_left, sw, b) || (pair && b == 1)) continue;
+            if (!VARIANT(deals_phase)(w, a, b, pair)) continue;
             for (long r = 0; r < rows; r++) {
                 const long ih = r * sh + a;
                 if (ih >= w->height) continue;
@@ -410,7 +418,6 @@ TARGET static void VARIANT(gather_phases)(const cnnzoo_window *w, const float *r
                 }
             }
         }
-    }
 }
 
 /// Kernel position (i, j)'s phase plane and the run it reads: output position d takes

@@ -35,6 +35,33 @@ static inline void VARIANT(zero_edge_columns)(float *line, long width, long firs
         for (long oh = first; oh < last; oh++) line[oh * width + ow] = 0;
 }
 
+/// One unfolded row read as a single shifted run: line[d] = source[d] for the output positions in
+/// rows [first, last) and columns [low, high) of a map `width` wide (`positions` entries), 0
+/// elsewhere — the entries of the run that wrap around a row edge included.
+static inline __attribute__((always_inline)) void VARIANT(copy_run)(float *restrict line, const float *restrict source,
+                                                                    long positions, long width, long first, long last,
+                                                                    long low, long high) {
+    if (first == last || low == high) {
+        for (long d = 0; d < positions; d++) line[d] = 0;
+        return;
+    }
+    const long begin = first * width + low, end = (last - 1) * width + high;
+    for (long d = 0; d < begin; d++) line[d] = 0;
+    for (long d = begin; d < end; d++) line[d] = source[d];
+    for (long d = end; d < positions; d++) line[d] = 0;
+    VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+}
+
+/// Its adjoint: target[d] += line[d] over the same run, in one long loop — the entries that would
+/// wrap onto a neighbouring row zeroed in `line` first (the caller's scratch).
+static inline __attribute__((always_inline)) void VARIANT(add_run)(float *restrict line, float *restrict target, long width,
+                                                                   long first, long last, long low, long high) {
+    if (first == last || low == high) return;
+    VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+    const long begin = first * width + low, end = (last - 1) * width + high;
+    for (long d = begin; d < end; d++) target[d] += line[d];
+}
+
 #ifndef CNNZOO_NARROW_WIDTH
 /// Maps narrower than this unfold and fold through column masks (see `narrow_unfold_same_size`).
 #define CNNZOO_NARROW_WIDTH 8
@@ -142,19 +169,9 @@ TARGET static void VARIANT(unfold_same_size)(const cnnzoo_window *w, const float
             for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
                 long low, high;
                 VARIANT(valid_columns)(w, j, &low, &high);
-                float *restrict line = row;
-                if (first == last || low == high) {
-                    for (long d = 0; d < positions; d++) line[d] = 0;
-                    continue;
-                }
-                // line[d] = x[c][d + offset] for every d whose source is in the plane.
-                const float *restrict source = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
-                const long begin = first * width + low, end = (last - 1) * width + high;
-                for (long d = 0; d < begin; d++) line[d] = 0;
-                for (long d = begin; d < end; d++) line[d] = source[d];
-                for (long d = end; d < positions; d++) line[d] = 0;
-                // Entries that wrapped around into a neighbouring row read padding.
-                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+                // row[d] = x[c][d + offset] for every d whose source is in the plane.
+                const float *source = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
+                VARIANT(copy_run)(row, source, positions, width, first, last, low, high);
             }
         }
     }
@@ -171,14 +188,8 @@ TARGET static void VARIANT(fold_same_size)(const cnnzoo_window *w, float *restri
             for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
                 long low, high;
                 VARIANT(valid_columns)(w, j, &low, &high);
-                if (first == last || low == high) continue;
-                float *restrict line = row;
-                // Entries that belong to the padding would wrap onto a neighbouring row: drop them
-                // (columns is the caller's scratch), then add the rest with one long loop.
-                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
-                float *restrict target = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
-                const long begin = first * width + low, end = (last - 1) * width + high;
-                for (long d = begin; d < end; d++) target[d] += line[d];
+                float *target = x + c * plane + (i - w->pad_top) * width + (j - w->pad_left);
+                VARIANT(add_run)(row, target, width, first, last, low, high);
             }
         }
     }
@@ -452,17 +463,8 @@ TARGET static void VARIANT(phased_unfold)(const cnnzoo_window *w, const float *r
         for (long i = 0; i < w->kernel_height; i++) {
             for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
                 long offset, first, last, low, high;
-                const float *restrict source = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
-                float *restrict line = row;
-                if (first == last || low == high) {
-                    for (long d = 0; d < positions; d++) line[d] = 0;
-                    continue;
-                }
-                const long begin = first * width + low, end = (last - 1) * width + high;
-                for (long d = 0; d < begin; d++) line[d] = 0;
-                for (long d = begin; d < end; d++) line[d] = source[d + offset];
-                for (long d = end; d < positions; d++) line[d] = 0;
-                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
+                const float *source = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
+                VARIANT(copy_run)(row, source + offset, positions, width, first, last, low, high);
             }
         }
     }
@@ -482,12 +484,8 @@ TARGET static void VARIANT(phased_fold)(const cnnzoo_window *w, float *restrict 
         for (long i = 0; i < w->kernel_height; i++) {
             for (long j = 0; j < w->kernel_width; j++, row += row_stride) {
                 long offset, first, last, low, high;
-                float *restrict target = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
-                if (first == last || low == high) continue;
-                float *restrict line = row;
-                VARIANT(zero_edge_columns)(line, width, first, last, low, high);
-                const long begin = first * width + low, end = (last - 1) * width + high;
-                for (long d = begin; d < end; d++) target[d + offset] += line[d];
+                float *target = phases + VARIANT(phase_run)(w, i, j, &offset, &first, &last, &low, &high);
+                VARIANT(add_run)(row, target + offset, width, first, last, low, high);
             }
         }
         VARIANT(gather_phases)(w, phases, x + c * plane);
